@@ -9,9 +9,9 @@ models, so changing a field here changes the contract everywhere at once.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 Lang = Literal["kk", "ru", "mixed"]
 Genre = Literal[
@@ -22,6 +22,7 @@ EntityType = Literal["convention", "agency", "date", "doc_ref", "person", "locat
 Modality = Literal["duty", "prohibition", "request", "recommendation"]
 
 PATH_SEP = " › "
+T = TypeVar("T")
 
 
 class Entity(BaseModel):
@@ -168,6 +169,9 @@ class Answer(BaseModel):
     question: str
     answered: bool
     answer: str
+    focus: str | None = Field(
+        None, description="The date, body or value the question asks for, when one was found in the answer"
+    )
     answer_lang: str = Field(description="Language of the answer text")
     source_lang_marked: bool = Field(
         False, description="True when the answer is quoted in a language other than the question's"
@@ -176,3 +180,101 @@ class Answer(BaseModel):
     confidence: float
     passages: list[Hit] = Field(default_factory=list)
     reason: str | None = Field(None, description="Why no answer was given, or notes from the generator")
+
+
+class SearchFilters(BaseModel):
+    """Filters shared by search, ask and the obligation registry. Empty = no filter."""
+
+    lang: list[Lang] = Field(default_factory=list)
+    genre: list[Genre] = Field(default_factory=list)
+    convention: list[str] = Field(default_factory=list, description="Convention ids")
+    agency: list[str] = Field(default_factory=list, description="Agency ids")
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    doc_id: list[str] = Field(default_factory=list)
+
+
+SearchMode = Literal["hybrid", "dense", "lexical"]
+
+
+def _not_blank(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ValueError("must not be empty or whitespace")
+    return value
+
+
+class SearchRequest(SearchFilters):
+    q: str = Field(min_length=1, max_length=2000)
+
+    _q_not_blank = field_validator("q")(_not_blank)
+
+    top_k: int = Field(10, ge=1, le=100)
+    offset: int = Field(0, ge=0, le=1000)
+    mode: SearchMode = "hybrid"
+    one_per_doc: bool = Field(False, description="Return only the best passage of each document")
+    cross_lingual: bool = Field(
+        False, description="Search only documents in the other language than the query's"
+    )
+
+
+class AskRequest(SearchFilters):
+    question: str = Field(min_length=1, max_length=2000)
+
+    _question_not_blank = field_validator("question")(_not_blank)
+    top_k: int = Field(8, ge=1, le=50, description="Passages retrieved to build the answer")
+
+
+class DocumentSummary(DocumentRef):
+    """A row of the document list."""
+
+    number: str | None = None
+    issuer: str | None = None
+    blocks: int = 0
+    entities: int = 0
+    obligations: int = 0
+    meta: dict[str, str] = Field(default_factory=dict)
+
+
+class EntityCount(BaseModel):
+    """A canonical convention or agency with how often the knowledge base mentions it."""
+
+    id: str
+    type: EntityType
+    names: dict[str, str] = Field(default_factory=dict, description="Names by language: kk, ru, en")
+    mentions: int
+    documents: int
+
+
+class ObligationRow(Obligation):
+    """An obligation in the registry, with where it comes from."""
+
+    doc_id: str
+    source: str
+    title: str
+
+
+class SearchResponse(BaseModel):
+    query: str
+    query_lang: str
+    total: int = Field(description="Hits available for this query and filters (before offset/top_k)")
+    hits: list[Hit]
+    took_ms: float
+
+
+class ObligationFilters(BaseModel):
+    actor: str | None = Field(None, description="Agency id (or a substring of the actor text)")
+    convention: str | None = None
+    deadline_from: dt.date | None = None
+    deadline_to: dt.date | None = None
+    lang: Lang | None = None
+    doc_id: str | None = None
+
+
+class Page(BaseModel, Generic[T]):
+    """Pagination envelope for list endpoints."""
+
+    total: int
+    offset: int
+    limit: int
+    items: list[T]

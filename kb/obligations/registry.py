@@ -1,0 +1,121 @@
+"""The obligation registry's plumbing: file -> obligations, filters, CSV export (CLI and API stay thin)."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import IO
+
+from kb.models import Document, Obligation
+
+from . import adapters
+from .extract import extract
+
+CSV_COLUMNS = ["doc_id", "source", "lang", "modality", "actor", "actor_id", "action", "deadline",
+               "deadline_value", "condition", "block_path", "quote"]
+
+
+def obligations_for_file(path: str | Path) -> list[Obligation]:
+    """Parse, tag and extract one file."""
+    p = Path(path)
+    if not p.is_file():
+        raise FileNotFoundError(f"{p}: no such file")
+    doc = adapters.tag(adapters.parse_file(p))
+    return extract(doc)
+
+
+def obligations_json(path: str | Path) -> list[dict]:
+    """`kb obligations FILE --json`: the records as JSON-ready dicts."""
+    return [o.model_dump(mode="json") for o in obligations_for_file(path)]
+
+
+def export_csv(paths: Iterable[str | Path], fh: IO[str], **filters) -> int:
+    """`kb obligations --all --csv`: extract every file, filter (see filter_obligations), write CSV."""
+    items: list[Obligation] = []
+    sources: dict[str, str] = {}
+    for p in paths:
+        doc = adapters.tag(adapters.parse_file(p))
+        sources[doc.id] = doc.source
+        items += extract(doc)
+    return to_csv(filter_obligations(items, **filters), fh, sources=sources)
+
+
+def obligations_for_document(doc: Document) -> list[Obligation]:
+    """Tag (when not yet tagged) and extract an already parsed document."""
+    if not doc.entities:
+        doc = adapters.tag(doc)
+    return extract(doc)
+
+
+def _as_date(x: str | dt.date | None, field: str) -> dt.date | None:
+    if x is None or isinstance(x, dt.date):
+        return x
+    try:
+        return dt.date.fromisoformat(str(x)[:10])
+    except ValueError as exc:
+        raise ValueError(f"{field}: expected an ISO date (YYYY-MM-DD), got {x!r}") from exc
+
+
+def _interval(value: str | None) -> tuple[dt.date, dt.date] | None:
+    if not value:
+        return None
+    parts = value.split("/")
+    try:
+        a = dt.date.fromisoformat(parts[0][:10])
+        b = dt.date.fromisoformat(parts[-1][:10])
+    except ValueError:
+        return None
+    return a, b
+
+
+def filter_obligations(items: Iterable[Obligation], actor: str | None = None, convention: str | None = None,
+                       deadline_from: str | dt.date | None = None, deadline_to: str | dt.date | None = None,
+                       lang: str | None = None) -> list[Obligation]:
+    """Keep obligations that match every given filter.
+
+    actor: an agency id (exact) or a case-insensitive substring of the actor text.
+    convention: a convention id present in the quote. deadline_from/to: keep obligations whose
+    deadline interval overlaps the range (obligations without a dated deadline are dropped when
+    either bound is set). lang: "kk" or "ru".
+    """
+    d_from = _as_date(deadline_from, "deadline_from")
+    d_to = _as_date(deadline_to, "deadline_to")
+    out = []
+    for o in items:
+        if lang and o.lang != lang:
+            continue
+        if actor:
+            if o.actor is None:
+                continue
+            if o.actor.id != actor and actor.lower() not in o.actor.text.lower():
+                continue
+        if convention and convention not in o.conventions:
+            continue
+        if d_from or d_to:
+            iv = _interval(o.deadline.value if o.deadline else None)
+            if iv is None:
+                continue
+            if d_from and iv[1] < d_from:
+                continue
+            if d_to and iv[0] > d_to:
+                continue
+        out.append(o)
+    return out
+
+
+def to_csv(items: Iterable[Obligation], fh: IO[str], sources: dict[str, str] | None = None) -> int:
+    """Write obligations as CSV (CSV_COLUMNS); `sources` maps doc_id -> source path. Returns rows written."""
+    w = csv.writer(fh)
+    w.writerow(CSV_COLUMNS)
+    n = 0
+    for o in items:
+        w.writerow([
+            o.quote.doc_id, (sources or {}).get(o.quote.doc_id, ""), o.lang, o.modality,
+            o.actor.text if o.actor else "", (o.actor.id or "") if o.actor else "", o.action,
+            o.deadline.text if o.deadline else "", (o.deadline.value or "") if o.deadline else "",
+            o.condition or "", o.quote.block_path, o.quote.text,
+        ])
+        n += 1
+    return n

@@ -1,0 +1,131 @@
+"""Hybrid retrieval: dense (multilingual e5) and lexical (lemmas/stems) candidates, fused.
+
+Dense vectors carry meaning across languages, so a Kazakh question finds a Russian
+act; lexical terms carry exact words, numbers and names ("№ 351", "Бөкейорда")
+that embeddings blur. Fusion options:
+
+- ``rrf``: Qdrant's reciprocal-rank fusion over both prefetches (rank-based, no tuning);
+- ``dbsf``: Qdrant's distribution-based score fusion;
+- ``weighted``: both searches run separately, scores min-max normalised and mixed
+  with ``dense_weight`` (the default, chosen on bench/search.py; see BENCHMARKS.md).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+from kb.embeddings import Embedder
+from kb.highlight import query_terms, snippet
+from kb.index.base import ScoredPoint, VectorStore
+from kb.index.sparse import query_sparse
+from kb.langid import detect
+from kb.models import DocumentRef, Entity, Hit, SearchFilters, SearchRequest, SearchResponse
+
+Fusion = Literal["rrf", "dbsf", "weighted"]
+
+
+def _other_lang(lang: str) -> str | None:
+    return {"kk": "ru", "ru": "kk"}.get(lang)
+
+
+def _minmax(points: list[ScoredPoint]) -> dict[str, float]:
+    if not points:
+        return {}
+    scores = [p.score for p in points]
+    lo, hi = min(scores), max(scores)
+    span = (hi - lo) or 1.0
+    return {p.id: (p.score - lo) / span for p in points}
+
+
+@dataclass
+class Retriever:
+    store: VectorStore
+    embedder: Embedder
+    fusion: Fusion = "weighted"
+    dense_weight: float = 0.7
+    candidates: int = 60
+    entities_for: Callable[[str, int, int], list[Entity]] | None = None
+
+    def query_lang(self, q: str) -> str:
+        return detect(q)
+
+    def _filters(self, req: SearchRequest, qlang: str) -> SearchFilters:
+        filters = SearchFilters.model_validate(req.model_dump(include=set(SearchFilters.model_fields)))
+        if req.cross_lingual and _other_lang(qlang):
+            filters.lang = [_other_lang(qlang)]
+        return filters
+
+    def _candidates(self, req: SearchRequest, qlang: str, filters: SearchFilters, limit: int) -> list[ScoredPoint]:
+        dense = self.embedder.encode_queries([req.q])[0].tolist() if req.mode != "lexical" else None
+        sparse = None
+        if req.mode != "dense":
+            sparse = query_sparse(req.q, qlang)
+            if not sparse.indices:
+                sparse = None
+        if dense is None and sparse is None:
+            return []
+        if req.mode != "hybrid" or dense is None or sparse is None:
+            return self.store.search(dense=dense, sparse=sparse, filters=filters, limit=limit)
+        if self.fusion in ("rrf", "dbsf"):
+            return self.store.search(
+                dense=dense, sparse=sparse, filters=filters, limit=limit,
+                fusion=self.fusion, prefetch_limit=max(limit, self.candidates),
+            )
+        n = max(limit, self.candidates)
+        dense_hits = self.store.search(dense=dense, sparse=None, filters=filters, limit=n)
+        lexical_hits = self.store.search(dense=None, sparse=sparse, filters=filters, limit=n)
+        d, s = _minmax(dense_hits), _minmax(lexical_hits)
+        payloads = {p.id: p.payload for p in dense_hits + lexical_hits}
+        fused = {
+            pid: self.dense_weight * d.get(pid, 0.0) + (1 - self.dense_weight) * s.get(pid, 0.0)
+            for pid in payloads
+        }
+        ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:limit]
+        return [ScoredPoint(id=pid, score=score, payload=payloads[pid]) for pid, score in ranked]
+
+    def search(self, req: SearchRequest) -> SearchResponse:
+        t0 = time.perf_counter()
+        qlang = self.query_lang(req.q)
+        filters = self._filters(req, qlang)
+        want = req.offset + req.top_k
+        limit = want * 4 if req.one_per_doc else want
+        points = self._candidates(req, qlang, filters, min(max(limit, want), 400))
+        if req.one_per_doc:
+            seen: set[str] = set()
+            unique = []
+            for p in points:
+                if p.payload["doc_id"] not in seen:
+                    seen.add(p.payload["doc_id"])
+                    unique.append(p)
+            points = unique
+        words = query_terms(req.q, qlang)
+        hits = [self._hit(p, words) for p in points[req.offset:want]]
+        return SearchResponse(
+            query=req.q, query_lang=qlang, total=len(points), hits=hits,
+            took_ms=round((time.perf_counter() - t0) * 1000, 1),
+        )
+
+    def _hit(self, p: ScoredPoint, words: set[str]) -> Hit:
+        pl = p.payload
+        text = pl["text"]
+        snip, matched = snippet(text, words, pl.get("passage_lang") or pl["lang"])
+        entities = self.entities_for(pl["doc_id"], pl["start"], pl["end"]) if self.entities_for else []
+        return Hit(
+            score=round(float(p.score), 5),
+            text=text,
+            snippet=snip,
+            document=DocumentRef(
+                id=pl["doc_id"], source=pl["source"], title=pl["title"], lang=pl["lang"],
+                genre=pl["genre"], date=pl.get("date"),
+            ),
+            passage_id=p.id,
+            block_path=pl.get("block_path") or "",
+            page=pl.get("page"),
+            start=pl["start"],
+            end=pl["end"],
+            entities=entities,
+            match=("terms: " + ", ".join(matched)) if matched else "meaning (no shared words)",
+        )

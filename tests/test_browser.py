@@ -1,0 +1,138 @@
+"""The staff page in a real browser: Playwright driving Debian's Chromium.
+
+The app is served by uvicorn on 127.0.0.1 (a free port) over the in-memory FakeKB
+(tests/api_fakes.py), so these tests check the page itself: routing, filters,
+citations, the CSV download and that document text is never run as HTML.
+tests/test_api_e2e.py drives the same page over the real KnowledgeBase.
+
+Screenshots for the README (docs/screenshot-*.png) are written only when missing
+(KB_SCREENSHOTS=1 refreshes them from the real-KB run), so that a test run does not
+rewrite tracked files.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+
+from api.app import create_app
+from api_fakes import XSS_TEXT, FakeKB
+from browser_support import Server, browser, new_page, screenshot  # noqa: F401 - browser is a fixture
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def base_url():
+    with Server(create_app(FakeKB())) as url:
+        yield url
+
+
+@pytest.fixture
+def page(browser, base_url):
+    yield from new_page(browser, base_url)
+
+
+def _search(page, q: str) -> None:
+    page.goto("/#search")
+    page.fill("#q", q)
+    page.press("#q", "Enter")
+    page.wait_for_selector("#results .hit")
+
+
+def test_search_in_kazakh_finds_the_russian_act(page):
+    _search(page, "сынап")  # Kazakh for "mercury"
+    first = page.locator("#results .hit").first
+    assert first.get_attribute("data-lang") == "ru"
+    assert first.locator(".hit-title").inner_text() == "Об обращении с ртутью"
+    assert first.locator(".path").inner_text() == "Статья 2 › п. 1"
+    assert first.locator(".snippet mark").first.inner_text() == "ртути"
+    # The interface switches to Kazakh and back without reloading.
+    page.select_option("#ui-lang", "kk")
+    assert page.locator("nav a[data-view=search]").inner_text() == "Іздеу"
+    assert page.locator("#search-summary").inner_text().startswith("Табылды")
+    screenshot(page, "search")
+    page.select_option("#ui-lang", "ru")
+    assert page.locator("nav a[data-view=search]").inner_text() == "Поиск"
+
+
+def test_a_filter_narrows_the_results(page):
+    _search(page, "ртути")
+    hits = page.locator("#results .hit")
+    assert hits.count() == 2
+    # Options come from /api/v1/entities, labelled in the interface language.
+    assert "Минаматская конвенция" in page.locator("#f-convention").inner_text()
+    page.select_option("#f-convention", "minamata")
+    page.wait_for_function("document.querySelectorAll('#results .hit').length === 1")
+    assert hits.first.get_attribute("data-doc") == "ru-mercury-act"
+    page.select_option("#f-convention", "")
+    page.select_option("#f-genre", "news")
+    page.wait_for_function(
+        "[...document.querySelectorAll('#results .hit')].map(h => h.dataset.doc).join() === 'ru-xss-news'"
+    )
+
+
+def test_citation_click_scrolls_to_the_quote(page):
+    page.goto("/#ask")
+    page.fill("#question", "Когда представить план по сокращению выбросов ртути?")
+    page.click("#ask-form button[type=submit]")
+    link = page.locator("#citations .citation-link").first
+    link.wait_for()
+    quote = page.locator("#citations blockquote").first.inner_text()
+    assert page.locator("#confidence-value").inner_text() == "80%"
+    assert page.locator("#answer-text a.cite-ref").inner_text() == "[1]"
+    screenshot(page, "ask")
+    link.click()
+    mark = page.locator("#doc-text mark.quote")
+    mark.first.wait_for()
+    assert "".join(mark.all_inner_texts()) == quote
+    # The quote sits below a long first article: it is only in view if the page scrolled to it.
+    box = page.evaluate(
+        "(() => { const r = document.querySelector('#doc-text mark.quote').getBoundingClientRect();"
+        " return {top: r.top, bottom: r.bottom, h: innerHeight, y: scrollY}; })()"
+    )
+    assert box["y"] > 0 and 0 <= box["top"] and box["bottom"] <= box["h"], box
+    assert "start=" in page.url and "end=" in page.url
+    # Entities are coloured by type, with a legend.
+    assert page.locator("#doc-text .ent-convention").first.inner_text() == "Минаматской конвенцией"
+    assert page.locator("#doc-legend .ent-agency").count() == 1
+    screenshot(page, "document")
+
+
+def test_obligations_table_filters_and_csv_download(page):
+    page.goto("/#obligations")
+    rows = page.locator("#obl-table tbody tr")
+    page.wait_for_function("document.querySelectorAll('#obl-table tbody tr').length === 3")
+    page.select_option("#o-actor", "mepnr")
+    page.wait_for_function("document.querySelectorAll('#obl-table tbody tr').length === 2")
+    assert "2025-12-31" in rows.nth(1).inner_text() or "2025-12-31" in rows.nth(0).inner_text()
+    screenshot(page, "obligations")
+    with page.expect_download() as info:
+        page.click("#csv-link")
+    download = info.value
+    assert download.suggested_filename.endswith(".csv")
+    data = Path(download.path()).read_bytes().decode("utf-8-sig")
+    table = list(csv.DictReader(io.StringIO(data)))
+    assert len(table) == 2 and {r["actor_id"] for r in table} == {"mepnr"}
+    # The source link opens the document at the obligation's sentence.
+    rows.first.locator("td:last-child a").click()
+    page.locator("#doc-text mark.quote").first.wait_for()
+
+
+def test_html_in_document_text_is_shown_as_text(page):
+    page.goto("/#doc/ru-xss-news")
+    page.wait_for_selector("#doc-text .blk")
+    assert XSS_TEXT in page.locator("#doc-text").inner_text()
+    assert page.locator("#doc-title").inner_text().startswith("Новость <img")
+    assert page.locator("#doc-obligations").inner_text().count("<b>собирать</b>") == 1
+    _search(page, "Отходы")
+    assert "<script>window.__xss = 1</script>" in page.locator("#results").inner_text()
+    page.goto("/#obligations")
+    page.wait_for_selector("#obl-table tbody tr")
+    assert 'onerror="window.__xss = 3"' in page.locator("#obl-table").inner_text()
+    # Nothing from the documents became an element or ran.
+    assert page.locator("main img, main script, main b").count() == 0
+    assert page.evaluate("window.__xss") is None
