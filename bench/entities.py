@@ -27,6 +27,29 @@ sys.path.insert(0, str(ROOT))
 from kb.entities import extract  # noqa: E402
 from kb.entities.scoring import PRF, score_gold  # noqa: E402
 
+NOTES = """## Notes
+
+- Gold file provenance: the 9 documents the brief names (5 seeds, 2 kk/ru act pairs) were drafted
+  from the tagger's output and then checked by hand against the texts (misses added, wrong spans
+  fixed, the rules written at the top of the gold file); their 1.000 therefore says the tagger
+  follows those rules, not that it is perfect. The `blind: true` pair
+  (gov-2024-water-resources-info-analytical-center, kk+ru, 62 mentions) was annotated before
+  running the tagger on it: first run agency R = 51/52 (0.981), P = 1.000, dates 10/10. The miss
+  ("Үкiметi" typed with a Latin i) was then fixed, so that pair is no longer blind either.
+- Gold is scored on the raw corpus files. On ingest's clean text (`entities_for_file`) the
+  scores differ only where ingestion changes the text: a repeated title line dropped, the
+  "date 2026-01-15" header of seed 003 moved to metadata, markdown emphasis removed so that
+  "Правительства* > *Республики Казахстан" becomes one name.
+- KazNERD DATE: spans follow KazNERD (kk postpositions дейін/бері/бойы/ішінде kept, бастап/кейін
+  left out; relative words биыл, бүгін, былтыр, seasons, weekdays, spelled-out numbers tagged).
+  Durations are dates with ISO 8601 duration values (P5Y). No sentence of the dataset was copied
+  into rules; the patterns are in kb/data/dates.yaml.
+- KazNERD ORGANISATION is low by design of the gazetteer: it lists public bodies relevant to
+  environmental regulation. Most misses are media, parties, companies ("Хабар", "Нұр Отан",
+  "Бек Эйр", "Boeing"); most false positives are bare "Үкімет"/"әкімдік"/"мәслихат", which the
+  dataset leaves untagged and regulatory text needs tagged.
+"""
+
 DEFAULT_KAZNERD = Path("/work/shared/eval/kaznerd/IOB2_valid.txt")
 TYPE_MAP = {"date": "DATE", "agency": "ORGANISATION", "convention": "ORGANISATION"}
 
@@ -96,15 +119,18 @@ def kaznerd(path: Path, limit: int | None = None):
     return scores, errors, n_sent, n_tok, time.perf_counter() - t0
 
 
-def throughput() -> tuple[int, int, float]:
+def throughput() -> tuple[int, int, float, float]:
+    """Seconds for a first pass (word keys/lemmas not cached yet) and a second pass."""
     files = sorted((ROOT / "corpora").glob("*/*/*.*"))
     texts = [(f.read_text(encoding="utf-8"), f.parent.name) for f in files]
     extract("прогрев", "ru")  # load gazetteer and grammars outside the timing
-    t0 = time.perf_counter()
-    for text, lang in texts:
-        extract(text, lang)
-    dt_ = time.perf_counter() - t0
-    return len(files), sum(len(t.split()) for t, _ in texts), dt_
+    times = []
+    for _ in range(2):
+        t0 = time.perf_counter()
+        for text, lang in texts:
+            extract(text, lang)
+        times.append(time.perf_counter() - t0)
+    return len(files), sum(len(t.split()) for t, _ in texts), times[0], times[1]
 
 
 def table(rows: list[list[str]], head: list[str]) -> str:
@@ -149,10 +175,13 @@ def main() -> None:
     out += ["", "## Gold file, blind-annotated documents only, strict match", "",
             table([prf_row(t, sb["strict"][t]) for t in sorted(sb["strict"])], head)]
 
-    n_files, n_tok, secs = throughput()
-    out += ["", "## Throughput (full tagger, corpora/seeds + corpora/acts)", "",
-            table([[str(n_files), str(n_tok), f"{secs:.2f}", f"{n_tok / secs:,.0f}"]],
-                  ["files", "tokens", "seconds", "tokens/s"])]
+    n_files, n_tok, cold, warm = throughput()
+    out += ["", "## Throughput (full tagger `extract`, corpora/seeds + corpora/acts)", "",
+            table([["first pass (lemma/stem caches empty)", str(n_files), str(n_tok), f"{cold:.2f}",
+                    f"{n_tok / cold:,.0f}"],
+                   ["second pass (caches warm)", str(n_files), str(n_tok), f"{warm:.2f}", f"{n_tok / warm:,.0f}"]],
+                  ["pass", "files", "tokens (whitespace)", "seconds", "tokens/s"])]
+    out += ["", NOTES]
     report = "\n".join(out) + "\n"
     print(report)
     args.out.parent.mkdir(parents=True, exist_ok=True)

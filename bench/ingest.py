@@ -19,7 +19,6 @@ import csv
 import datetime as dt
 import platform
 import re
-import statistics
 import sys
 import tempfile
 import time

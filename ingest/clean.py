@@ -85,8 +85,11 @@ def take_date_header(text: str) -> tuple[str, dt.date | None]:
 
 
 def ends_sentence(line: str) -> bool:
-    return line.rstrip().endswith(tuple(TERMINAL)) or line.rstrip().endswith(("»", ")")) and \
-        line.rstrip()[:-1].rstrip().endswith(tuple(TERMINAL))
+    """Ends with sentence punctuation, possibly inside a closing quote or bracket (".»")."""
+    line = line.rstrip()
+    if line.endswith(("»", ")")):
+        line = line[:-1].rstrip()
+    return line.endswith(tuple(TERMINAL))
 
 
 def joins(prev: str, nxt: str) -> bool:

@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from kb.config import Settings, get_settings
-from kb.langid import combine, detect_or_none
+from kb.langid import KK_SHARE, combine, detect_or_none, kk_letter_share
 from kb.models import Document
 from ingest import metadata
 from ingest.clean import is_boilerplate, normalize_chars, normalize_quotes, squeeze, take_date_header
@@ -16,6 +16,7 @@ from ingest.errors import IngestError
 from ingest.pieces import Piece
 from ingest.structure import build
 
+SHORT_LETTERS = 25
 _FORM_LINE = re.compile(r"^_{3,}\s*|\s*_{3,}$")
 TEXT_FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                 ".html": "html", ".htm": "html"}
@@ -101,6 +102,7 @@ def parse_bytes(
         raise IngestError(where, reason)
 
     title, title_index = metadata.pick_title(pieces, meta)
+    title = title or Path(name).stem
     pieces = _drop_repeated_title(pieces, title_index)
     lang = _languages(pieces)
     text, blocks = build(pieces, lang, title_index)
@@ -130,13 +132,21 @@ def parse_bytes(
 
 
 def _languages(pieces: list[Piece]) -> str:
-    """Each piece's language, and the document's from them, weighted by letters."""
+    """Each piece's language, and the document's from them, weighted by letters.
+
+    A short piece whose only evidence is lingua's guess ("А. Смаилов", "Еркин
+    Дуйсенбаев": names read as either language) takes the document's language."""
     weights: dict[str, int] = {}
     for p in pieces:
         p.lang = detect_or_none(p.text)
         if p.lang:
             weights[p.lang] = weights.get(p.lang, 0) + sum(ch.isalpha() for ch in p.text)
-    return combine(weights)
+    lang = combine(weights)
+    for p in pieces:
+        letters = sum(ch.isalpha() for ch in p.text)
+        if p.lang and p.lang != lang and letters < SHORT_LETTERS and kk_letter_share(p.text) < KK_SHARE:
+            p.lang = None
+    return lang
 
 
 def _read_text_format(fmt: str, text: str, meta: dict[str, str]) -> list[Piece]:
@@ -203,7 +213,7 @@ def _drop_repeated_title(pieces: list[Piece], title_index: int | None) -> list[P
     title = pieces[title_index].text
     return [
         p for i, p in enumerate(pieces)
-        if i == title_index or i > title_index + 4 or p.text != title
+        if i <= title_index or i > title_index + 4 or p.text != title
     ]
 
 

@@ -168,6 +168,13 @@ def _snippet(text: str, stems: set[str]) -> str:
     return "".join(out)
 
 
+def _summary(d: Document) -> DocumentSummary:
+    return DocumentSummary(
+        **DocumentRef.model_validate(d, from_attributes=True).model_dump(),
+        blocks=len(d.blocks), entities=len(d.entities), obligations=len(d.obligations),
+    )
+
+
 class FakeKB(KnowledgeBase):
     def __init__(self, docs: list[Document] | None = None, settings: Settings | None = None):
         super().__init__(settings or Settings(max_file_mb=0.01))
@@ -179,7 +186,7 @@ class FakeKB(KnowledgeBase):
             raise self.unavailable
 
     # -- documents
-    def ingest_upload(self, filename: str, data: bytes) -> Document:
+    def ingest_upload(self, filename: str, data: bytes) -> tuple[DocumentSummary, str]:
         self._check()
         if not filename.endswith((".txt", ".md")):
             raise IngestError(filename, "unsupported format (expected .txt or .md)")
@@ -188,12 +195,14 @@ class FakeKB(KnowledgeBase):
         except UnicodeDecodeError as exc:
             raise IngestError(filename, f"not UTF-8 text ({exc.reason})") from None
         doc_id = hashlib.sha256(data).hexdigest()[:16]
+        if doc_id in self.docs:
+            return _summary(self.docs[doc_id]), "unchanged"
         lang = "kk" if re.search("[әғқңөұүһі]", text.lower()) else "ru"
         doc = _doc(doc_id, lang, "other", text.splitlines()[0][:80], None,
                    [("paragraph", [], p, []) for p in text.split("\n\n") if p.strip()])
         doc.source = filename
         self.docs[doc_id] = doc
-        return doc
+        return _summary(doc), "added"
 
     def delete_document(self, doc_id: str) -> bool:
         self._check()
@@ -207,13 +216,7 @@ class FakeKB(KnowledgeBase):
         self._check()
         docs = [d for d in self.docs.values() if (not lang or d.lang == lang) and (not genre or d.genre == genre)]
         docs.sort(key=lambda d: d.title)
-        items = [
-            DocumentSummary(
-                **DocumentRef.model_validate(d, from_attributes=True).model_dump(),
-                blocks=len(d.blocks), entities=len(d.entities), obligations=len(d.obligations),
-            )
-            for d in docs[offset: offset + limit]
-        ]
+        items = [_summary(d) for d in docs[offset: offset + limit]]
         return Page[DocumentSummary](total=len(docs), offset=offset, limit=limit, items=items)
 
     # -- search

@@ -17,12 +17,18 @@ def font_path() -> str:
 PLAN_HEADER = ["№", "Іс-шара / Мероприятие", "Мерзімі", "Жауапты орган"]
 
 
+LONG_MEASURE = ("Тұрақты органикалық ластағыштардың қорларын түгендеу және қоршаған ортаға "
+                "шығарындыларды бақылау жүйесін жетілдіру")
+
+
 def plan_rows(n: int) -> list[list[str]]:
-    return [
+    rows = [
         [str(i), f"Қалдықтарды басқару жөніндегі іс-шара {i}: мониторинг өткізу", "2025 жылғы желтоқсан",
          "ЭТРМ, Қазгидромет"]
         for i in range(1, n + 1)
     ]
+    rows[2][1] = LONG_MEASURE  # wraps over several lines inside its cell
+    return rows
 
 
 def make_pdf(rows: int = 40, *, footer: bool = True) -> bytes:

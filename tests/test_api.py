@@ -163,6 +163,9 @@ def test_upload_ingests_and_returns_201_summary(client):
     assert summary["lang"] == "kk" and summary["blocks"] == 2 and summary["source"] == "qaldyq.txt"
     assert client.get(f"{V1}/documents/{summary['id']}").status_code == 200
     assert client.get(f"{V1}/documents").json()["total"] == 4
+    again = client.post(f"{V1}/documents", files={"file": ("copy.txt", text.encode(), "text/plain")})
+    assert again.status_code == 200 and again.json()["id"] == summary["id"]
+    assert client.get(f"{V1}/documents").json()["total"] == 4
 
 
 def test_bad_upload_is_422_naming_the_file(client):

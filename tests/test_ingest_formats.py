@@ -7,7 +7,7 @@ import pytest
 from ingest import parse_bytes
 from ingest.clean import normalize_quotes
 from ingest.encoding import decode
-from ingest_samples import PLAN_HEADER, make_docx, make_pdf
+from ingest_samples import LONG_MEASURE, PLAN_HEADER, make_docx, make_pdf
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +37,7 @@ def test_pdf_table_continues_across_pages_with_header(pdf_doc):
     assert {b.page for b in rows} >= {1, 2}
     assert rows[-1].path[-1] == "row 40"
     assert all(len(b.cells) == 4 and "\n" not in b.text for b in rows)
+    assert rows[2].cells[1] == LONG_MEASURE  # a cell broken over lines is one string again
     assert pdf_doc.text[rows[5].start:rows[5].end] == rows[5].text
 
 

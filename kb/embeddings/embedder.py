@@ -86,7 +86,8 @@ class Embedder:
         self.model = _quiet_load(self.path)
         self.model.eval()
         get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        self.dim: int = int(get_dim())
+        # None when a custom model's modules cannot tell; one probe encode settles it
+        self.dim: int = int(get_dim() or len(self.model.encode(["x"])[0]))
         self.max_seq_length: int = int(self.model.max_seq_length)
         self._tokenizer = self.model.tokenizer
         self.prompts: dict[str, str] = dict(self.model.prompts or {})

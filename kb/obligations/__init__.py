@@ -37,7 +37,13 @@ responsible) give one obligation per row.
 Decisions recorded here: coordinated actions with their own objects in one clause become one
 obligation each (same quote; the deadline is searched in each action's own words first, then in
 the shared words between actor and verb; the condition applies to all). Sub-points are never
-split. In laws only explicit modal markers count (обязан, должен, запрещается, не допускается,
+split; a sub-point carries its lead-in's condition joined with its own ("A; B"). The quote of a
+sub-point is the sub-point itself (its actor sits in the lead-in). Plan rows with several
+bodies ("МЧС, МЭГПР") are one obligation whose actor text names all of them; ``Actor.id`` is the
+first linked agency (the model holds one id).
+
+Parser and tagger: ``adapters.py`` calls ``ingest.parse_file`` and ``kb.entities.tag_document`` /
+``kb.entities.extract``; its small fallbacks run only when those cannot be imported. In laws only explicit modal markers count (обязан, должен, запрещается, не допускается,
 тиіс, міндетті, тыйым салынады ...); present-tense normative statements ("представляют отчет",
 "осуществляет") are out of scope. Quotes are exact slices of ``doc.text``.
 """
