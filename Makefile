@@ -45,7 +45,7 @@ test: install-dev browser
 	$(BIN)/pytest -q
 
 bench: install-dev
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all
 
 clean:
 	rm -rf $(VENV) data .cache .pytest_cache

@@ -18,6 +18,7 @@ from ingest.pieces import Piece
 
 # An unnumbered heading sits below chapters and above articles.
 UNNUMBERED_LEVEL = 3.5
+POINT_LEVEL = 5  # numbering.yaml's level for "1." points; subpoints are deeper
 HEADING_TEXT_MAX = 60
 
 
@@ -163,13 +164,11 @@ def build(
                         stack.pop()
                     stack.append((level, label))
                 elif p.meta.get("bold"):
-                    while stack and stack[-1][0] >= 5:
+                    while stack and stack[-1][0] >= POINT_LEVEL:
                         stack.pop()  # a bold line after the points is the signature block
-                elif not p.note and p.indent == 0 and stack and stack[-1][0] > 5:
+                elif not p.note and p.indent == 0 and stack and stack[-1][0] > POINT_LEVEL:
                     stack.pop()  # unindented text after subpoints belongs to the point
                 path = [lbl for _, lbl in stack]
-                if kind == "paragraph" and item and p.kind != "paragraph":
-                    kind = p.kind
                 after_appendix = after_appendix and p.note
         sep = "\n" if (kind == "table_row" and prev_table == p.table and parts) else "\n\n"
         if parts:

@@ -101,11 +101,19 @@ def _spans(group: list[Block], budget: int, count: Callable[[str], int]) -> list
     for block in group:
         n = count(block.text)
         if n > budget:
-            if current:
+            # Headings just before an over-long block open its first piece rather
+            # than stand alone as a passage that says nothing but "Статья 12".
+            headings = current if current and all(b.kind == "heading" for b in current) else []
+            if current and not headings:
                 out.append((current[0].start, current[-1].end, current))
-                current, size = [], 0
-            for a, b in _split_long(block.text, block.start, budget, count):
-                out.append((a, b, [block]))
+            current, size = [], 0
+            head_tokens = sum(count(h.text) for h in headings)
+            pieces = _split_long(block.text, block.start, max(budget - head_tokens, budget // 2), count)
+            for i, (a, b) in enumerate(pieces):
+                if i == 0 and headings:
+                    out.append((headings[0].start, b, [*headings, block]))
+                else:
+                    out.append((a, b, [block]))
             continue
         if current and size + n > budget and current[-1].kind != "heading":
             out.append((current[0].start, current[-1].end, current))

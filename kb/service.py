@@ -93,6 +93,12 @@ class KnowledgeBase:
             on_removed=[self.indexer.remove_document, self._forget],
         )
 
+    def __enter__(self) -> KnowledgeBase:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
     def close(self) -> None:
         if "index" in self.__dict__:
             self.index.close()

@@ -1,7 +1,7 @@
 """End to end: the API and the staff page over the real KnowledgeBase.
 
 A module-scoped knowledge base in a temporary data folder ingests a few shipped
-documents (the Russian chapter of the Ecological Code on the ozone layer, two seeds)
+documents (a short Russian act, the Astana emission fee rates; two seeds)
 and one file whose text carries HTML, with the real embedding model (converted once per
 machine by tests/embedding_fixtures.py). Skips while KnowledgeBase is not implemented.
 """
@@ -23,18 +23,19 @@ from kb.service import KnowledgeBase
 
 REPO = Path(__file__).resolve().parents[1]
 V1 = "/api/v1"
-OZONE_RU = REPO / "corpora/acts/ru/ecocode-2021-ch21-ozone-layer.md"
+FEES_RU = REPO / "corpora/acts/ru/local-astana-2019-emission-fee-rates.md"
 SEEDS = [
     REPO / "corpora/seeds/kk/2025-stockholm-nip-press-release.txt",
     REPO / "corpora/seeds/ru/2017-minamata-cop1-decision-mc-1-21.txt",
 ]
-# Kazakh: "prohibition of the use of ozone-depleting substances"
-KK_QUERY = "озонды бұзатын заттарды пайдалануға тыйым салу"
+# Kazakh: "payment rates for emissions into the environment in Nur-Sultan"
+KK_QUERY = "Нұр-Сұлтан қаласында қоршаған ортаға эмиссия үшін төлемақы мөлшерлемелері"
+QUESTION = "Какие ставки платы за эмиссии в окружающую среду утверждены для города Нур-Султан?"
 HOSTILE_TEXT = (
     "Памятка по отходам\n\n"
     "В тексте встречается разметка <script>window.__xss = 1</script> и "
     '<img src=x onerror="window.__xss = 2"> — её нужно показать как текст.\n\n'
-    "Отработанные ртутные лампы собирают отдельно от других отходов."
+    "Организации обязаны сдавать отработанные ртутные лампы до 1 марта 2027 года."
 )
 
 
@@ -45,7 +46,7 @@ def real_kb(tmp_path_factory, embedding_model_dir):  # noqa: F811 - fixture
     hostile.write_text(HOSTILE_TEXT, encoding="utf-8")
     kb = KnowledgeBase(Settings(data_dir=data, embedding_model=embedding_model_dir, torch_threads=1))
     try:
-        kb.ingest([OZONE_RU, *SEEDS, hostile])
+        kb.ingest([FEES_RU, *SEEDS, hostile])
     except NotImplementedError:
         pytest.skip("KnowledgeBase.ingest is not implemented yet")
     yield kb
@@ -68,7 +69,7 @@ def doc_ids(client) -> dict[str, str]:
 
 
 def test_every_ingested_file_is_listed(client, doc_ids):
-    assert set(doc_ids) == {OZONE_RU.name, *(p.name for p in SEEDS), "pamyatka-otkhody.txt"}
+    assert set(doc_ids) == {FEES_RU.name, *(p.name for p in SEEDS), "pamyatka-otkhody.txt"}
     kk = client.get(f"{V1}/documents", params={"lang": "kk"}).json()
     assert [Path(d["source"]).name for d in kk["items"]] == [SEEDS[0].name]
 
@@ -77,7 +78,7 @@ def test_kazakh_query_finds_the_russian_act(client, doc_ids):
     r = client.get(f"{V1}/search", params={"q": KK_QUERY, "top_k": 3})
     assert r.status_code == 200, r.text
     hits = r.json()["hits"]
-    assert hits and hits[0]["document"]["id"] == doc_ids[OZONE_RU.name]
+    assert hits and hits[0]["document"]["id"] == doc_ids[FEES_RU.name]
     assert hits[0]["document"]["lang"] == "ru"
 
 
@@ -90,7 +91,7 @@ def test_filters_narrow_search(client, doc_ids):
 
 
 def test_document_offsets_match_its_text(client, doc_ids):
-    doc = client.get(f"{V1}/documents/{doc_ids[OZONE_RU.name]}").json()
+    doc = client.get(f"{V1}/documents/{doc_ids[FEES_RU.name]}").json()
     assert doc["blocks"] and doc["lang"] == "ru"
     for b in doc["blocks"][:20]:
         assert doc["text"][b["start"]: b["end"]] == b["text"]
@@ -101,9 +102,10 @@ def test_document_offsets_match_its_text(client, doc_ids):
 
 
 def test_obligations_registry_and_csv(client, doc_ids):
-    page = client.get(f"{V1}/obligations", params={"doc_id": doc_ids[OZONE_RU.name]}).json()
-    assert page["total"] >= 1
-    r = client.get(f"{V1}/obligations.csv", params={"doc_id": doc_ids[OZONE_RU.name]})
+    memo = doc_ids["pamyatka-otkhody.txt"]
+    page = client.get(f"{V1}/obligations", params={"doc_id": memo}).json()
+    assert page["total"] >= 1 and "ламп" in page["items"][0]["quote"]["text"]
+    r = client.get(f"{V1}/obligations.csv", params={"doc_id": memo})
     assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
     rows = list(csv.DictReader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert len(rows) == page["total"]
@@ -116,7 +118,7 @@ def test_entities_are_counted(client):
 
 
 def test_ask_cites_exact_passages(client):
-    r = client.post(f"{V1}/ask", json={"question": "Что обязаны делать юридические лица при обращении с озоноразрушающими веществами?"})
+    r = client.post(f"{V1}/ask", json={"question": QUESTION})
     assert r.status_code == 200, r.text
     ans = r.json()
     assert ans["citations"], ans
@@ -167,7 +169,7 @@ def test_page_search_in_kazakh_finds_the_russian_act(page, doc_ids):
     page.press("#q", "Enter")
     first = page.locator("#results .hit").first
     first.wait_for()
-    assert first.get_attribute("data-doc") == doc_ids[OZONE_RU.name]
+    assert first.get_attribute("data-doc") == doc_ids[FEES_RU.name]
     assert first.get_attribute("data-lang") == "ru"
     screenshot(page, "search", real=True)
     page.select_option("#f-lang", "kk")
@@ -179,7 +181,7 @@ def test_page_search_in_kazakh_finds_the_russian_act(page, doc_ids):
 @pytest.mark.browser
 def test_page_citation_opens_the_quote(page):
     page.goto("/#ask")
-    page.fill("#question", "Что обязаны делать юридические лица при обращении с озоноразрушающими веществами?")
+    page.fill("#question", QUESTION)
     page.click("#ask-form button[type=submit]")
     link = page.locator("#citations .citation-link").first
     link.wait_for(timeout=60_000)

@@ -107,7 +107,7 @@ def test_line_breaks_inside_names():
 
 
 def test_sentence_boundary_stops_a_name():
-    # "Минаматской." then "Конвенция ..." are two sentences, not one name.
+    # "Стокгольмской." then "Конвенции ..." are two sentences, not one name.
     assert ents("Это решение касается Стокгольмской. Конвенции больше нет.", "ru", type_="convention") == []
 
 

@@ -53,8 +53,10 @@ def bad_files(folder: Path) -> dict[str, tuple[Path, str]]:
 
 
 @pytest.fixture
-def settings(tmp_path, monkeypatch):
+def settings(tmp_path, monkeypatch, embedding_model_dir):
+    # `kb ingest` also embeds and indexes: share the session's converted model.
     monkeypatch.setenv("KB_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("KB_EMBEDDING_MODEL", str(embedding_model_dir))
     from kb.config import get_settings
 
     get_settings.cache_clear()

@@ -376,7 +376,7 @@ async function showDocument(docId, range) {
             el("a", { class: "show-in-text", href: docHref(doc.id, o.quote.start, o.quote.end) }, t("show_in_text")),
           ),
         )
-      : [el("li", { class: "muted" }, t("no_obligations"))]),
+      : [el("li", { class: "muted empty" }, t("no_obligations"))]),
   );
   const mark = $("#doc-text mark.quote");
   if (mark) mark.scrollIntoView({ block: "center" });

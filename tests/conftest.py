@@ -1,0 +1,59 @@
+"""Shared fixtures: one converted embedding model and one small ingested knowledge base per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from embedding_fixtures import embedder, embedding_model_dir  # noqa: F401  (re-exported fixtures)
+from kb.config import Settings
+
+REPO = Path(__file__).resolve().parents[1]
+CORPORA = REPO / "corpora"
+
+# A small but representative slice of corpora/: every seed genre and three act pairs
+# (a resolution with a table, a short resolution, a Code chapter), both languages.
+SMALL_CORPUS = [
+    "seeds/kk/2025-stockholm-nip-press-release.txt",
+    "seeds/ru/2022-tailings-working-group-plan.txt",
+    "seeds/ru/2026-waste-management-reform-news.txt",
+    "seeds/ru/2017-minamata-cop1-decision-mc-1-21.txt",
+    "acts/kk/gov-2022-andasai-zakaznik-expansion.md",
+    "acts/ru/gov-2022-andasai-zakaznik-expansion.md",
+    "acts/kk/gov-2023-mchs-nura-district-emergency-department.md",
+    "acts/ru/gov-2023-mchs-nura-district-emergency-department.md",
+    "acts/kk/ecocode-2021-ch21-ozone-layer.md",
+    "acts/ru/ecocode-2021-ch21-ozone-layer.md",
+]
+
+
+@pytest.fixture(scope="session")
+def small_corpus(tmp_path_factory) -> Path:
+    """A copy of SMALL_CORPUS laid out as under corpora/."""
+    root = tmp_path_factory.mktemp("corpus")
+    for rel in SMALL_CORPUS:
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(CORPORA / rel, target)
+    return root
+
+
+@pytest.fixture(scope="session")
+def kb_settings(tmp_path_factory, embedding_model_dir) -> Settings:  # noqa: F811
+    return Settings(
+        data_dir=tmp_path_factory.mktemp("kbdata"), embedding_model=embedding_model_dir, torch_threads=1
+    )
+
+
+@pytest.fixture(scope="session")
+def corpus_kb(kb_settings, small_corpus):
+    """A KnowledgeBase with SMALL_CORPUS ingested: real parser, taggers, model and embedded Qdrant."""
+    from kb.service import KnowledgeBase
+
+    kb = KnowledgeBase(kb_settings)
+    report = kb.ingest([small_corpus])
+    assert report.ok, [(f.path, f.reason) for f in report.failed]
+    yield kb
+    kb.close()
