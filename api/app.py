@@ -36,6 +36,7 @@ from kb.models import (
     SearchResponse,
 )
 from kb.service import KnowledgeBase
+from kb.store import summarize
 
 STATIC_DIR = Path(__file__).parent / "static"
 API_PREFIX = "/api/v1"
@@ -97,23 +98,6 @@ def _require_text(field: str, value: str) -> str:
     if not text:
         raise HTTPException(status_code=422, detail=f"{field}: must not be empty or only whitespace")
     return text
-
-
-def summary_of(doc: Document) -> DocumentSummary:
-    return DocumentSummary(
-        id=doc.id,
-        source=doc.source,
-        title=doc.title,
-        lang=doc.lang,
-        genre=doc.genre,
-        date=doc.date,
-        number=doc.number,
-        issuer=doc.issuer,
-        blocks=len(doc.blocks),
-        entities=len(doc.entities),
-        obligations=len(doc.obligations),
-        meta=doc.meta,
-    )
 
 
 # -- routes ---------------------------------------------------------------------------------
@@ -199,7 +183,7 @@ def upload_document(
         raise HTTPException(status_code=500, detail=f"{name}: {exc}") from exc
     summary, status = result if isinstance(result, tuple) else (result, "added")
     if isinstance(summary, Document):
-        summary = summary_of(summary)
+        summary = summarize(summary)
     if status == "unchanged":
         response.status_code = 200
     return summary

@@ -1,7 +1,10 @@
 """Scale benchmark of the embedded index (Qdrant Edge): 100,000 synthetic passages.
 
-Dense vectors are random unit 384-d vectors (the embedder's size; random vectors
-are the hardest case for HNSW, real embeddings cluster). Sparse vectors are BM25
+Dense vectors are random unit 384-d vectors (the embedder's size), drawn around
+random topic and document centres so that, like real embeddings, a document's
+passages lie close together and a query has true near neighbours. (Uniformly
+random 384-d vectors, `--uniform`, are all nearly equidistant: HNSW recall on
+them measures noise, and they are the slowest case to index.) Sparse vectors are BM25
 weights of passages stitched from real sentences of corpora/ (acts and seeds),
 analysed with kb.lang.terms, so term statistics look like the real corpus.
 Measures upsert throughput, optimize() time, and search latency p50/p95 of the
@@ -64,9 +67,44 @@ def corpus_sentences() -> dict[str, list[list[str]]]:
     return out
 
 
-def make_points(start: int, count: int, sents, rng: np.random.Generator, prng: random.Random):
-    dense = rng.standard_normal((count, DIM), dtype=np.float32)
-    dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+def unit_rows(m: np.ndarray) -> np.ndarray:
+    return m / np.linalg.norm(m, axis=1, keepdims=True)
+
+
+class Vectors:
+    """Passage vectors = topic centre + document offset + passage noise (all random)."""
+
+    def __init__(self, rng: np.random.Generator, uniform: bool, topics: int = 300):
+        self.rng = rng
+        self.uniform = uniform
+        self.common = unit_rows(rng.standard_normal((1, DIM)))  # embeddings share a mean direction
+        self.topics = unit_rows(rng.standard_normal((topics, DIM)))
+        self.sample: list[np.ndarray] = []  # passages that queries are made from
+
+    def passages(self, start: int, count: int) -> np.ndarray:
+        noise = unit_rows(self.rng.standard_normal((count, DIM)))
+        if self.uniform:
+            out = noise
+        else:
+            docs = np.arange(start, start + count) // 20
+            doc_offset = unit_rows(np.random.default_rng(docs[:, None] + 10**6).standard_normal((count, DIM)))
+            out = unit_rows(
+                0.8 * self.common + self.topics[docs % len(self.topics)] + 0.7 * doc_offset + 0.45 * noise
+            )
+        self.sample.extend(out[:: max(1, count // 20)])
+        return out.astype(np.float32)
+
+    def query(self) -> list[float]:
+        if self.uniform:
+            v = self.rng.standard_normal(DIM)
+        else:
+            base = self.sample[self.rng.integers(len(self.sample))]
+            v = base + 0.6 * unit_rows(self.rng.standard_normal((1, DIM)))[0]
+        return (v / np.linalg.norm(v)).tolist()
+
+
+def make_points(start: int, count: int, sents, vectors: Vectors, prng: random.Random):
+    dense = vectors.passages(start, count)
     pts = []
     for k in range(count):
         i = start + k
@@ -90,14 +128,13 @@ def make_points(start: int, count: int, sents, rng: np.random.Generator, prng: r
     return pts
 
 
-def make_queries(n: int, sents, rng: np.random.Generator, prng: random.Random):
+def make_queries(n: int, sents, vectors: Vectors, prng: random.Random):
     qs = []
     for _ in range(n):
         lang = prng.choice(["kk", "ru"])
         sent = prng.choice(sents[lang])
         words = prng.sample(sent, min(len(sent), prng.randint(2, 5)))
-        v = rng.standard_normal(DIM).astype(np.float32)
-        qs.append(((v / np.linalg.norm(v)).tolist(), query_from_terms(words)))
+        qs.append((vectors.query(), query_from_terms(words)))
     return qs
 
 
@@ -158,10 +195,12 @@ def main() -> None:
     ap.add_argument("--pre-queries", type=int, default=30, help="queries timed before optimize (exact search)")
     ap.add_argument("--dir", type=Path, default=None, help="index directory (default: a temporary one)")
     ap.add_argument("--out", type=Path, default=REPO / "bench/results/index.md")
+    ap.add_argument("--uniform", action="store_true", help="uniformly random dense vectors")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
 
     rng = np.random.default_rng(42)
+    vectors = Vectors(rng, args.uniform)
     prng = random.Random(42)
     t0 = time.perf_counter()
     sents = corpus_sentences()
@@ -182,7 +221,7 @@ def main() -> None:
         while done < args.n:
             count = min(args.batch, args.n - done)
             t = time.perf_counter()
-            pts = make_points(done, count, sents, rng, prng)
+            pts = make_points(done, count, sents, vectors, prng)
             t1 = time.perf_counter()
             store.upsert(pts)
             t2 = time.perf_counter()
@@ -200,7 +239,7 @@ def main() -> None:
         rows.append(("upsert incl. building points in Python", f"{args.n / (write_s + build_s):,.0f} points/s"))
         rows.append(("flush after ingestion", f"{flush_s:.2f} s"))
 
-        queries = make_queries(args.queries, sents, rng, prng)
+        queries = make_queries(args.queries, sents, vectors, prng)
         pre = queries[: args.pre_queries]
         p50, p95, _ = time_searches(store, pre, "hybrid", None)
         rows.append((f"hybrid search before optimize ({len(pre)} q, exact)", f"p50 {p50:.1f} ms, p95 {p95:.1f} ms"))
@@ -246,12 +285,15 @@ def main() -> None:
 
     if not args.no_write:
         cmd = "python bench/index_scale.py" + ("" if args.n == 100_000 else f" --n {args.n}")
+        cmd += " --uniform" if args.uniform else ""
         lines = [
             "# Vector index at scale (embedded Qdrant Edge)",
             "",
             f"- Machine: {os.cpu_count()} cores / 24 GiB ({platform.machine()}), date 2026-11-22",
             f"- Command: `.venv/bin/{cmd}`",
-            f"- {args.n:,} synthetic passages: random unit {DIM}-d dense vectors; sparse BM25 vectors of 2-6",
+            f"- {args.n:,} synthetic passages: random unit {DIM}-d dense vectors"
+            + (" (uniform)" if args.uniform else " (clustered: topic + document centre + noise)")
+            + "; sparse BM25 vectors of 2-6",
             "  real corpus sentences each (kb.lang.terms analyser); 5,000 documents; payload indexes on",
             "  doc_id, lang, genre, date, conventions, agencies. Vector search only: no query",
             "  embedding, no HTTP. Hybrid = dense + lexical prefetch (50 each) fused with RRF.",

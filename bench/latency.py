@@ -8,12 +8,12 @@ connection, one request at a time, the 90 evaluation queries in turn). Measured 
 (b) the same index grown to --grow passages (default 100,000): copies of the real
     passages with noise added to their dense vectors (so they cluster like real
     embeddings do) and the sparse vectors of 1-3 real passages merged, written
-    straight through the VectorStore, then `optimize()` (HNSW built). Payloads are
-    the real ones (passage text included) under synthetic document ids.
+    straight through the VectorStore. Payloads are the real ones (passage text
+    included) under synthetic document ids. Measured with exact search (no HNSW),
+    and with --optimize also after `optimize()` builds HNSW (slow on 2 cores).
 
-Also: query embedding alone with 1 and 2 torch threads, HTTP latency before
-`optimize()` at full size (exact search), and ingest throughput: parse pages/s
-(a generated multi-page PDF, and the corpus files) and embed passages/s.
+Also: query embedding alone with 1 and 2 torch threads, and ingest throughput:
+parse pages/s (a generated multi-page PDF, and the corpus files) and embed passages/s.
 
     .venv/bin/python -m bench.latency                 # reuses bench/out/kb-search (bench.search builds it)
     .venv/bin/python -m bench.latency --grow 20000 --requests 100 --no-write
@@ -245,6 +245,8 @@ def main() -> None:
     ap.add_argument("--grow", type=int, default=100_000)
     ap.add_argument("--requests", type=int, default=200)
     ap.add_argument("--threads", type=int, default=1, help="torch threads while serving")
+    ap.add_argument("--optimize", action="store_true",
+                    help="also build HNSW at full size and measure again (20+ minutes on 2 cores)")
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -292,23 +294,28 @@ def main() -> None:
             measure(f"(a) corpus, {n0:,} passages, hybrid, one_per_doc", one_per_doc=True)
 
         kb = KnowledgeBase(settings)  # the app closed the previous one at shutdown
+        # Reconcile first: afterwards it would drop the synthetic points (no stored documents).
+        kb.retriever
         added, grow_s = grow(kb.index, args.grow)
         n1 = kb.index.count()
         rows.append((f"grow index to {n1:,} passages (synthetic, upsert)", f"{added / grow_s:,.0f} points/s"))
-        kb.retriever
         with Server(kb) as server:
-            measure(f"(b) {n1:,} passages before optimize (exact search), hybrid")
-            t = time.perf_counter()
-            kb.index.optimize()
-            rows.append(("optimize() at that size", f"{time.perf_counter() - t:.1f} s"))
-            measure(f"(b) {n1:,} passages, HNSW, hybrid")
-            measure(f"(b) {n1:,} passages, HNSW, hybrid, one_per_doc", one_per_doc=True)
-            measure(f"(b) {n1:,} passages, HNSW, dense", mode="dense")
-            measure(f"(b) {n1:,} passages, HNSW, lexical", mode="lexical")
-            measure(f"(b) {n1:,} passages, HNSW, hybrid, lang=ru", lang=["ru"])
-            torch.set_num_threads(2)
-            measure(f"(b) {n1:,} passages, HNSW, hybrid, torch threads=2")
-            torch.set_num_threads(args.threads)
+            def at_size(how: str) -> None:
+                measure(f"(b) {n1:,} passages, {how}, hybrid")
+                measure(f"(b) {n1:,} passages, {how}, hybrid, one_per_doc", one_per_doc=True)
+                measure(f"(b) {n1:,} passages, {how}, dense", mode="dense")
+                measure(f"(b) {n1:,} passages, {how}, lexical", mode="lexical")
+                measure(f"(b) {n1:,} passages, {how}, hybrid, lang=ru", lang=["ru"])
+                torch.set_num_threads(2)
+                measure(f"(b) {n1:,} passages, {how}, hybrid, torch threads=2")
+                torch.set_num_threads(args.threads)
+
+            at_size("no HNSW (exact search)")
+            if args.optimize:
+                t = time.perf_counter()
+                kb.index.optimize()
+                rows.append(("optimize() at that size", f"{time.perf_counter() - t:.1f} s"))
+                at_size("HNSW built")
 
         kb = KnowledgeBase(settings)
         rows.append(embed_throughput(kb))
@@ -322,7 +329,8 @@ def main() -> None:
     for k, v in rows:
         print(f"{k:<{width}}  {v}")
     if not args.no_write:
-        cmd = "python -m bench.latency" + ("" if args.grow == 100_000 else f" --grow {args.grow}")
+        cmd = "python -m bench.latency" + ("" if args.grow == 100_000 else f" --grow {args.grow}") + (
+            " --optimize" if args.optimize else "")
         lines = [
             "# Search latency and ingest throughput",
             "",

@@ -7,7 +7,8 @@ each act. Seeds exist in one language only, so a query whose relevant documents
 have no version in the target language is left out of that run.
 
     python -m bench.search                 # ingests corpora/ into bench/out/kb once, then evaluates
-    python -m bench.search --fusions rrf dbsf weighted --weights 0.5 0.6 0.7 0.8
+    python -m bench.search --fusions rrf dbsf weighted --weights 0.4 0.5 0.6
+    python -m bench.search --fusions dbsf --candidates 30 60 120 --skip-halves
 """
 
 from __future__ import annotations
@@ -66,31 +67,41 @@ def run_queries(kb: KnowledgeBase, queries, mode: str, pair: str) -> tuple[dict,
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb")
-    ap.add_argument("--fusions", nargs="+", default=["weighted", "rrf"])
-    ap.add_argument("--weights", nargs="+", type=float, default=[0.7])
+    ap.add_argument("--fusions", nargs="+", default=["dbsf", "rrf", "weighted"])
+    ap.add_argument("--weights", nargs="+", type=float, default=[0.5])
+    ap.add_argument("--candidates", nargs="+", type=int, default=[None],
+                    help="hybrid candidate depth per side (Retriever.candidates); default: the shipped value")
+    ap.add_argument("--pairs", nargs="+", default=list(PAIRS), choices=list(PAIRS))
+    ap.add_argument("--skip-halves", action="store_true", help="only the hybrid rows")
     args = ap.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     kb = open_kb(args.data_dir)
     queries = load_queries()
     retriever = kb.retriever
-    configs = [("lexical", "-", None), ("dense", "-", None)]
+    shipped = (retriever.fusion, retriever.dense_weight, retriever.candidates)
+    print(f"shipped: fusion={shipped[0]} dense_weight={shipped[1]} candidates={shipped[2]}")
+    configs = [] if args.skip_halves else [("lexical", "-", None, None), ("dense", "-", None, None)]
     for fusion in args.fusions:
         for w in args.weights if fusion == "weighted" else [None]:
-            configs.append(("hybrid", fusion, w))
+            for depth in args.candidates:
+                configs.append(("hybrid", fusion, w, depth))
     rows = []
-    for mode, fusion, w in configs:
+    for mode, fusion, w, depth in configs:
         if mode == "hybrid":
             retriever.fusion = fusion
-            if w is not None:
-                retriever.dense_weight = w
-        for pair in PAIRS:
+            retriever.dense_weight = w if w is not None else shipped[1]
+            retriever.candidates = depth or shipped[2]
+        for pair in args.pairs:
             qrels, run = run_queries(kb, queries, mode, pair)
             res = evaluate(Qrels(qrels), Run(run), METRICS, make_comparable=True)
             label = mode if mode != "hybrid" else f"hybrid/{fusion}" + (f"/w={w}" if w is not None else "")
+            if depth:
+                label += f"/depth={depth}"
             rows.append((label, pair, len(qrels), *(res[m] for m in METRICS)))
-    print(f"\n{'retrieval':<22} {'pair':<6} {'n':>3} " + " ".join(f"{m:>10}" for m in METRICS))
+    width = max(22, *(len(r[0]) for r in rows))
+    print(f"\n{'retrieval':<{width}} {'pair':<6} {'n':>3} " + " ".join(f"{m:>10}" for m in METRICS))
     for label, pair, n, *vals in rows:
-        print(f"{label:<22} {pair:<6} {n:>3} " + " ".join(f"{v:>10.3f}" for v in vals))
+        print(f"{label:<{width}} {pair:<6} {n:>3} " + " ".join(f"{v:>10.3f}" for v in vals))
 
 
 if __name__ == "__main__":

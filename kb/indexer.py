@@ -46,6 +46,14 @@ def passage_payload(doc: Document, passage: Passage) -> dict:
 
 
 def document_points(doc: Document, embedder: Embedder, batch_size: int = 16) -> list[IndexPoint]:
+    """Dense vectors of context + text; lexical vectors of the text alone.
+
+    The context line (title, heading path) tells the embedding what a terse point
+    or table row is about. In the lexical vector it would repeat the title's words
+    in every passage of the document, so each of them would match a title word
+    equally and BM25 could no longer pick the passage that answers; measured on
+    bench/search_sweep.py (see bench/results/search.md).
+    """
     passages = chunk_document(doc, count=embedder.count_tokens)
     if not passages:
         return []
@@ -55,10 +63,10 @@ def document_points(doc: Document, embedder: Embedder, batch_size: int = 16) -> 
         IndexPoint(
             id=p.id,
             dense=vec.tolist(),
-            sparse=doc_sparse(text, p.lang),
+            sparse=doc_sparse(p.text, p.lang),
             payload=passage_payload(doc, p),
         )
-        for p, vec, text in zip(passages, vectors, texts)
+        for p, vec in zip(passages, vectors)
     ]
 
 

@@ -4,10 +4,18 @@ Dense vectors carry meaning across languages, so a Kazakh question finds a Russi
 act; lexical terms carry exact words, numbers and names ("№ 351", "Бөкейорда")
 that embeddings blur. Fusion options:
 
-- ``rrf``: Qdrant's reciprocal-rank fusion over both prefetches (rank-based, no tuning);
-- ``dbsf``: Qdrant's distribution-based score fusion;
+- ``dbsf`` (the default): Qdrant's distribution-based score fusion over both
+  prefetches: each list's scores are normalised by their mean +- 3 sigma and
+  summed. One engine call, no weight to tune, and the best of the three on
+  bench/search.py (see bench/results/search.md);
+- ``rrf``: Qdrant's reciprocal-rank fusion (rank-based; weaker here because it
+  ignores how far ahead the top lexical match is);
 - ``weighted``: both searches run separately, scores min-max normalised and mixed
-  with ``dense_weight`` (the default, chosen on bench/search.py; see BENCHMARKS.md).
+  with ``dense_weight``.
+
+Lexical scores of passages in the other language than the query's are kept as
+they are: they come from shared numbers, names and Latin words, and down-weighting
+them measured worse, also on cross-language pairs.
 """
 
 from __future__ import annotations
@@ -19,7 +27,7 @@ from typing import Literal
 
 from kb.embeddings import Embedder
 from kb.highlight import query_terms, snippet
-from kb.index.base import ScoredPoint, VectorStore
+from kb.index.base import ScoredPoint, SparseVec, VectorStore
 from kb.index.sparse import query_sparse
 from kb.langid import detect
 from kb.models import DocumentRef, Entity, Hit, SearchFilters, SearchRequest, SearchResponse
@@ -36,17 +44,20 @@ def _minmax(points: list[ScoredPoint]) -> dict[str, float]:
         return {}
     scores = [p.score for p in points]
     lo, hi = min(scores), max(scores)
-    span = (hi - lo) or 1.0
-    return {p.id: (p.score - lo) / span for p in points}
+    if hi == lo:  # one candidate, or all tied: each is as good as the best
+        return {p.id: 1.0 for p in points}
+    return {p.id: (p.score - lo) / (hi - lo) for p in points}
 
 
 @dataclass
 class Retriever:
     store: VectorStore
     embedder: Embedder
-    fusion: Fusion = "weighted"
-    dense_weight: float = 0.7
+    fusion: Fusion = "dbsf"
+    dense_weight: float = 0.5
     candidates: int = 60
+    # Deepest candidate list one_per_doc asks for (each candidate carries its payload).
+    max_candidates: int = 2000
     entities_for: Callable[[str, int, int], list[Entity]] | None = None
 
     def query_lang(self, q: str) -> str:
@@ -58,16 +69,18 @@ class Retriever:
             filters.lang = [_other_lang(qlang)]
         return filters
 
-    def _candidates(self, req: SearchRequest, qlang: str, filters: SearchFilters, limit: int) -> list[ScoredPoint]:
+    def _vectors(self, req: SearchRequest, qlang: str) -> tuple[list[float] | None, SparseVec | None]:
+        """The query's dense and sparse vectors, each None when the mode does not use it."""
         dense = self.embedder.encode_queries([req.q])[0].tolist() if req.mode != "lexical" else None
-        sparse = None
-        if req.mode != "dense":
-            sparse = query_sparse(req.q, qlang)
-            if not sparse.indices:
-                sparse = None
+        sparse = query_sparse(req.q, qlang) if req.mode != "dense" else None
+        return dense, (sparse or None)
+
+    def _candidates(
+        self, dense: list[float] | None, sparse: SparseVec | None, filters: SearchFilters, limit: int
+    ) -> list[ScoredPoint]:
         if dense is None and sparse is None:
             return []
-        if req.mode != "hybrid" or dense is None or sparse is None:
+        if dense is None or sparse is None:
             return self.store.search(dense=dense, sparse=sparse, filters=filters, limit=limit)
         if self.fusion in ("rrf", "dbsf"):
             return self.store.search(
@@ -86,21 +99,38 @@ class Retriever:
         ranked = sorted(fused.items(), key=lambda kv: kv[1], reverse=True)[:limit]
         return [ScoredPoint(id=pid, score=score, payload=payloads[pid]) for pid, score in ranked]
 
-    def search(self, req: SearchRequest) -> SearchResponse:
-        t0 = time.perf_counter()
-        qlang = self.query_lang(req.q)
-        filters = self._filters(req, qlang)
-        want = req.offset + req.top_k
-        limit = want * 4 if req.one_per_doc else want
-        points = self._candidates(req, qlang, filters, min(max(limit, want), 400))
-        if req.one_per_doc:
+    def _best_per_doc(
+        self, dense: list[float] | None, sparse: SparseVec | None, filters: SearchFilters, want: int
+    ) -> list[ScoredPoint]:
+        """The best passage of each document, `want` documents if the index has them.
+
+        One long document (a Code chapter) can fill the first hundred passages, so
+        the candidate list is deepened until it holds enough distinct documents or
+        the index runs out of matches.
+        """
+        limit = max(want * 4, self.candidates)
+        while True:
+            points = self._candidates(dense, sparse, filters, limit)
             seen: set[str] = set()
             unique = []
             for p in points:
                 if p.payload["doc_id"] not in seen:
                     seen.add(p.payload["doc_id"])
                     unique.append(p)
-            points = unique
+            if len(unique) >= want or len(points) < limit or limit >= self.max_candidates:
+                return unique
+            limit = min(limit * 4, self.max_candidates)
+
+    def search(self, req: SearchRequest) -> SearchResponse:
+        t0 = time.perf_counter()
+        qlang = self.query_lang(req.q)
+        filters = self._filters(req, qlang)
+        want = req.offset + req.top_k
+        dense, sparse = self._vectors(req, qlang)
+        if req.one_per_doc:
+            points = self._best_per_doc(dense, sparse, filters, want)
+        else:
+            points = self._candidates(dense, sparse, filters, want)
         words = query_terms(req.q, qlang)
         hits = [self._hit(p, words) for p in points[req.offset:want]]
         return SearchResponse(

@@ -123,8 +123,13 @@ class KnowledgeBase:
         with self._lock:
             self.reconcile()
             report = ingest_paths(paths, self.settings, progress=progress, hooks=self.hooks, force=force)
-            if report.count("added") or report.count("updated"):
+            changed = report.count("added") + report.count("updated")
+            if changed:
                 self.index.flush()
+            # optimize() rebuilds HNSW over the whole shard and holds the GIL (minutes at
+            # 100k passages): worth it after a bulk load, not after one or two files, whose
+            # small new segments are searched exactly anyway.
+            if changed >= OPTIMIZE_AFTER_DOCS:
                 self.index.optimize()
             return report
 
@@ -216,7 +221,8 @@ class KnowledgeBase:
         out = []
         for eid, n in mentions.most_common():
             entry = gaz.get(eid)
-            names = dict(entry.names) if entry is not None else {}
+            # Gazetteer names are alias lists per language; the first is the canonical name.
+            names = {lang: v[0] if isinstance(v, list) else v for lang, v in entry.names.items() if v} if entry else {}
             out.append(EntityCount(id=eid, type=types[eid], names=names, mentions=n, documents=documents[eid]))
         return out
 
@@ -249,14 +255,14 @@ class KnowledgeBase:
     def health(self) -> dict:
         status = {"status": "ok", "documents": len(self.docs), "data_dir": str(self.settings.data_dir)}
         status["index"] = "server " + self.settings.qdrant_url if self.settings.qdrant_url else "embedded"
-        if "index" in self.__dict__:
-            try:
-                status["passages"] = self.index.count()
-            except Exception as e:  # the health check reports, it does not fail
-                status.update(status="degraded", error=str(e))
+        try:
+            status["passages"] = self.index.count()
+        except Exception as e:  # the health check reports, it does not fail
+            status.update(status="degraded", error=str(e))
         status["model"] = str(self.settings.model_dir)
         status["model_loaded"] = "embedder" in self.__dict__
         return status
 
 
+OPTIMIZE_AFTER_DOCS = 10
 _FILTER_FIELDS = {"lang", "genre", "convention", "agency", "date_from", "date_to", "doc_id"}

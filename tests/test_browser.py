@@ -136,3 +136,24 @@ def test_html_in_document_text_is_shown_as_text(page):
     # Nothing from the documents became an element or ran.
     assert page.locator("main img, main script, main b").count() == 0
     assert page.evaluate("window.__xss") is None
+
+
+def test_upload_from_the_documents_page(page, tmp_path):
+    page.goto("/#documents")
+    page.wait_for_function("document.querySelectorAll('#docs-table tbody tr').length === 3")
+    bad = tmp_path / "scan.exe"
+    bad.write_bytes(b"MZ\x90\x00")
+    page.set_input_files("#upload-file", str(bad))
+    page.click("#upload-form button[type=submit]")
+    page.wait_for_selector("#error:not([hidden])")
+    assert "scan.exe" in page.locator("#error").inner_text()
+    good = tmp_path / "eskertu.txt"
+    good.write_text("Ескерту\n\nҚалдықтарды бөлек жинау міндетті.", encoding="utf-8")
+    page.set_input_files("#upload-file", str(good))
+    page.click("#upload-form button[type=submit]")
+    page.locator("#upload-status a").click()
+    page.wait_for_selector("#doc-text .blk")
+    assert "Қалдықтарды бөлек жинау міндетті." in page.locator("#doc-text").inner_text()
+    assert page.locator("#error").is_hidden()
+    doc_id = page.url.split("#doc/")[1]
+    assert page.request.delete(f"/api/v1/documents/{doc_id}").status == 204  # leave the module's KB as found

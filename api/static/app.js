@@ -38,7 +38,9 @@ function applyLabels() {
 }
 
 function entityName(ent) {
-  return ent.names[state.ui] || ent.names.ru || ent.names.kk || ent.names.en || ent.id;
+  const n = ent.names || {};
+  const name = n[state.ui] || n.ru || n.kk || n.en || ent.id;
+  return Array.isArray(name) ? name[0] : name;
 }
 
 // Rebuilds every filter <select> from its data-options kind, keeping what was selected.
@@ -191,7 +193,7 @@ function hitItem(hit) {
   const d = hit.document;
   return el(
     "li",
-    { class: "hit", "data-doc": d.id, "data-lang": d.lang },
+    { class: "hit", "data-doc": d.id, "data-lang": d.lang, title: hit.match || null },
     el("a", { class: "hit-title", href: docHref(d.id, hit.start, hit.end) }, d.title || d.source),
     el("div", { class: "meta" }, docMeta(d)),
     hit.block_path ? el("div", { class: "path" }, hit.block_path) : null,
@@ -328,7 +330,8 @@ async function upload() {
   status.textContent = t("uploading");
   try {
     const doc = await api("/documents", { method: "POST", form });
-    status.textContent = t("uploaded", { title: doc.title });
+    state.docCache.clear();
+    status.replaceChildren(el("a", { href: docHref(doc.id) }, t("uploaded", { title: doc.title || doc.source })));
     showError("");
     await loadEntities();
     await loadDocuments(0);

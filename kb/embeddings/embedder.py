@@ -39,13 +39,13 @@ def ensure_model(settings: Settings | None = None) -> Path:
     path = Path(settings.embedding_model).expanduser()
     if not path.is_dir():
         raise ModelNotFoundError(
-            f"embedding model folder {path} does not exist (set by {ENV_VAR}); "
+            f"embedding model folder {path} does not exist ({ENV_VAR} / Settings.embedding_model); "
             f"point {ENV_VAR} at a local sentence-transformers folder, or unset it to use the "
             "bundled multilingual-e5-small"
         )
     if not (path / "modules.json").is_file() and not (path / "config.json").is_file():
         raise ModelNotFoundError(
-            f"{path} (set by {ENV_VAR}) is not a sentence-transformers model folder: "
+            f"{path} ({ENV_VAR} / Settings.embedding_model) is not a sentence-transformers model folder: "
             "it has neither modules.json nor config.json"
         )
     return path

@@ -2,10 +2,11 @@
 
 Durability: every write goes to the shard's write-ahead log before it is
 applied, and one `update` call (one upsert batch, one delete) is atomic in it,
-so a killed process reopens with each batch either fully present or absent.
-The WAL is not fsynced per write (an fsync costs ~0.1 s); `flush()` makes
-everything durable against an OS crash or power loss, and `optimize()` and
-`close()` flush.
+so a killed process reopens with each batch either fully present or absent
+(tests/test_index.py kills a writer mid-stream). Writes are not fsynced one by
+one (an fsync costs ~0.1 s); `flush()` makes everything written so far durable
+against an OS crash or power loss, and `optimize()` and `close()` flush. Call
+`flush()` at the end of an ingestion run.
 
 Only one process may open the directory: the engine locks its WAL, and a second
 opener gets `IndexLockedError`.

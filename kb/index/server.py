@@ -141,11 +141,13 @@ class ServerStore:
                 info = self.client.get_collection(self.collection)
                 vectors = info.config.params.vectors
                 have = vectors.get(DENSE) if isinstance(vectors, dict) else None
-                if have is None or have.size != dim:
-                    size = have.size if have is not None else "no"
+                sparse = info.config.params.sparse_vectors or {}
+                if have is None or have.size != dim or LEXICAL not in sparse:
+                    found = f"{DENSE!r} size {have.size}" if have is not None else f"no {DENSE!r} vector"
                     raise IndexConfigError(
-                        f"collection {self.collection!r} at {self.url} has {size} {DENSE!r} vectors "
-                        f"of size {dim} expected: use another KB_COLLECTION or recreate it"
+                        f"collection {self.collection!r} at {self.url} has {found}"
+                        f"{'' if LEXICAL in sparse else f', no {LEXICAL!r} sparse vector'}; "
+                        f"expected {DENSE!r} size {dim} and {LEXICAL!r}: use another KB_COLLECTION or recreate it"
                     )
                 indexed = set(info.payload_schema or {})
             else:

@@ -32,18 +32,15 @@ def term_index(term: str) -> int:
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=4).digest(), "little")
 
 
-def _analyse(text: str, lang: str | None) -> Counter[str]:
-    """Term counts; for a mixed or unknown language, the union of both analyses.
+def _query_terms(text: str, lang: str | None) -> set[str]:
+    """Unique query terms; for an unsure language, the union of both analyses.
 
-    In the union a term takes the larger of its two counts, so a word both
-    analysers reduce to the same term is not counted twice.
+    The union lets a query match a passage whichever way the passage's words
+    were analysed (lemma or stem).
     """
     if lang in _LANGS:
-        return Counter(terms(text, lang))
-    counts: Counter[str] = Counter()
-    for one in _LANGS:
-        counts |= Counter(terms(text, one))
-    return counts
+        return set(terms(text, lang))
+    return set(terms(text, "kk")) | set(terms(text, "ru"))
 
 
 def weights_from_counts(counts: Counter[str] | dict[str, int], length: int | None = None) -> SparseVec:
@@ -63,9 +60,13 @@ def weights_from_counts(counts: Counter[str] | dict[str, int], length: int | Non
 
 
 def doc_sparse(text: str, lang: str | None) -> SparseVec:
-    """Sparse vector of a passage to index."""
-    counts = _analyse(text, lang)
-    return weights_from_counts(counts)
+    """Sparse vector of a passage to index.
+
+    A "mixed" (or unknown, None) passage goes to the analyser as "mixed", which
+    decides word by word; unioning both analyses here would count every word
+    twice and inflate the passage's length.
+    """
+    return weights_from_counts(Counter(terms(text, lang or "mixed")))
 
 
 def query_sparse(text: str, lang: str | None) -> SparseVec:
@@ -74,7 +75,7 @@ def query_sparse(text: str, lang: str | None) -> SparseVec:
     Pass lang=None (or "mixed") when the query language is unsure: the terms of
     both analyses are then unioned.
     """
-    return query_from_terms(_analyse(text, lang))
+    return query_from_terms(_query_terms(text, lang))
 
 
 def query_from_terms(unique_terms: Iterable[str]) -> SparseVec:
