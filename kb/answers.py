@@ -204,7 +204,7 @@ class Answerer:
             )
         qlang = self.retriever.query_lang(question)
         reply_lang = qlang if qlang in ("kk", "ru") else "ru"
-        hits = self._retrieve(req, qlang)
+        hits = self.retrieve(req, qlang)
         qtype = question_type(question)
         cands = self._candidates(hits, qtype)
         if not cands:
@@ -244,7 +244,9 @@ class Answerer:
         )
 
     # -- retrieval -------------------------------------------------------------
-    def _retrieve(self, req: AskRequest, qlang: str) -> list[Hit]:
+    def retrieve(self, req: AskRequest, qlang: str | None = None) -> list[Hit]:
+        """The passages an answer is built from (also what a generator should be given)."""
+        qlang = qlang or self.retriever.query_lang(req.question)
         filters = req.model_dump(include=set(type(req).model_fields) - {"question", "top_k"})
         hits = self.retriever.search(SearchRequest(q=req.question, top_k=req.top_k, **filters)).hits
         # The other language's documents: only when the caller did not pick languages.

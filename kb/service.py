@@ -83,7 +83,9 @@ class KnowledgeBase:
     def answerer(self):
         from kb.answers import Answerer
 
-        return Answerer(self.retriever, self.embedder, obligations_for=self._obligations_of)
+        return Answerer(
+            self.retriever, self.embedder, obligations_for=self._obligations_of, documents=self.get_document
+        )
 
     @property
     def hooks(self) -> Hooks:
@@ -192,9 +194,7 @@ class KnowledgeBase:
         if self.settings.llm_url:
             from kb.generator import generate_answer
 
-            hits = self.retriever.search(
-                SearchRequest(q=req.question, top_k=req.top_k, **req.model_dump(include=_FILTER_FIELDS))
-            ).hits
+            hits = self.answerer.retrieve(req)
             return generate_answer(req.question, hits, self.settings, fallback=lambda: self.answerer.ask(req))
         return self.answerer.ask(req)
 
@@ -265,4 +265,3 @@ class KnowledgeBase:
 
 
 OPTIMIZE_AFTER_DOCS = 10
-_FILTER_FIELDS = {"lang", "genre", "convention", "agency", "date_from", "date_to", "doc_id"}
