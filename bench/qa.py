@@ -59,8 +59,6 @@ def main() -> None:
     args = ap.parse_args()
     kb = open_kb(args.data_dir)
     answerer = kb.answerer
-    if answerer.documents is None:  # until KnowledgeBase wires it (see kb/answers.py)
-        answerer.documents = kb.get_document
     threshold = answerer.threshold
     questions = load_questions()
     negatives = yaml.safe_load((ROOT / "bench" / "data" / "qa_negative.yaml").read_text(encoding="utf-8"))

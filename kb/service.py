@@ -222,7 +222,7 @@ class KnowledgeBase:
         for eid, n in mentions.most_common():
             entry = gaz.get(eid)
             # Gazetteer names are alias lists per language; the first is the canonical name.
-            names = {lang: v[0] if isinstance(v, list) else v for lang, v in entry.names.items() if v} if entry else {}
+            names = {lang: v[0] for lang, v in entry.names.model_dump().items() if v} if entry else {}
             out.append(EntityCount(id=eid, type=types[eid], names=names, mentions=n, documents=documents[eid]))
         return out
 

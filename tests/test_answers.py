@@ -17,9 +17,8 @@ from kb.models import AskRequest, DocumentRef, Hit
 
 @pytest.fixture(scope="module")
 def kb(corpus_kb):
-    # Until KnowledgeBase passes its documents to the Answerer (table headers, headings).
-    if corpus_kb.answerer.documents is None:
-        corpus_kb.answerer.documents = corpus_kb.get_document
+    # Table headers and heading skips need the documents: the service must wire them.
+    assert corpus_kb.answerer.documents is not None
     return corpus_kb
 
 

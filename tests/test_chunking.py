@@ -45,20 +45,19 @@ def _doc(blocks: list[tuple[str, list[str], str]], title: str = "Тест", lang
     "rel",
     [
         "acts/ru/ecocode-2021-ch21-ozone-layer.md",
-        "acts/kk/ecocode-2021-sec20-special-requirements-accidents-and-emergencies.md",
+        "acts/kk/ecocode-2021-sec20-special-requirements-accidents-subsoil-pops.md",
         "acts/kk/gov-2022-ashchiozek-zakaznik-bokeiorda-reserve.md",
         "seeds/ru/2022-tailings-working-group-plan.txt",
         "seeds/kk/2025-stockholm-nip-press-release.txt",
     ],
 )
 def test_offsets_slice_the_clean_text(rel):
-    path = next(CORPORA.glob(rel.replace("accidents-and-emergencies", "*")))
-    doc = parse_file(path)
+    doc = parse_file(CORPORA / rel)
     passages = chunk_document(doc)
     assert passages
     for p in passages:
         assert doc.text[p.start : p.end] == p.text
-        assert p.text.strip() == p.text or p.text.strip()
+        assert p.text.strip()
         assert p.doc_id == doc.id and p.id == passage_id(doc.id, p.number)
     assert [p.number for p in passages] == list(range(len(passages)))
     assert len({p.id for p in passages}) == len(passages)

@@ -352,7 +352,8 @@ def test_reopen_after_close_keeps_everything(tmp_path):
     s.ensure_collection(DIM)
     s.upsert(corpus_points())
     s.delete_document("d-minamata")
-    before = s.search(dense=basis(2), sparse=sp.query_from_terms(["common"]), filters=None, limit=5)
+    # limit above the point count: equal scores may come back in another order after a reopen
+    before = s.search(dense=basis(2), sparse=sp.query_from_terms(["common"]), filters=None, limit=20)
     s.close()
     s = EdgeStore(tmp_path / "q")
     try:
@@ -360,8 +361,10 @@ def test_reopen_after_close_keeps_everything(tmp_path):
         assert s.document_ids() == set(DOCS) - {"d-minamata"}
         s.ensure_collection(DIM)  # existing shard: checked, not recreated
         assert s.count() == 12
-        after = s.search(dense=basis(2), sparse=sp.query_from_terms(["common"]), filters=None, limit=5)
-        assert [h.id for h in after] == [h.id for h in before]
+        after = s.search(dense=basis(2), sparse=sp.query_from_terms(["common"]), filters=None, limit=20)
+        # (fused scores follow ranks, so tied points may swap scores: compare ids and scores as sets)
+        assert {h.id for h in after} == {h.id for h in before}
+        assert sorted(round(h.score, 4) for h in after) == sorted(round(h.score, 4) for h in before)
         hits = s.search(dense=basis(2), sparse=None, filters=SearchFilters(convention=["basel"]), limit=10)
         assert docs_of(hits) == {"d-basel", "d-stockholm"}  # payload indexes survive the reopen
         with pytest.raises(IndexConfigError, match="re-ingest"):
