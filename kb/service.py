@@ -9,7 +9,7 @@ is one directory that one writer at a time may change.
 from __future__ import annotations
 
 import threading
-from collections import Counter
+from collections import Counter, OrderedDict
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -49,7 +49,9 @@ class KnowledgeBase:
         self.settings = settings or get_settings()
         self.docs = DocStore(self.settings)
         self._lock = threading.RLock()
-        self._doc_cache: dict[str, Document] = {}
+        # Hits and answers read entities and tables from stored documents; keep the
+        # recently used ones parsed (bounded: a large knowledge base must not live in memory).
+        self._doc_cache: OrderedDict[str, Document] = OrderedDict()
         self._reconciled = False
 
     # -- heavy parts, opened on first use -----------------------------------
@@ -158,10 +160,14 @@ class KnowledgeBase:
 
     def get_document(self, doc_id: str) -> Document | None:
         doc = self._doc_cache.get(doc_id)
-        if doc is None:
-            doc = self.docs.get(doc_id)
-            if doc is not None:
-                self._doc_cache[doc_id] = doc
+        if doc is not None:
+            self._doc_cache.move_to_end(doc_id)
+            return doc
+        doc = self.docs.get(doc_id)
+        if doc is not None:
+            self._doc_cache[doc_id] = doc
+            if len(self._doc_cache) > DOC_CACHE_SIZE:
+                self._doc_cache.popitem(last=False)
         return doc
 
     def _forget(self, doc: Document | str) -> None:
@@ -265,3 +271,4 @@ class KnowledgeBase:
 
 
 OPTIMIZE_AFTER_DOCS = 10
+DOC_CACHE_SIZE = 256
