@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kb.entities import extract  # noqa: E402
-from kb.entities.scoring import PRF, score_gold  # noqa: E402
+from kb.entities.scoring import PRF, load_gold, score_doc, score_gold  # noqa: E402
 
 NOTES = """## Notes
 
@@ -133,6 +133,25 @@ def throughput() -> tuple[int, int, float, float]:
     return len(files), sum(len(t.split()) for t, _ in texts), times[0], times[1]
 
 
+def split_files(gold_path: Path, split: str) -> set[str]:
+    """Files whose gold entry carries `split: <split>` (scoring.load_gold does not read the key)."""
+    import yaml
+
+    data = yaml.safe_load(gold_path.read_text(encoding="utf-8"))
+    return {d["file"] for d in data["documents"] if d.get("split") == split}
+
+
+def score_split(gold_path: Path, split: str, errors: list[str] | None = None) -> dict[str, dict[str, PRF]]:
+    """Like score_gold, restricted to the documents of one split (e.g. "blind")."""
+    files = split_files(gold_path, split)
+    scores: dict[str, dict[str, PRF]] = {"span": {}, "strict": {}}
+    for gd in load_gold(gold_path):
+        if gd.file in files:
+            text = (ROOT / gd.file).read_text(encoding="utf-8")
+            score_doc(gd, extract(text, gd.lang, gd.doc_date), scores, errors)
+    return scores
+
+
 def table(rows: list[list[str]], head: list[str]) -> str:
     lines = ["| " + " | ".join(head) + " |", "|" + "|".join("---" for _ in head) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
@@ -174,6 +193,13 @@ def main() -> None:
     sb = score_gold(gold, ROOT, lambda text, lang, d: extract(text, lang, d), only_blind=True)
     out += ["", "## Gold file, blind-annotated documents only, strict match", "",
             table([prf_row(t, sb["strict"][t]) for t in sorted(sb["strict"])], head)]
+    split_errors: list[str] = []
+    ss = score_split(gold, "blind", split_errors)
+    for mode in ("strict", "span"):
+        out += ["", f"## Gold file, split `blind` (second annotator, never tuned on), {mode} match", "",
+                table([prf_row(t, ss[mode][t]) for t in sorted(ss[mode])], head)]
+    out += ["", "Differences on split `blind` (strict; gold/pred counts per (type, text, id)):", ""]
+    out += [f"- {e}" for e in split_errors] or ["- none"]
 
     n_files, n_tok, cold, warm = throughput()
     out += ["", "## Throughput (full tagger `extract`, corpora/seeds + corpora/acts)", "",

@@ -51,6 +51,10 @@ NOTES = """
   the gold. A spot check of an unseen Code section (sec. 20, ru: 77 extractions, not scored)
   found correct actors where one was found and many impersonal duties with actor null, as
   intended; it is not a measured precision.
+- The **blind split** (ch22 and ile-alatau with no obligations, Code sec. 20 articles 393-396
+  scored alone via the gold entry's `articles`) had its gold written by a second annotator from
+  the texts before anything ran on them; see "Blind held-out split" (misses, field errors) in
+  bench/results/obligations.md, which `--out` does not regenerate.
 """
 
 

@@ -236,6 +236,19 @@ def test_f1_floor_on_gold_per_language():
         assert t.tp >= 30, f"{lang}: too few matched gold obligations ({t.tp})"
 
 
+def test_f1_floor_on_blind_split():
+    # Split `blind` (gold written by a second annotator before the extractor ran on it; sec. 20
+    # scored on articles 393-396 only). Measured 2026-11-22: ru P/R 1.000/1.000 (6/6), kk P 1.000,
+    # R 0.833 (5/6; the two coordinated duties of 395-бап 2-тармақ come out as one). Floors sit
+    # just below: a regression shows, and nothing here was tuned to pass.
+    bench = _bench()
+    tallies, _details = bench.evaluate(ROOT / "tests" / "data" / "obligations_gold.yaml", "blind")
+    assert set(tallies) == {"ru", "kk"} and all(t.docs == 3 for t in tallies.values())
+    for lang, t in tallies.items():
+        p, r, f = t.prf()
+        assert t.tp >= 5 and f >= 0.85, f"{lang}: F1 {f:.3f} (P {p:.3f}, R {r:.3f}, TP {t.tp})"
+
+
 def test_json_and_export_csv_helpers():
     from kb.obligations import export_csv, obligations_json
 
