@@ -284,14 +284,3 @@ def test_kazakh_object_before_dative_actor(tmp_path):
     (o,) = extract(doc)
     assert o.actor.text == "Премьер-Министрдің орынбасарына"
     assert o.action == "Осы қаулының орындалуын бақылау тапсырылсын"
-
-
-def test_fallback_parser_gives_the_same_plan_obligations(plan):
-    # the adapter's fallback (used only when ingest.parse_file is missing) keeps quotes exact
-    from kb.obligations.adapters import fallback_parse
-
-    doc = fallback_parse(SEEDS / "ru" / "2022-tailings-working-group-plan.txt")
-    items = extract(doc)
-    _check_record(doc, items)
-    assert [o.action for o in items] == [o.action for o in plan[1]]
-    assert [o.deadline.value for o in items] == [o.deadline.value for o in plan[1]]

@@ -43,7 +43,7 @@ bodies ("МЧС, МЭГПР") are one obligation whose actor text names all of t
 first linked agency (the model holds one id).
 
 Parser and tagger: ``adapters.py`` calls ``ingest.parse_file`` and ``kb.entities.tag_document`` /
-``kb.entities.extract``; its small fallbacks run only when those cannot be imported. In laws only explicit modal markers count (обязан, должен, запрещается, не допускается,
+``kb.entities.extract``. In laws only explicit modal markers count (обязан, должен, запрещается, не допускается,
 тиіс, міндетті, тыйым салынады ...); present-tense normative statements ("представляют отчет",
 "осуществляет") are out of scope. Quotes are exact slices of ``doc.text``.
 """
