@@ -7,7 +7,8 @@ against the document. Candidates come from
 - the question's hits (hybrid retrieval with the request's filters), plus a few
   hits from the other language's documents: a Kazakh question about a plan that
   exists only in Russian must still reach the Russian table row, and same-language
-  lexical matches crowd it out of a single ranked list;
+  lexical matches crowd it out of a single ranked list. Those hits have their own
+  candidate budget, since they come last and a shared cap would drop them first;
 - the obligation records (kb.obligations) whose quotes fall inside those passages,
   for "which obligations" questions.
 
@@ -19,6 +20,9 @@ Each candidate is scored by
   a discounted meaning score stands in, since words cannot match);
 - type: a "when" question wants a date, a "who" question a body or person;
 - rank: a small prior for candidates from higher-ranked passages;
+- support: a penalty growing as the passage's fused retrieval score falls below the best
+  hit's, so a sentence that merely shares words, from a passage far behind the top match,
+  does not outrank the top match's answer;
 - language: when both versions of an act were retrieved, the question's language wins.
 
 When the best score is below the threshold (calibrated on bench/qa.py: answerable
@@ -113,6 +117,7 @@ class Candidate:
     is_lead: bool = False  # a lead-in itself: it announces an answer, it is not one
     context: str = ""  # table header, for scoring only
     retrieved: bool = True  # False: an obligation record outside the retrieved passages
+    support: float = 1.0  # the passage's retrieval score over the best of the question's own search
     score: float = 0.0
     focus: str | None = None
     parts: dict = field(default_factory=dict)
@@ -185,8 +190,13 @@ class Answerer:
     # bench/qa.py (see bench/results/qa.md for the score distributions).
     threshold: float = 0.52
     max_passages: int = 8
-    cross_passages: int = 4
+    cross_passages: int = 8
     max_candidates: int = 80
+    # Candidates from the other language's passages, on top of max_candidates: they come
+    # last in the hit list, so a shared cap would drop them first.
+    max_cross_candidates: int = 40
+    # Weight of the passage's retrieval support (see _support); 0.08-0.12 measure the same.
+    support_weight: float = 0.1
     obligation_docs: int = 2  # documents whose other obligation records are candidates too
     max_obligations_per_doc: int = 30
     obligations_for: Callable[[str], list[Obligation]] | None = None
@@ -204,9 +214,9 @@ class Answerer:
             )
         qlang = self.retriever.query_lang(question)
         reply_lang = qlang if qlang in ("kk", "ru") else "ru"
-        hits = self.retrieve(req, qlang)
+        hits, n_main = self._retrieve(req, qlang)
         qtype = question_type(question)
-        cands = self._candidates(hits, qtype)
+        cands = self._candidates(hits, qtype, n_main)
         if not cands:
             return self._no_answer(question, reply_lang, hits, "Nothing relevant was retrieved.")
         self._score(question, qlang, qtype, cands, hits)
@@ -246,6 +256,11 @@ class Answerer:
     # -- retrieval -------------------------------------------------------------
     def retrieve(self, req: AskRequest, qlang: str | None = None) -> list[Hit]:
         """The passages an answer is built from (also what a generator should be given)."""
+        return self._retrieve(req, qlang)[0]
+
+    def _retrieve(self, req: AskRequest, qlang: str | None = None) -> tuple[list[Hit], int]:
+        """The passages, and how many of them come from the question's own search (the rest
+        are the other language's, from a separate search whose scores are on another scale)."""
         qlang = qlang or self.retriever.query_lang(req.question)
         filters = req.model_dump(include=set(type(req).model_fields) - {"question", "top_k"})
         hits = self.retriever.search(SearchRequest(q=req.question, top_k=req.top_k, **filters)).hits
@@ -255,18 +270,21 @@ class Answerer:
                 SearchRequest(q=req.question, top_k=self.cross_passages, cross_lingual=True, **filters)
             ).hits
             seen = {h.passage_id for h in hits}
-            hits = hits + [h for h in cross if h.passage_id not in seen]
-        return hits
+            return hits + [h for h in cross if h.passage_id not in seen], len(hits)
+        return hits, len(hits)
 
     # -- candidates ------------------------------------------------------------
-    def _candidates(self, hits: list[Hit], qtype: str) -> list[Candidate]:
+    def _candidates(self, hits: list[Hit], qtype: str, n_main: int | None = None) -> list[Candidate]:
         cands: list[Candidate] = []
+        n_main = len(hits) if n_main is None else n_main
+        support = _support(hits, n_main)
         for rank, hit in enumerate(hits[: self.max_passages + self.cross_passages]):
             lang = hit.document.lang
             lead: Candidate | None = None
             for start, end, text in sentences(hit):
                 kind = "row" if _TABLE_CELL_SEP in text else "sentence"
-                c = Candidate(hit=hit, rank=rank, start=start, end=end, text=text, lang=lang, kind=kind)
+                c = Candidate(hit=hit, rank=rank, start=start, end=end, text=text, lang=lang, kind=kind,
+                              support=support[rank])
                 if lead is not None and _ITEM.match(text):
                     c.lead, c.lead_span = lead.text, (lead.start, lead.end)
                     lead.is_lead = True
@@ -281,10 +299,14 @@ class Answerer:
                 if kind == "row" and block is not None and block.header:
                     c.context = " | ".join(block.header)
                 cands.append(c)
-        cands = cands[: self.max_candidates]
+        # Same budget for each language side, so the other language's passages (retrieved
+        # last) still offer their sentences when the question's own passages are long.
+        first = [c for c in cands if c.rank < n_main]
+        extra = [c for c in cands if c.rank >= n_main]
+        cands = first[: self.max_candidates] + extra[: self.max_cross_candidates]
         cands += _lists(cands)
         if qtype == "obligation" and self.obligations_for:
-            cands += self._obligation_candidates(hits, cands)
+            cands += self._obligation_candidates(hits, cands, support)
         return cands
 
     def _block_at(self, doc_id: str, start: int, end: int) -> Block | None:
@@ -297,7 +319,9 @@ class Answerer:
             return doc.blocks[i]
         return None
 
-    def _obligation_candidates(self, hits: list[Hit], sentence_cands: list[Candidate]) -> list[Candidate]:
+    def _obligation_candidates(
+        self, hits: list[Hit], sentence_cands: list[Candidate], support: list[float] | None = None
+    ) -> list[Candidate]:
         """Obligation records in the retrieved passages, and the best-matching records of the
         top documents elsewhere: a duty often sits in a point the passage ranking missed
         ("... комитеті ... шекарасын белгілесін" under the same resolution)."""
@@ -317,6 +341,7 @@ class Answerer:
                     out.append(Candidate(
                         hit=hit, rank=rank, start=q.start, end=q.end, text=q.text,
                         lang=hit.document.lang, kind="obligation", obligation=ob, lead=lead, lead_span=lead_span,
+                        support=support[rank] if support else 1.0,
                     ))
         for hit in top_docs:
             rank = hits.index(hit)
@@ -332,6 +357,7 @@ class Answerer:
                 out.append(Candidate(
                     hit=where, rank=rank + 1, start=ob.quote.start, end=ob.quote.end, text=ob.quote.text,
                     lang=hit.document.lang, kind="obligation", obligation=ob, retrieved=False,
+                    support=support[rank] if support else 1.0,
                 ))
         return out
 
@@ -402,12 +428,16 @@ class Answerer:
             penalty = -0.1 if c.is_lead else 0.0
             if qnums and not qnums <= self._doc_numbers(c.hit):
                 penalty -= 0.1
+            # A passage the search scored far below its best match rarely holds the answer when
+            # that match is clearly ahead (the rank alone cannot tell a close second from a
+            # distant one); never a bonus, so unanswerable questions score no higher.
+            support = self.support_weight * (c.support - 1.0)
             c.parts = {"meaning": meaning, "lexical": lexical, "type": type_fit, "prior": prior,
-                       "lang": lang_fit, "pen": penalty}
+                       "support": support, "lang": lang_fit, "pen": penalty}
             # Weights and threshold chosen on bench/qa.py (a plateau of settings reach the same
             # accuracy; see bench/results/qa.md). Shared entities/numbers were tried as a
             # feature and dropped: they mostly reward sentences that restate the question.
-            c.score = 0.5 * meaning + 0.4 * lexical + 0.15 * type_fit + prior + lang_fit + penalty
+            c.score = 0.5 * meaning + 0.4 * lexical + 0.15 * type_fit + prior + support + lang_fit + penalty
 
     def _companions(self, best: Candidate, cands: list[Candidate]) -> list[Candidate]:
         """The answer: the best candidate, and for obligation questions the other
@@ -436,6 +466,19 @@ class Answerer:
         )
 
 
+def _support(hits: list[Hit], n_main: int) -> list[float]:
+    """Each hit's fused score over the best score of the question's own search.
+
+    The other language's passages keep 1.0: their list is short, its scores sit on a
+    lower scale, and the answer there is often a row the search ranks mid-list (scaling
+    them too cost Kazakh answers over Russian-only seeds on bench/qa.py)."""
+    top = max((h.score for h in hits[:n_main]), default=0.0)
+    return [
+        max(0.0, h.score) / top if i < n_main and top > 0 else 1.0
+        for i, h in enumerate(hits)
+    ]
+
+
 def _lists(cands: list[Candidate]) -> list[Candidate]:
     """Each short lead-in with its items as one candidate: the exact slice of the passage."""
     out = []
@@ -449,7 +492,7 @@ def _lists(cands: list[Candidate]) -> list[Candidate]:
             continue
         text = hit.text[start - hit.start: end - hit.start]
         out.append(Candidate(hit=hit, rank=items[0].rank, start=start, end=end, text=text,
-                             lang=items[0].lang, kind="list"))
+                             lang=items[0].lang, kind="list", support=items[0].support))
     return out
 
 
