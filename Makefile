@@ -37,8 +37,9 @@ run: ingest serve
 # Browser tests drive Debian's Chromium; install it where it is missing and we may.
 browser:
 	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
-	  else echo "chromium missing and not root: browser tests will be skipped"; fi; }
+	  if [ "$$(id -u)" = 0 ]; then { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+	    || echo "WARNING: could not install chromium with apt: browser tests will be skipped"; \
+	  else echo "WARNING: chromium missing and not root: browser tests will be skipped"; fi; }
 
 ## Set up and run the tests
 test: install-dev browser
