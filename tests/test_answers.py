@@ -132,3 +132,18 @@ def test_table_row_is_one_candidate():
     units = sentences(hit)
     assert [u[2] for u in units] == text.split("\n")
     assert units[0][0] == 100 and units[1][0] == 100 + text.index("Другая")
+
+
+def _hit(score: float, lang: str = "ru") -> Hit:
+    doc = DocumentRef(id=f"d{score}", source="x.md", title="t", lang=lang, genre="order")
+    return Hit(score=score, text="текст", snippet="текст", document=doc, passage_id="p", start=0, end=5)
+
+
+def test_support_scales_own_search_hits_and_spares_other_language_ones():
+    from kb.answers import _support
+
+    hits = [_hit(2.0), _hit(1.0), _hit(0.5), _hit(0.3, lang="kk"), _hit(0.1, lang="kk")]
+    # the first three came from the question's own search, the last two from the other language
+    assert _support(hits, n_main=3) == [1.0, 0.5, 0.25, 1.0, 1.0]
+    assert _support(hits, n_main=0) == [1.0] * 5
+    assert _support([_hit(-1.0), _hit(0.0)], n_main=2) == [1.0, 1.0]  # no positive best: no scaling
