@@ -53,6 +53,10 @@ PLAN_DATE = dt.date(2022, 3, 1)
         ("2020 жылғы 23 қаңтардан бастап жариялансын", "kk", "2020 жылғы 23 қаңтардан", "2020-01-23", False),
         ("екі мың жиырмасыншы жылы басталды", "kk", "екі мың жиырмасыншы жылы", "2020-01-01/2020-12-31", False),
         ("10 жұмыс күні ішінде жібереді", "kk", "10 жұмыс күні ішінде", "P10D", False),
+        # Spelled-out Russian numbers in durations, in any case form.
+        ("по истечении десяти календарных дней после", "ru", "десяти календарных дней", "P10D", False),
+        ("в течение двадцати пяти рабочих дней", "ru", "двадцати пяти рабочих дней", "P25D", False),
+        ("не позднее трёх месяцев", "ru", "трёх месяцев", "P3M", False),
     ],
 )
 def test_dates(text, lang, span, value, inferred):
@@ -135,6 +139,25 @@ def test_coordinated_conventions():
     kk = ents("Базель, Роттердам және Стокгольм конвенцияларының хатшылықтары", "kk")
     assert [e.id for e in kk if e.type == "convention"] == ["basel", "rotterdam", "stockholm"]
     assert [e.id for e in kk if e.type == "agency"] == ["secretariat-brs"]
+
+
+def test_coordinated_agencies_share_a_head():
+    # Russian lends the leading head word to the later conjuncts, Kazakh the trailing words to
+    # the earlier ones; each conjunct is tagged over its own words with its own id.
+    ru = ents("Министерству сельского хозяйства, акиматам Карагандинской области и области Ұлытау до",
+              "ru", type_="agency")
+    assert [(e.text, e.id) for e in ru][-2:] == [
+        ("акиматам Карагандинской области", "akimat-karaganda"), ("области Ұлытау", "akimat-ulytau")]
+    kk = ents("Ақмола, Қарағанды және Ұлытау облыстарының әкімдіктері шаралар қабылдасын", "kk", type_="agency")
+    assert [(e.text, e.id) for e in kk] == [
+        ("Ақмола", "akimat-akmola"), ("Қарағанды", "akimat-karaganda"),
+        ("Ұлытау облыстарының әкімдіктері", "akimat-ulytau")]
+    # Lending needs a listed name to come out: "области" alone names no akimat.
+    assert [e.id for e in ents("акимату города Алматы и области", "ru", type_="agency")] == ["akimat-almaty"]
+    other = ents("акимату города Алматы и Министерству экологии, геологии и природных ресурсов", "ru",
+                 type_="agency")
+    assert [e.id for e in other] == ["akimat-almaty", "min-ecology"]
+    assert "akimat" not in {e.id for e in kk}
 
 
 def test_positions_are_not_agencies():

@@ -44,6 +44,7 @@ class _Grammar:
     month_res: dict[str, list[tuple[int, re.Pattern]]]
     units: dict[str, dict[str, str]]
     numbers: dict[str, int]
+    ru_numbers: dict[str, int]
     ordinal_suffixes: list[str]
     standalone_excluded: list[str]
     capitalized_excluded: list[str]
@@ -60,7 +61,11 @@ def grammar() -> _Grammar:
         month_alt[lang] = "|".join(f"(?:{v})" for v in months.values())
         month_res[lang] = [(int(k), re.compile(f"^(?:{v})", re.I)) for k, v in months.items()]
 
-    pieces = {"SUF": suf, "POST": post, **data.get("pieces", {})}
+    ru_numbers = data.get("ru_numbers", {}).get("values", {})
+    # Longest first, so that "двадцати" is not cut to "два".
+    ru_alt = "|".join(re.escape(w) for w in sorted(ru_numbers, key=len, reverse=True)) or "(?!)"
+    pieces = {"SUF": suf, "POST": post, "RUNUMWORD": rf"(?<![а-яё])(?:{ru_alt})(?![а-яё])",
+              **data.get("pieces", {})}
 
     def build(lang: str, src: str) -> re.Pattern:
         body, prev = src, None
@@ -81,16 +86,20 @@ def grammar() -> _Grammar:
             pats.append(_Pattern("relative", build(lang, src), r))
         patterns[lang] = pats
     nums = data["kk_numbers"]
+    # A spelled-out Russian number may start a duration, so it is a trigger too.
+    triggers = dict(data["triggers"])
+    if ru_numbers:
+        triggers["ru"] = f"{triggers['ru']}|{ru_alt}"
     return _Grammar(
-        patterns, month_res, data["units"], nums["values"],
+        patterns, month_res, data["units"], nums["values"], ru_numbers,
         sorted(nums["ordinal_suffixes"], key=len, reverse=True), data.get("standalone_excluded", []),
         data.get("standalone_capitalized_excluded", []),
-        {lang: re.compile(r"\b(?:" + rx + ")", re.I) for lang, rx in data["triggers"].items()},
+        {lang: re.compile(r"\b(?:" + rx + ")", re.I) for lang, rx in triggers.items()},
     )
 
 
 def _num(s: str) -> int | None:
-    """ "27", "жиырма жетінші", "екі мың жиырмасыншы" -> 27, 27, 2020."""
+    """ "27", "жиырма жетінші", "екі мың жиырмасыншы", "десяти" -> 27, 27, 2020, 10."""
     s = s.strip()
     if s.isdigit():
         return int(s)
@@ -98,6 +107,8 @@ def _num(s: str) -> int | None:
     total = current = 0
     for w in s.lower().split():
         n = g.numbers.get(w)
+        if n is None:
+            n = g.ru_numbers.get(w.replace("ё", "е")) or g.ru_numbers.get(w)
         if n is None:
             for suf in g.ordinal_suffixes:
                 if w.endswith(suf) and w[: -len(suf)] in g.numbers:

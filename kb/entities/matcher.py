@@ -152,6 +152,7 @@ class GazetteerMatcher:
             for j, (eid, kind, ml) in self._walk(self.abbr, text, toks, i, "", exact=True).values():
                 cands.append(Match(i, j, eid, kind, ml if ml in langs else langs[0]))
         cands += self._coordinated(text, toks, cands, langs)
+        cands += self._shared(text, toks, cands, tkeys)
         chosen = _leftmost_longest(cands)
         return [self._qualify(text, toks, m) for m in chosen]
 
@@ -180,6 +181,94 @@ class GazetteerMatcher:
                     break
                 out.append(Match(j, j, hit, "convention", m.lang))
                 j -= 1
+        return out
+
+    def _descend(self, nodes: list[Node], words: list[frozenset[str]]) -> list[Node]:
+        """The trie nodes reached from `nodes` through `words` (keys per word)."""
+        for ks in words:
+            nxt = {id(c): c for n in nodes for k in ks if (c := n.children.get(k)) is not None}
+            if not nxt:
+                return []
+            nodes = list(nxt.values())
+        return nodes
+
+    def _is_joiner(self, text: str, toks: list[K.Token], a: int, b: int, lang: str) -> int | None:
+        """Index of the first token after a joiner between tokens a and b=a+1 ("и", "және",
+        or a bare comma), else None."""
+        joiners = set(K.settings()["coord_joiners"].get(lang, []))
+        gap = text[toks[a].end : toks[b].start].strip()
+        if gap == ",":
+            return b
+        if gap == "" and toks[b].text.lower() in joiners and b + 1 < len(toks):
+            if text[toks[b].end : toks[b + 1].start].strip() == "":
+                return b + 1
+        return None
+
+    def _shared(self, text: str, toks: list[K.Token], cands: list[Match],
+                tkeys: dict[str, list[frozenset[str]]]) -> list[Match]:
+        """Conjuncts that borrow part of a neighbouring agency name.
+
+        "акиматам Карагандинской области и области Ұлытау": the leading words listed under
+        `coord_shared_lead` ("акиматам") are lent to the conjunct after the joiner, which is
+        then matched as "акимат области Ұлытау". "Қарағанды және Ұлытау облыстарының
+        әкімдіктері": the trailing words from the first one listed under `coord_shared_tail`
+        ("облыстарының әкімдіктері") are lent to the conjunct before the joiner. A conjunct
+        is tagged over its own words only; chains ("A, B и C") are followed."""
+        cfg = K.settings()
+        out: list[Match] = []
+        for m in cands:
+            if m.kind != "agency" or m.lang not in tkeys:
+                continue
+            lang, tk = m.lang, tkeys[m.lang]
+            root = self.tries[lang]
+            lead = {k for w in cfg.get("coord_shared_lead", {}).get(lang, []) for k in K.keys(w, lang)}
+            tail = {k for w in cfg.get("coord_shared_tail", {}).get(lang, []) for k in K.keys(w, lang)}
+            if lead:
+                n = 0
+                while m.start_tok + n < m.end_tok and tk[m.start_tok + n] & lead:
+                    n += 1
+                last = m.end_tok
+                while n and last + 1 < len(toks):
+                    nxt = self._is_joiner(text, toks, last, last + 1, lang)
+                    if nxt is None:
+                        break
+                    starts = [nd for k in range(1, n + 1)
+                              for nd in self._descend([root], tk[m.start_tok : m.start_tok + k])]
+                    best = None
+                    for nd in starts:
+                        hit = self._walk(nd, text, toks, nxt, lang, exact=False, tkeys=tk).get("agency")
+                        if hit and hit[1][0] != m.id and (best is None or hit[0] > best[0]):
+                            best = hit
+                    if best is None:
+                        break
+                    out.append(Match(nxt, best[0], best[1][0], "agency", lang))
+                    last = best[0]
+            if tail:
+                t = next((t for t in range(m.start_tok + 1, m.end_tok + 1) if tk[t] & tail), None)
+                if t is None:
+                    continue
+                lent = tk[t : m.end_tok + 1]
+                first = m.start_tok
+                while first - 1 >= 0:
+                    if self._is_joiner(text, toks, first - 1, first, lang) == first:
+                        j = first - 1  # a bare comma: the conjunct ends right before it
+                    elif first - 2 >= 0 and self._is_joiner(text, toks, first - 2, first - 1, lang) == first:
+                        j = first - 2  # "және" at first - 1
+                    else:
+                        break
+                    found = None
+                    for s in range(j, max(-1, j - 4), -1):  # a conjunct of up to four words
+                        if s < j and not self._gap_ok(text, toks[s], toks[s + 1]):
+                            break
+                        ends = self._descend(self._descend([root], tk[s : j + 1]), lent)
+                        pay = next((nd.payload for nd in ends if nd.payload and nd.payload[1] == "agency"
+                                    and nd.payload[0] != m.id), None)
+                        if pay is not None:
+                            found = Match(s, j, pay[0], "agency", lang)
+                    if found is None:
+                        break
+                    out.append(found)
+                    first = found.start_tok
         return out
 
     def _qualify(self, text: str, toks: list[K.Token], m: Match) -> Match:
