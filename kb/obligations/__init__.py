@@ -25,7 +25,10 @@ language (``ru``, ``kk``). Adding a verb or a pattern is one line there:
   кезде"; "до", "не позднее", "дейін", "мерзімде"). Deadline ISO values come from the date tagger.
 * ``table`` — header regexes for the action / deadline / responsible columns of plan tables.
 * ``coordination`` — where one clause holds two actions ("собирать информацию ... и представить
-  доклад", "... күшейтілсін және ... қамтамасыз етілсін").
+  доклад", "... күшейтілсін және ... қамтамасыз етілсін"). A trigger may carry its own
+  ``coordination`` (KK modals: "... органға хабарлауға және ... шараны қабылдауға міндетті").
+  A deadline opening an action, or a condition opening it and closed by a comma, is left out of
+  the action text (it has its own field).
 
 Processing (``extract.py``): blocks -> clauses (sentences and "1)" sub-points, offsets kept) ->
 a lead-in ending in ":" with its sub-points is one group whose every sub-point is one obligation of

@@ -306,11 +306,12 @@ def _match_trigger(body: str, r: LangRules, lang: str):
     return None
 
 
-def _split_actions(body: str, a: int, b: int, lang: str, r: LangRules) -> list[tuple[int, int]]:
-    if r.coordination is None or a >= b:
+def _split_actions(body: str, a: int, b: int, lang: str, r: LangRules, t: Trigger | None = None) -> list[tuple[int, int]]:
+    coordination = t.coordination if t is not None and t.coordination is not None else r.coordination
+    if coordination is None or a >= b:
         return [(a, b)] if a < b else []
     cuts = [a]
-    for m in r.coordination.finditer(body, a, b):
+    for m in coordination.finditer(body, a, b):
         if lang == "ru":
             nxt = WORD.match(body, m.end())
             prev = [w for w in WORD.finditer(body, cuts[-1], m.start())]
@@ -350,9 +351,22 @@ def _analyse(body: str, r: LangRules, lang: str, split: bool = True) -> Found | 
     else:
         act_start = actor[1] if actor else 0
         act_end = core_end
-    actions = _split_actions(body, act_start, act_end, lang, r) if split else [x for x in [_trim(body, act_start, act_end)] if x]
+    # a deadline opening the action ("операторы дереу, ... мерзімде хабарлауға", "обязан в срок не
+    # более трех дней уведомить") is an adverbial shared by the actions, not part of the first one
+    dl = _search_first(r.deadline, body, act_start, act_end)
+    if dl and not body[act_start:dl[0]].strip(" ,") and dl[1] < act_end:
+        act_start = dl[1]
+    # so is a condition opening it and closed by a comma ("Егер ... етілмесе, ... жол берілмейді");
+    # without the comma the greedy condition span may hold the subject ("Ұңғымаларды бұрғылау ... кезінде")
+    cond = _search_first(r.condition, body, act_start, act_end)
+    if cond and not body[act_start:cond[0]].strip(" ,") and body[cond[1]:].lstrip(" ").startswith(","):
+        act_start = cond[1]
+    actions = _split_actions(body, act_start, act_end, lang, r, t) if split else [x for x in [_trim(body, act_start, act_end)] if x]
     texts = None
-    if lang == "kk" and actor and body[:actor[0]].strip(" ,") and len(actions) == 1:
+    before = body[:actor[0]] if actor else ""
+    # a condition or deadline before the subject is an adverbial, not a fronted object
+    fronted_object = before.strip(" ,") and not _search_first(r.condition + r.deadline, before, 0, len(before))
+    if lang == "kk" and actor and fronted_object and len(actions) == 1:
         # "Осы қаулының орындалуын бақылау <actor-ға> жүктелсін": the object stands before the actor
         texts = [_norm(body[:actor[0]]) + " " + _norm(body[actions[0][0]:actions[0][1]])]
     if not actions and not (m and core_end <= m.end() + 1):
@@ -379,6 +393,11 @@ def _deadline(doc: Document, lang: str, r: LangRules, base: int, body: str, span
         hit = _search_first(r.deadline, body, a, b)
         if hit:
             ds, de = hit
+            # the shared words between actor and action end with the verb ("... часов ... обязан")
+            for t in r.triggers:
+                m = t.pattern.search(body, ds, de) if t.pattern is not None else None
+                if m and m.start() > ds:
+                    de = m.start()
             seg = body[ds:de].strip(" ,;")
             ds = body.find(seg, ds)
             return _deadline_value(doc, lang, seg, base + ds, base + ds + len(seg))

@@ -27,6 +27,7 @@ class Trigger:
     actor: str
     require_actor: bool = True
     final: bool = False
+    coordination: re.Pattern | None = None  # overrides LangRules.coordination for this trigger
 
 
 @dataclass
@@ -69,6 +70,7 @@ def _lang_rules(lang: str, raw: dict) -> LangRules:
             Trigger(
                 id=t["id"], pattern=pat, modality=t["modality"], actor=t["actor"],
                 require_actor=bool(t.get("require_actor", True)), final=bool(t.get("final", False)),
+                coordination=_compile(t["coordination"], f"{where}.coordination") if t.get("coordination") else None,
             )
         )
 
