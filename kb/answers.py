@@ -44,8 +44,7 @@ import numpy as np
 import yaml
 
 from kb.embeddings import Embedder
-from kb.highlight import query_terms
-from kb.lang import terms
+from kb.lang import query_terms, terms
 from kb.models import Answer, AskRequest, Block, Citation, Document, Entity, Hit, Obligation, SearchRequest
 from kb.retrieval import Retriever
 

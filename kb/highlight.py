@@ -10,16 +10,9 @@ from __future__ import annotations
 import html
 import re
 
-from kb.lang import normalize, terms
+from kb.lang import normalize
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-
-
-def query_terms(query: str, lang: str) -> set[str]:
-    """A query's terms; when its language is unsure, both analyses are kept."""
-    if lang in ("kk", "ru"):
-        return set(terms(query, lang))
-    return set(terms(query, "kk")) | set(terms(query, "ru"))
 
 
 def _matches(text: str, wanted: set[str], lang: str) -> list[tuple[int, int, str]]:

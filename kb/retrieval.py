@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from kb.embeddings import Embedder
-from kb.highlight import query_terms, snippet
+from kb.highlight import snippet
 from kb.index.base import ScoredPoint, SparseVec, VectorStore
-from kb.index.sparse import query_sparse
+from kb.index.sparse import query_from_terms
+from kb.lang import query_terms
 from kb.langid import detect
 from kb.models import DocumentRef, Entity, Hit, SearchFilters, SearchRequest, SearchResponse
 
@@ -69,10 +70,12 @@ class Retriever:
             filters.lang = [_other_lang(qlang)]
         return filters
 
-    def _vectors(self, req: SearchRequest, qlang: str) -> tuple[list[float] | None, SparseVec | None]:
+    def _vectors(
+        self, req: SearchRequest, words: set[str]
+    ) -> tuple[list[float] | None, SparseVec | None]:
         """The query's dense and sparse vectors, each None when the mode does not use it."""
         dense = self.embedder.encode_queries([req.q])[0].tolist() if req.mode != "lexical" else None
-        sparse = query_sparse(req.q, qlang) if req.mode != "dense" else None
+        sparse = query_from_terms(words) if req.mode != "dense" else None
         return dense, (sparse or None)
 
     def _candidates(
@@ -126,12 +129,13 @@ class Retriever:
         qlang = self.query_lang(req.q)
         filters = self._filters(req, qlang)
         want = req.offset + req.top_k
-        dense, sparse = self._vectors(req, qlang)
+        # The same terms drive the lexical vector and the snippet's marks.
+        words = query_terms(req.q, qlang)
+        dense, sparse = self._vectors(req, words)
         if req.one_per_doc:
             points = self._best_per_doc(dense, sparse, filters, want)
         else:
             points = self._candidates(dense, sparse, filters, want)
-        words = query_terms(req.q, qlang)
         hits = [self._hit(p, words) for p in points[req.offset:want]]
         return SearchResponse(
             query=req.q, query_lang=qlang, total=len(points), hits=hits,

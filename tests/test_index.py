@@ -495,7 +495,9 @@ def test_bm25_document_weights():
 
 def test_doc_and_query_vectors_use_the_analyser(monkeypatch):
     analyses = {"ru": ["отход", "отход", "вода"], "kk": ["қалдық", "отход"], "mixed": ["су", "отход"]}
-    monkeypatch.setattr(sp, "terms", lambda text, lang: list(analyses[lang]))
+    fake = lambda text, lang: list(analyses[lang])  # noqa: E731
+    monkeypatch.setattr(sp, "terms", fake)
+    monkeypatch.setattr("kb.lang.terms", fake)  # query terms come from kb.lang.query_terms
     ru = sp.doc_sparse("ignored", "ru")
     assert len(ru.indices) == 2 and ru.indices == sorted(ru.indices)
     weight = dict(zip(ru.indices, ru.values))

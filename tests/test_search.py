@@ -17,7 +17,8 @@ from pydantic import ValidationError
 
 from bench.evaldata import doc_key, load_queries
 from conftest import SMALL_CORPUS
-from kb.highlight import query_terms, snippet
+from kb.highlight import snippet
+from kb.lang import query_terms
 from kb.index.base import IndexPoint, SparseVec
 from kb.models import SearchRequest
 from kb.service import KnowledgeBase

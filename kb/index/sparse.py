@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from kb.index.base import SparseVec
-from kb.lang import terms
+from kb.lang import query_terms, terms
 
 # BM25 parameters (Robertson's usual values).
 K1 = 1.2
@@ -24,23 +24,11 @@ B = 0.75
 # ~ terms in a typical passage of a few sentences after stop-word removal.
 AVG_LEN = 60.0
 
-_LANGS = ("kk", "ru")
 
 
 def term_index(term: str) -> int:
     """Stable uint32 index of a term (same in every process and release, unlike hash())."""
     return int.from_bytes(hashlib.blake2b(term.encode("utf-8"), digest_size=4).digest(), "little")
-
-
-def _query_terms(text: str, lang: str | None) -> set[str]:
-    """Unique query terms; for an unsure language, the union of both analyses.
-
-    The union lets a query match a passage whichever way the passage's words
-    were analysed (lemma or stem).
-    """
-    if lang in _LANGS:
-        return set(terms(text, lang))
-    return set(terms(text, "kk")) | set(terms(text, "ru"))
 
 
 def weights_from_counts(counts: Counter[str] | dict[str, int], length: int | None = None) -> SparseVec:
@@ -75,7 +63,7 @@ def query_sparse(text: str, lang: str | None) -> SparseVec:
     Pass lang=None (or "mixed") when the query language is unsure: the terms of
     both analyses are then unioned.
     """
-    return query_from_terms(_query_terms(text, lang))
+    return query_from_terms(query_terms(text, lang))
 
 
 def query_from_terms(unique_terms: Iterable[str]) -> SparseVec:

@@ -166,3 +166,12 @@ def terms(text: str, lang: str) -> list[str]:
     for token in _TOKEN.findall(text):
         out.extend(_word_terms(token, lang))
     return out
+
+
+def query_terms(text: str, lang: str | None) -> set[str]:
+    """Unique terms of a query. When its language is unsure (None, "mixed"), the
+    union of both analyses, so it matches a passage whichever way its words were
+    analysed (lemma or stem)."""
+    if lang in ("kk", "ru"):
+        return set(terms(text, lang))
+    return set(terms(text, "kk")) | set(terms(text, "ru"))
