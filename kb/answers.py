@@ -381,7 +381,7 @@ class Answerer:
         return self._vectors(texts)
 
     def _score(self, question: str, qlang: str, qtype: str, cands: list[Candidate], hits: list[Hit]) -> None:
-        qvec = self.embedder.encode_queries([question])[0]
+        qvec = self.retriever.query_vector(question)
         sims = self._embed([_embed_text(c) for c in cands]) @ qvec
         qwords = query_terms(question, qlang)
         wanted = _WANTED.get(qtype, ())

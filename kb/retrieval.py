@@ -22,8 +22,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from dataclasses import dataclass
 from typing import Literal
+
+import numpy as np
 
 from kb.embeddings import Embedder
 from kb.highlight import snippet
@@ -61,6 +64,15 @@ class Retriever:
     max_candidates: int = 2000
     entities_for: Callable[[str, int, int], list[Entity]] | None = None
 
+    def __post_init__(self) -> None:
+        # An answer runs two searches (own and other language) and scores sentences
+        # against the same question: embed each query once, not three times. Kept small:
+        # it is for the calls of one request, not a result cache.
+        self.query_vector = lru_cache(maxsize=8)(self._embed_query)
+
+    def _embed_query(self, q: str) -> np.ndarray:
+        return self.embedder.encode_queries([q])[0]
+
     def query_lang(self, q: str) -> str:
         return detect(q)
 
@@ -74,7 +86,7 @@ class Retriever:
         self, req: SearchRequest, words: set[str]
     ) -> tuple[list[float] | None, SparseVec | None]:
         """The query's dense and sparse vectors, each None when the mode does not use it."""
-        dense = self.embedder.encode_queries([req.q])[0].tolist() if req.mode != "lexical" else None
+        dense = self.query_vector(req.q).tolist() if req.mode != "lexical" else None
         sparse = query_from_terms(words) if req.mode != "dense" else None
         return dense, (sparse or None)
 
