@@ -9,11 +9,24 @@ from __future__ import annotations
 import logging
 
 from fastapi import FastAPI, HTTPException, Request
+from pydantic import BaseModel
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = logging.getLogger("api")
+
+
+class FieldError(BaseModel):
+    field: str
+    message: str
+
+
+class ErrorBody(BaseModel):
+    """Every error response: a readable `detail`; for 422 also the failing fields."""
+
+    detail: str
+    errors: list[FieldError] | None = None
 
 # Exception classes (matched by name anywhere in the MRO, so that the API does not have to
 # import optional back-ends such as qdrant_client just to recognise their errors) that mean

@@ -31,6 +31,10 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    require_read_key: bool = Field(False, description="Reads (search, ask, lists) need a key with the read role")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Other origins allowed to call the API from a browser (default: none)"
+    )
 
     llm_url: str | None = Field(None, description="OpenAI-compatible chat endpoint for written answers")
     llm_model: str = "default"

@@ -278,3 +278,39 @@ class Page(BaseModel, Generic[T]):
     offset: int
     limit: int
     items: list[T]
+
+
+# -- background ingestion jobs -----------------------------------------------------------------
+JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+class JobFailure(BaseModel):
+    path: str
+    reason: str
+
+
+class Job(BaseModel):
+    """A background ingestion run: uploaded files, or paths on the server (admin only)."""
+
+    id: str
+    status: JobStatus = "queued"
+    created_at: dt.datetime
+    started_at: dt.datetime | None = None
+    finished_at: dt.datetime | None = None
+    total: int = 0
+    done: int = 0
+    current: str | None = None
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: list[JobFailure] = Field(default_factory=list)
+    error: str | None = None
+
+
+class JobRequest(BaseModel):
+    """Ingest files that are on the server's disk (the CLI beside a running service sends these)."""
+
+    paths: list[str] = Field(min_length=1, max_length=10_000)
+    force: bool = False
+    follow_symlinks: bool = False

@@ -2,8 +2,14 @@
 
 It owns the settings, the document store, the vector index and the embedder, and
 opens the heavy parts (model, index) lazily so that commands which only parse or
-list documents start fast. Ingestion is serialised by a lock: the embedded index
-is one directory that one writer at a time may change.
+list documents start fast.
+
+Concurrency: reads (search, answers, lists, documents) take no service-wide lock
+and run in parallel; the vector index and the document store are safe for that.
+Writes (ingest, upload, delete) are serialised by one writer lock, so a slow
+ingestion never stalls a search. Ingestion embeds with its own copy of the model,
+and the query-side model is shared behind a short lock: a tokenizer must not be
+driven by two threads at once.
 """
 
 from __future__ import annotations
@@ -44,50 +50,127 @@ def extract_obligations(doc: Document) -> None:
     doc.obligations = extract(doc)
 
 
+class LockedEmbedder:
+    """An Embedder whose encode calls are serialised (queries from many request threads)."""
+
+    def __init__(self, inner):
+        self._inner = inner
+        self._lock = threading.Lock()
+
+    def encode_queries(self, texts):
+        with self._lock:
+            return self._inner.encode_queries(texts)
+
+    def encode_passages(self, texts, *args, **kwargs):
+        with self._lock:
+            return self._inner.encode_passages(texts, *args, **kwargs)
+
+    def count_tokens(self, text):
+        return self._inner.count_tokens(text)
+
+    def __getattr__(self, name):
+        return getattr(self._inner, name)
+
+
 class KnowledgeBase:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
         self.docs = DocStore(self.settings)
-        self._lock = threading.RLock()
+        self._lock = threading.RLock()  # the writer lock: one ingest/upload/delete at a time
+        self._open_lock = threading.RLock()  # lazy opening of the heavy parts
+        self._cache_lock = threading.Lock()
         # Hits and answers read entities and tables from stored documents; keep the
         # recently used ones parsed (bounded: a large knowledge base must not live in memory).
         self._doc_cache: OrderedDict[str, Document] = OrderedDict()
         self._reconciled = False
 
     # -- heavy parts, opened on first use -----------------------------------
-    @cached_property
+    def _opened(self, name: str, make):
+        """A heavy part, made once even when many request threads ask for it at the same time."""
+        value = self.__dict__.get(name)
+        if value is None:
+            with self._open_lock:
+                value = self.__dict__.get(name)
+                if value is None:
+                    value = self.__dict__[name] = make()
+        return value
+
+    @property
     def embedder(self):
-        from kb.embeddings import ensure_model, get_embedder
+        """The query-side model (shared by request threads)."""
 
-        ensure_model(self.settings)
-        return get_embedder(self.settings)
+        def make():
+            from kb.embeddings import ensure_model, get_embedder
 
-    @cached_property
+            ensure_model(self.settings)
+            return LockedEmbedder(get_embedder(self.settings))
+
+        return self._opened("embedder", make)
+
+    @property
+    def ingest_embedder(self):
+        """Ingestion's own copy of the model, so that embedding a large upload never holds the
+        query-side model: searches keep their latency while files are ingested."""
+
+        def make():
+            from kb.embeddings import ensure_model
+            from kb.embeddings.embedder import Embedder
+
+            return Embedder(ensure_model(self.settings).resolve(), torch_threads=self.settings.torch_threads)
+
+        return self._opened("ingest_embedder", make)
+
+    @property
     def index(self):
         from kb.index import open_store
 
-        return open_store(self.settings)
+        return self._opened("index", lambda: open_store(self.settings))
 
-    @cached_property
+    @property
     def indexer(self):
         from kb.indexer import Indexer
 
-        return Indexer(self.index, self.embedder, self.settings.embed_batch_size)
+        return self._opened(
+            "indexer", lambda: Indexer(self.index, self.ingest_embedder, self.settings.embed_batch_size)
+        )
 
-    @cached_property
+    @property
     def retriever(self):
         from kb.retrieval import Retriever
 
-        self.reconcile()
-        return Retriever(self.index, self.embedder, entities_for=self._entities_in)
+        def make():
+            self.reconcile()
+            return Retriever(self.index, self.embedder, entities_for=self._entities_in)
 
-    @cached_property
+        return self._opened("retriever", make)
+
+    @property
     def answerer(self):
         from kb.answers import Answerer
 
-        return Answerer(
-            self.retriever, self.embedder, obligations_for=self._obligations_of, documents=self.get_document
+        return self._opened(
+            "answerer",
+            lambda: Answerer(
+                self.retriever, self.embedder, obligations_for=self._obligations_of, documents=self.get_document
+            ),
         )
+
+    @property
+    def keys(self):
+        from kb.keys import KeyStore
+
+        return self._opened("keys", lambda: KeyStore(self.settings))
+
+    @property
+    def jobs(self):
+        from kb.jobs import JobRunner
+
+        return self._opened("jobs", lambda: JobRunner(self))
+
+    def warm_up(self) -> None:
+        """Open the index and load the query model now (a server does this before its first request)."""
+        self.retriever
+        self.answerer
 
     @property
     def hooks(self) -> Hooks:
@@ -104,6 +187,9 @@ class KnowledgeBase:
         self.close()
 
     def close(self) -> None:
+        jobs = self.__dict__.pop("jobs", None)
+        if jobs is not None:
+            jobs.close()
         if "index" in self.__dict__:
             self.index.close()
             del self.__dict__["index"]
@@ -122,14 +208,24 @@ class KnowledgeBase:
                 self.index.flush()
             return result
 
-    def ingest(self, paths: Iterable[Path], progress: Progress | None = None, force: bool = False) -> IngestReport:
-        """Parse, tag, store and index files/folders."""
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        progress: Progress | None = None,
+        force: bool = False,
+        follow_symlinks: bool = False,
+    ) -> IngestReport:
+        """Parse, tag, store and index files/folders (one writer at a time; reads go on)."""
+        extra = {"follow_symlinks": True} if follow_symlinks else {}
         with self._lock:
             self.reconcile()
-            report = ingest_paths(paths, self.settings, progress=progress, hooks=self.hooks, force=force)
-            changed = report.count("added") + report.count("updated")
-            if changed:
+            report = IngestReport()
+            try:
+                report = ingest_paths(paths, self.settings, progress=progress, hooks=self.hooks, force=force, **extra)
+            finally:
+                # Also when a job is cancelled mid-run: what was written is made durable.
                 self.index.flush()
+            changed = report.count("added") + report.count("updated")
             # optimize() rebuilds HNSW over the whole shard and holds the GIL (minutes at
             # 100k passages): worth it after a bulk load, not after one or two files, whose
             # small new segments are searched exactly anyway.
@@ -137,13 +233,18 @@ class KnowledgeBase:
                 self.index.optimize()
             return report
 
-    def ingest_upload(self, filename: str, data: bytes) -> tuple[DocumentSummary, str]:
+    def ingest_upload(self, filename: str, data: bytes, force: bool = False) -> tuple[DocumentSummary, str]:
         """Ingest one uploaded file: (summary, status). Raises IngestError on bad input."""
         from ingest import parse_bytes
 
+        # Parsing is the slow, CPU-bound part: it runs before taking the writer lock.
         doc = parse_bytes(data, filename, self.settings, source=f"upload:{Path(filename).name}")
         with self._lock:
             self.reconcile()
+            if not force and doc.id in self.docs:
+                stored = self.docs.summary(doc.id)
+                if stored is not None:
+                    return stored, "unchanged"
             result = store_document(doc, self.docs, self.hooks)
             self.index.flush()
         if result.status == "failed":
@@ -159,20 +260,23 @@ class KnowledgeBase:
             return removed
 
     def get_document(self, doc_id: str) -> Document | None:
-        doc = self._doc_cache.get(doc_id)
-        if doc is not None:
-            self._doc_cache.move_to_end(doc_id)
-            return doc
+        with self._cache_lock:
+            doc = self._doc_cache.get(doc_id)
+            if doc is not None:
+                self._doc_cache.move_to_end(doc_id)
+                return doc
         doc = self.docs.get(doc_id)
         if doc is not None:
-            self._doc_cache[doc_id] = doc
-            if len(self._doc_cache) > DOC_CACHE_SIZE:
-                self._doc_cache.popitem(last=False)
+            with self._cache_lock:
+                self._doc_cache[doc_id] = doc
+                while len(self._doc_cache) > DOC_CACHE_SIZE:
+                    self._doc_cache.popitem(last=False)
         return doc
 
     def _forget(self, doc: Document | str) -> None:
-        self._doc_cache.pop(doc if isinstance(doc, str) else doc.id, None)
-        self.__dict__.pop("_entity_counts", None)
+        with self._cache_lock:
+            self._doc_cache.pop(doc if isinstance(doc, str) else doc.id, None)
+            self.__dict__.pop("_entity_counts", None)
 
     def list_documents(
         self, offset: int = 0, limit: int = 50, lang: str | None = None, genre: str | None = None
@@ -259,13 +363,19 @@ class KnowledgeBase:
         return Page[ObligationRow](total=len(rows), offset=offset, limit=limit, items=rows[offset: offset + limit])
 
     def health(self) -> dict:
-        status = {"status": "ok", "documents": len(self.docs), "data_dir": str(self.settings.data_dir)}
-        status["index"] = "server " + self.settings.qdrant_url if self.settings.qdrant_url else "embedded"
+        """Status without waiting on any lock, and without server paths or URLs."""
+        status: dict = {"status": "ok"}
         try:
-            status["passages"] = self.index.count()
+            status["documents"] = len(self.docs)
         except Exception as e:  # the health check reports, it does not fail
-            status.update(status="degraded", error=str(e))
-        status["model"] = str(self.settings.model_dir)
+            status.update(status="degraded", error=f"document store: {str(e)[:200]}")
+        status["index"] = "server" if self.settings.qdrant_url else "embedded"
+        index = self.__dict__.get("index")  # never open (and wait for) the index from here
+        try:
+            status["passages"] = index.count() if index is not None else None
+        except Exception as e:
+            status.update(status="degraded", error=f"index: {str(e)[:200]}")
+        status["model"] = self.settings.model_dir.name
         status["model_loaded"] = "embedder" in self.__dict__
         return status
 
