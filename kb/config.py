@@ -22,6 +22,12 @@ class Settings(BaseSettings):
     torch_threads: int = Field(1, description="CPU threads for embedding (1 is often fastest on 2 cores)")
     embed_batch_size: int = 16
 
+    database_url: str | None = Field(
+        None,
+        description="SQLAlchemy URL of the document store, e.g. postgresql://user:pw@host/db; "
+        "unset = SQLite at data_dir/kb.sqlite3",
+    )
+
     qdrant_url: str | None = Field(None, description="Qdrant server/cluster URL; unset = embedded engine")
     qdrant_api_key: str | None = None
     collection: str = "kb_passages"
@@ -48,6 +54,10 @@ class Settings(BaseSettings):
     @property
     def docs_dir(self) -> Path:
         return self.data_dir / "docs"
+
+    @property
+    def sqlite_path(self) -> Path:
+        return self.data_dir / "kb.sqlite3"
 
     @property
     def qdrant_dir(self) -> Path:

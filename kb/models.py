@@ -280,6 +280,35 @@ class Page(BaseModel, Generic[T]):
     items: list[T]
 
 
+# -- API keys (kb.keys stores them; the API checks them) ------------------------------
+Role = Literal["read", "write", "admin"]
+ROLES: tuple[Role, ...] = ("read", "write", "admin")  # ordered: each role can do what the ones before can
+
+
+def role_allows(have: Role | str, need: Role | str) -> bool:
+    """True when a key with role `have` may do what needs role `need` (read < write < admin).
+    An unknown role allows nothing."""
+    if have not in ROLES or need not in ROLES:
+        return False
+    return ROLES.index(have) >= ROLES.index(need)
+
+
+class ApiKey(BaseModel):
+    """A stored API key as listed: never its secret, which is shown once at creation."""
+
+    id: str = Field(description="Public key id, also embedded in the secret")
+    name: str = ""
+    role: Role
+    prefix: str = Field(description="The secret's first characters, enough to recognise a key")
+    created_at: dt.datetime
+    revoked_at: dt.datetime | None = None
+    last_used_at: dt.datetime | None = None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+
 # -- background ingestion jobs -----------------------------------------------------------------
 JobStatus = Literal["queued", "running", "done", "failed", "cancelled"]
 

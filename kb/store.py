@@ -1,53 +1,65 @@
-"""Parsed documents on disk: one JSON file per document under `settings.docs_dir`,
-plus a catalog (source path -> document id, and a light summary per document).
+"""Parsed documents in a database (kb.db: SQLite by default, PostgreSQL when configured).
 
-Every write goes to a temporary file in the same folder and is moved into place
-with os.replace, so a crash or a failure never leaves a half-written document or
-catalog behind: readers see the old version or the new one.
+A document is one row holding the full document and its list summary as JSON, plus the
+columns that lists filter and sort on; its obligations and entity mentions are rows of
+their own so that the obligation register and the entity registry are SQL queries.
+Sources (the ingested path, or "upload:name") point at documents.
+
+Every write is one transaction under the writer's lock (kb.db.writing): replacing a
+document, its obligations and its source happens entirely or not at all, and a crash
+(kill -9, power cut) leaves the previous state. Ids never reach a file path; an id that
+does not match kb.ids.DOC_ID_PATTERN is simply not found.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
 import json
-import os
-import tempfile
-import threading
+import logging
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-from kb.config import Settings, get_settings
-from kb.models import Document, DocumentSummary
+from pydantic import ValidationError
+from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy.exc import DBAPIError
 
-CATALOG = "catalog.json"
+from kb.config import Settings, get_settings
+from kb.db import engine_for, writing
+from kb.db.schema import documents, entity_mentions, obligation_conventions, obligations, sources, store_meta
+from kb.ids import is_valid_doc_id
+from kb.models import Document, DocumentSummary, EntityCount, Obligation, ObligationFilters, ObligationRow
+
+log = logging.getLogger(__name__)
+
 PutStatus = Literal["added", "updated", "unchanged"]
+LEGACY_CATALOG = "catalog.json"
+LEGACY_MARK = "legacy_json_import"
+REGISTRY_ENTITY_TYPES = ("convention", "agency")
+
+
+class StoreError(OSError):
+    """The database refused a write (locked too long, disk full, connection lost). The store
+    keeps its previous state. An OSError so that callers report it like a failed disk write."""
+
+    def __init__(self, message: str):
+        super().__init__(None, message)
+
+    def __str__(self) -> str:
+        return self.strerror
 
 
 def source_key(source: str | Path) -> str:
-    """How a source path is keyed in the catalog: absolute, so "./a.md" and "a.md" agree.
+    """How a source path is keyed: absolute, so "./a.md" and "a.md" agree.
     Uploads (a bare name with no folder that exists here) keep their name."""
     path = Path(source)
     try:
         return str(path.resolve()) if path.exists() or path.parent != Path(".") else str(source)
     except OSError:
         return str(source)
-
-
-def atomic_write(path: Path, data: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def summarize(doc: Document) -> DocumentSummary:
@@ -67,127 +79,338 @@ def summarize(doc: Document) -> DocumentSummary:
     )
 
 
+def _clean(value: str | None) -> str | None:
+    """A string any database accepts: PostgreSQL refuses NUL in text, and nobody takes the lone
+    surrogates that undecodable file names become (written out as \\udcxx, deterministically)."""
+    if value is None:
+        return None
+    value = value.replace("\x00", "\ufffd")
+    try:
+        value.encode("utf-8")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _key_hash(key: str) -> str:
+    return hashlib.sha256(_clean(key).encode("utf-8")).hexdigest()
+
+
+def deadline_interval(value: str | None) -> tuple[dt.date, dt.date] | None:
+    """An obligation deadline's ISO date or interval as (first, last) day; None when undated.
+    The same reading as kb.obligations.registry's filter, stored so SQL can compare it."""
+    if not value:
+        return None
+    parts = value.split("/")
+    try:
+        return dt.date.fromisoformat(parts[0][:10]), dt.date.fromisoformat(parts[-1][:10])
+    except ValueError:
+        return None
+
+
 class DocStore:
-    """The document store. Thread-safe within one process (the API serves from threads)."""
+    """The document store. Cheap to construct: the engine is shared per database (kb.db)."""
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-        self.root = Path(self.settings.docs_dir)
-        self._lock = threading.RLock()
-
-    # -- catalog -------------------------------------------------------------------
-    def _catalog_path(self) -> Path:
-        return self.root / CATALOG
-
-    def _load(self) -> dict:
-        try:
-            with open(self._catalog_path(), encoding="utf-8") as f:
-                raw = json.load(f)
-        except FileNotFoundError:
-            return {"sources": {}, "docs": {}}
-        return {"sources": raw.get("sources", {}), "docs": raw.get("docs", {})}
-
-    def _save(self, catalog: dict) -> None:
-        atomic_write(self._catalog_path(), json.dumps(catalog, ensure_ascii=False, indent=1))
-
-    def _doc_path(self, doc_id: str) -> Path:
-        if not doc_id or not all(c.isalnum() or c in "-_" for c in doc_id):
-            raise KeyError(doc_id)  # ids come from URLs too: no path tricks
-        return self.root / f"{doc_id}.json"
+        self.engine = engine_for(self.settings)
+        self._import_legacy_once()
 
     # -- reading -------------------------------------------------------------------
     def get(self, doc_id: str) -> Document | None:
-        try:
-            path = self._doc_path(doc_id)
-        except KeyError:
+        if not is_valid_doc_id(doc_id):
             return None
-        try:
-            return Document.model_validate_json(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return None
+        with self.engine.connect() as conn:
+            body = conn.scalar(select(documents.c.body).where(documents.c.id == doc_id))
+        return Document.model_validate_json(body) if body is not None else None
 
-    def __contains__(self, doc_id: str) -> bool:
-        try:
-            return self._doc_path(doc_id).exists()
-        except KeyError:
+    def __contains__(self, doc_id: object) -> bool:
+        if not is_valid_doc_id(doc_id):
             return False
+        with self.engine.connect() as conn:
+            return conn.scalar(select(exists().where(documents.c.id == doc_id))) or False
 
     def list(self) -> list[DocumentSummary]:
-        """Light summaries of all documents (read from the catalog, not the documents)."""
-        docs = self._load()["docs"]
-        return [DocumentSummary.model_validate(v) for _, v in sorted(docs.items())]
+        """Light summaries of all documents, by id (not the documents themselves)."""
+        with self.engine.connect() as conn:
+            rows = conn.scalars(select(documents.c.summary).order_by(documents.c.id)).all()
+        return [DocumentSummary.model_validate_json(r) for r in rows]
 
     def summary(self, doc_id: str) -> DocumentSummary | None:
-        raw = self._load()["docs"].get(doc_id)
-        return DocumentSummary.model_validate(raw) if raw else None
+        if not is_valid_doc_id(doc_id):
+            return None
+        with self.engine.connect() as conn:
+            raw = conn.scalar(select(documents.c.summary).where(documents.c.id == doc_id))
+        return DocumentSummary.model_validate_json(raw) if raw is not None else None
 
     def ids(self) -> list[str]:
-        return sorted(self._load()["docs"])
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(documents.c.id).order_by(documents.c.id)))
 
     def __iter__(self) -> Iterator[Document]:
+        # One document at a time: a large knowledge base must not be read into memory at once.
         for doc_id in self.ids():
             doc = self.get(doc_id)
             if doc is not None:
                 yield doc
 
     def __len__(self) -> int:
-        return len(self._load()["docs"])
+        with self.engine.connect() as conn:
+            return conn.scalar(select(func.count()).select_from(documents)) or 0
 
     def id_for_source(self, source: str | Path) -> str | None:
-        return self._load()["sources"].get(source_key(source))
+        with self.engine.connect() as conn:
+            return conn.scalar(select(sources.c.doc_id).where(sources.c.key_hash == _key_hash(source_key(source))))
+
+    # -- queries -------------------------------------------------------------------
+    def list_page(
+        self, offset: int = 0, limit: int | None = 50, lang: str | None = None, genre: str | None = None
+    ) -> tuple[int, list[DocumentSummary]]:
+        """(how many documents match, the summaries of one page), ordered by source."""
+        where = []
+        if lang is not None:
+            where.append(documents.c.lang == lang)
+        if genre is not None:
+            where.append(documents.c.genre == genre)
+        page = (
+            select(documents.c.summary).where(*where)
+            .order_by(documents.c.source, documents.c.id).offset(max(offset, 0)).limit(limit)
+        )
+        with self.engine.connect() as conn:
+            total = conn.scalar(select(func.count()).select_from(documents).where(*where)) or 0
+            rows = conn.scalars(page).all()
+        return total, [DocumentSummary.model_validate_json(r) for r in rows]
+
+    def obligations_page(
+        self, filters: ObligationFilters, offset: int = 0, limit: int | None = 100
+    ) -> tuple[int, list[ObligationRow]]:
+        """(how many obligations match, one page of them), ordered by document source, then
+        as they occur in the document. Filters as kb.obligations.registry.filter_obligations."""
+        where = _obligation_filters(filters)
+        page = (
+            select(obligations.c.body, obligations.c.doc_id, documents.c.source, documents.c.title)
+            .join(documents, documents.c.id == obligations.c.doc_id)
+            .where(*where)
+            .order_by(documents.c.source, documents.c.id, obligations.c.seq)
+            .offset(max(offset, 0)).limit(limit)
+        )
+        with self.engine.connect() as conn:
+            total = conn.scalar(select(func.count()).select_from(obligations).where(*where)) or 0
+            rows = conn.execute(page).all()
+        items = [
+            ObligationRow(**Obligation.model_validate_json(body).model_dump(), doc_id=doc_id, source=source,
+                          title=title)
+            for body, doc_id, source, title in rows
+        ]
+        return total, items
+
+    def entity_counts(self, type: str | None = None) -> list[EntityCount]:
+        """Canonical conventions and agencies with their mentions and documents, most mentioned
+        first. Names are left empty: they come from the gazetteer, not the store."""
+        mentions = func.sum(entity_mentions.c.mentions)
+        query = (
+            select(entity_mentions.c.entity_id, func.max(entity_mentions.c.type), mentions,
+                   func.count(func.distinct(entity_mentions.c.doc_id)))
+            .group_by(entity_mentions.c.entity_id)
+            .order_by(mentions.desc(), entity_mentions.c.entity_id)
+        )
+        if type is not None:
+            query = query.where(entity_mentions.c.type == type)
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [EntityCount(id=i, type=t, mentions=m, documents=d) for i, t, m, d in rows]
 
     # -- writing -------------------------------------------------------------------
     def put(self, doc: Document) -> tuple[PutStatus, str | None]:
         """Store a document; (status, id of the document it replaced, if any).
 
-        The document is keyed by its source: storing a changed version of a file
-        replaces the old document (whose file is removed unless another source
-        still points at it)."""
+        The document is keyed by its source: storing a changed version of a file replaces
+        the old document (removed unless another source still points at it), in one transaction."""
+        if not is_valid_doc_id(doc.id):
+            raise ValueError(f"document id {doc.id!r}: not a valid id (letters, digits, _ and -, 1-128)")
+        rows = _document_rows(doc)  # serialised before the lock is taken
         key = source_key(doc.source)
-        with self._lock:
-            catalog = self._load()
-            old_id = catalog["sources"].get(key)
-            atomic_write(self._doc_path(doc.id), doc.model_dump_json())
-            catalog["sources"][key] = doc.id
-            catalog["docs"][doc.id] = summarize(doc).model_dump(mode="json")
+        with self._write() as conn:
+            old_id = conn.scalar(select(sources.c.doc_id).where(sources.c.key_hash == _key_hash(key)))
+            _write_document(conn, doc.id, rows)
+            _point_source(conn, key, doc.id)
             replaced = old_id if old_id and old_id != doc.id else None
-            if replaced and replaced not in catalog["sources"].values():
-                catalog["docs"].pop(replaced, None)
-            self._save(catalog)
-            if replaced and replaced not in catalog["sources"].values():
-                self._doc_path(replaced).unlink(missing_ok=True)
-            if old_id == doc.id:
-                return "unchanged", None
-            return ("updated" if replaced else "added"), replaced
+            if replaced:
+                _drop_if_orphan(conn, replaced)
+        if old_id == doc.id:
+            return "unchanged", None
+        return ("updated" if replaced else "added"), replaced
 
     def add_source(self, source: str | Path, doc_id: str) -> str | None:
-        """Point a source at an already stored document (a copy of a stored file, or a
-        file changed back). Returns the id of a document this orphaned and removed."""
+        """Point a source at an already stored document (a copy of a stored file, or a file
+        changed back). Returns the id of a document this orphaned and removed."""
         key = source_key(source)
-        with self._lock:
-            catalog = self._load()
-            old_id = catalog["sources"].get(key)
-            catalog["sources"][key] = doc_id
-            orphan = old_id if old_id and old_id != doc_id and old_id not in catalog["sources"].values() else None
-            if orphan:
-                catalog["docs"].pop(orphan, None)
-            self._save(catalog)
-            if orphan:
-                self._doc_path(orphan).unlink(missing_ok=True)
-            return orphan
+        with self._write() as conn:
+            if not conn.scalar(select(exists().where(documents.c.id == doc_id))):
+                return None  # deleted meanwhile (another process): nothing to point at
+            old_id = conn.scalar(select(sources.c.doc_id).where(sources.c.key_hash == _key_hash(key)))
+            _point_source(conn, key, doc_id)
+            if old_id and old_id != doc_id and _drop_if_orphan(conn, old_id):
+                return old_id
+        return None
 
     def delete(self, doc_id: str) -> bool:
         """Remove a document and every source pointing at it; False if it was not there."""
-        with self._lock:
-            catalog = self._load()
-            known = doc_id in catalog["docs"]
-            catalog["docs"].pop(doc_id, None)
-            catalog["sources"] = {k: v for k, v in catalog["sources"].items() if v != doc_id}
-            self._save(catalog)
+        if not is_valid_doc_id(doc_id):
+            return False
+        with self._write() as conn:
+            # sources, obligations and mentions go with it (ON DELETE CASCADE)
+            return conn.execute(delete(documents).where(documents.c.id == doc_id)).rowcount > 0
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        try:
+            with writing(self.engine) as conn:
+                yield conn
+        except DBAPIError as e:
+            raise StoreError(f"database write failed: {e.orig or e}") from e
+
+    # -- the JSON store this one replaced -----------------------------------------
+    _imported: set[tuple[str, str]] = set()
+
+    def _import_legacy_once(self) -> None:
+        catalog = Path(self.settings.docs_dir) / LEGACY_CATALOG
+        marker = (str(self.engine.url), str(catalog))
+        if marker in DocStore._imported:
+            return
+        if catalog.is_file():
+            import_legacy(self, catalog)
+        DocStore._imported.add(marker)
+
+
+def import_legacy(store: DocStore, catalog: Path) -> int | None:
+    """Import an old JSON store (docs/catalog.json + docs/<id>.json) once; the files stay.
+    Returns how many documents were imported, None when this database already has them."""
+    try:
+        with open(catalog, encoding="utf-8") as f:
+            raw = json.load(f)
+    except (OSError, ValueError) as e:
+        log.warning("%s: cannot read the old document catalog (%s); nothing imported", catalog, e)
+        return None
+    docs = raw.get("docs") if isinstance(raw, dict) else None
+    srcs = raw.get("sources") if isinstance(raw, dict) else None
+    if not isinstance(docs, dict) or not isinstance(srcs, dict):
+        log.warning("%s: not a document catalog (no docs/sources maps); nothing imported", catalog)
+        return None
+    with store._write() as conn:
+        if conn.scalar(select(store_meta.c.value).where(store_meta.c.key == LEGACY_MARK)) is not None:
+            return None
+        imported: set[str] = set()
+        for doc_id in sorted(docs):
+            path = catalog.parent / f"{doc_id}.json"
+            if not is_valid_doc_id(doc_id) or path.name == LEGACY_CATALOG:
+                log.warning("%s: skipped catalog entry %r: not a valid document id", catalog, doc_id)
+                continue
             try:
-                path = self._doc_path(doc_id)
-            except KeyError:
-                return False
-            existed = path.exists()
-            path.unlink(missing_ok=True)
-            return known or existed
+                doc = Document.model_validate_json(path.read_bytes())
+            except (OSError, ValidationError) as e:
+                log.warning("%s: skipped: %s", path, getattr(e, "strerror", None) or e)
+                continue
+            if doc.id != doc_id:
+                log.warning("%s: skipped: it holds document %r, not %r", path, doc.id, doc_id)
+                continue
+            _write_document(conn, doc.id, _document_rows(doc))
+            imported.add(doc.id)
+        pointed = 0
+        for key, doc_id in srcs.items():
+            if isinstance(key, str) and doc_id in imported:
+                _point_source(conn, key, doc_id)
+                pointed += 1
+        conn.execute(insert(store_meta).values(
+            key=LEGACY_MARK,
+            value=f"{len(imported)} documents, {pointed} sources from {catalog} at {dt.datetime.now(dt.UTC).isoformat()}",
+        ))
+    log.warning(
+        "imported %d documents and %d sources from the old JSON store %s into %s (the old files are kept)",
+        len(imported), pointed, catalog.parent, store.engine.url.render_as_string(hide_password=True),
+    )
+    return len(imported)
+
+
+# -- rows ---------------------------------------------------------------------------
+def _document_rows(doc: Document) -> dict:
+    """Everything one document writes: its row, its obligations, conventions and mentions."""
+    try:
+        body = doc.model_dump_json()
+        summary = summarize(doc).model_dump_json()
+    except (ValueError, UnicodeError) as e:
+        raise StoreError(f"document {doc.id} cannot be serialised: {e}") from e
+    row = dict(
+        id=doc.id, source=_clean(doc.source), title=_clean(doc.title), lang=doc.lang, genre=doc.genre,
+        date=doc.date, number=_clean(doc.number), issuer=_clean(doc.issuer), blocks=len(doc.blocks),
+        entities=len(doc.entities), obligations=len(doc.obligations), summary=summary, body=body,
+        stored_at=dt.datetime.now(dt.UTC),
+    )
+    obls, convs = [], []
+    for seq, ob in enumerate(doc.obligations):
+        iv = deadline_interval(ob.deadline.value if ob.deadline else None)
+        obls.append(dict(
+            doc_id=doc.id, seq=seq, lang=_clean(ob.lang), modality=ob.modality,
+            actor_id=_clean(ob.actor.id) if ob.actor else None,
+            actor_lc=_clean(ob.actor.text.lower()) if ob.actor else None,
+            deadline_start=iv[0] if iv else None, deadline_end=iv[1] if iv else None,
+            body=ob.model_dump_json(),
+        ))
+        convs += [dict(doc_id=doc.id, seq=seq, convention=_clean(c)) for c in dict.fromkeys(ob.conventions)]
+    mentions = Counter((e.id, e.type) for e in doc.entities if e.id and e.type in REGISTRY_ENTITY_TYPES)
+    ents = [dict(doc_id=doc.id, entity_id=_clean(i), type=t, mentions=n) for (i, t), n in mentions.items()]
+    return {"document": row, "obligations": obls, "conventions": convs, "mentions": ents}
+
+
+def _write_document(conn: Connection, doc_id: str, rows: dict) -> None:
+    """Insert or overwrite a document with its dependent rows (inside the caller's transaction)."""
+    if conn.scalar(select(exists().where(documents.c.id == doc_id))):
+        # UPDATE, not DELETE + INSERT: a delete would cascade to the sources pointing here.
+        conn.execute(update(documents).where(documents.c.id == doc_id).values(**rows["document"]))
+        for table in (obligation_conventions, obligations, entity_mentions):
+            conn.execute(delete(table).where(table.c.doc_id == doc_id))
+    else:
+        conn.execute(insert(documents).values(**rows["document"]))
+    for table, key in ((obligations, "obligations"), (obligation_conventions, "conventions"),
+                       (entity_mentions, "mentions")):
+        if rows[key]:
+            conn.execute(insert(table), rows[key])
+
+
+def _point_source(conn: Connection, key: str, doc_id: str) -> None:
+    h = _key_hash(key)
+    if conn.execute(update(sources).where(sources.c.key_hash == h).values(doc_id=doc_id)).rowcount == 0:
+        conn.execute(insert(sources).values(key_hash=h, key=_clean(key), doc_id=doc_id))
+
+
+def _drop_if_orphan(conn: Connection, doc_id: str) -> bool:
+    """Delete a document no source points at any more; True if it was deleted."""
+    if conn.scalar(select(exists().where(sources.c.doc_id == doc_id))):
+        return False
+    return conn.execute(delete(documents).where(documents.c.id == doc_id)).rowcount > 0
+
+
+def _obligation_filters(f: ObligationFilters) -> list:
+    where = []
+    if f.doc_id is not None:
+        where.append(obligations.c.doc_id == f.doc_id)
+    if f.lang:
+        where.append(obligations.c.lang == f.lang)
+    if f.actor:
+        where.append(or_(
+            obligations.c.actor_id == f.actor,
+            obligations.c.actor_lc.contains(_clean(f.actor.lower()), autoescape=True),
+        ))
+    if f.convention:
+        where.append(exists().where(and_(
+            obligation_conventions.c.doc_id == obligations.c.doc_id,
+            obligation_conventions.c.seq == obligations.c.seq,
+            obligation_conventions.c.convention == f.convention,
+        )))
+    if f.deadline_from or f.deadline_to:
+        where.append(obligations.c.deadline_start.is_not(None))
+        if f.deadline_from:
+            where.append(obligations.c.deadline_end >= f.deadline_from)
+        if f.deadline_to:
+            where.append(obligations.c.deadline_start <= f.deadline_to)
+    return where

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -36,6 +35,7 @@ def recorder():
 
 def test_settings_data_dir_from_env(settings, tmp_path):
     assert settings.docs_dir == tmp_path / "data" / "docs"
+    assert settings.sqlite_path == tmp_path / "data" / "kb.sqlite3"
 
 
 def test_added_unchanged_updated(tmp_path, settings, recorder):
@@ -60,7 +60,7 @@ def test_added_unchanged_updated(tmp_path, settings, recorder):
     assert [r.status for r in changed.files] == ["updated"]
     second = changed.files[0].doc_id
     assert second != first
-    assert store.get(first) is None and not (settings.docs_dir / f"{first}.json").exists()
+    assert store.get(first) is None and first not in store
     assert store.get(second).blocks[-1].text == "9. Жаңа тармақ қосылды."
     assert events[1:] == [("removed", first), ("stored", second)]
     assert [s.id for s in store.list()] == [second]
@@ -136,30 +136,33 @@ def test_failing_index_hook_is_reported(settings):
     assert not report.ok
 
 
-def test_interrupted_write_leaves_old_version_intact(tmp_path, settings, monkeypatch):
+def test_interrupted_write_leaves_old_version_intact(tmp_path, settings):
+    from sqlalchemy import text
+
     f = tmp_path / "plan.txt"
     shutil.copy(SEED, f)
     ingest_paths([f], settings, hooks=Hooks())
     store = DocStore(settings)
     old_id = store.id_for_source(f)
-    catalog_before = (settings.docs_dir / "catalog.json").read_bytes()
-    doc_before = (settings.docs_dir / f"{old_id}.json").read_bytes()
+    doc_before = store.get(old_id)
 
     f.write_text(f.read_text(encoding="utf-8") + "\nНовый абзац плана.\n", encoding="utf-8")
-    real_replace = os.replace
-
-    def crash(src, dst):
-        raise OSError(28, "No space left on device")
-
-    monkeypatch.setattr(os, "replace", crash)
+    # The database fails half-way through the replacing transaction: after the new document
+    # row is written, when the source is re-pointed at it.
+    fail = "BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END"
+    with store.engine.begin() as conn:
+        conn.execute(text(f"CREATE TRIGGER fail_u BEFORE UPDATE ON sources {fail}"))
+        conn.execute(text(f"CREATE TRIGGER fail_i BEFORE INSERT ON sources {fail}"))
     report = ingest_paths([f], settings, hooks=Hooks())
-    monkeypatch.setattr(os, "replace", real_replace)
+    with store.engine.begin() as conn:
+        conn.execute(text("DROP TRIGGER fail_u"))
+        conn.execute(text("DROP TRIGGER fail_i"))
     assert report.files[0].status == "failed"
-    assert report.files[0].reason == "cannot store document (No space left on device)"
-    assert (settings.docs_dir / "catalog.json").read_bytes() == catalog_before
-    assert (settings.docs_dir / f"{old_id}.json").read_bytes() == doc_before
-    assert [p.name for p in settings.docs_dir.iterdir() if p.name.startswith(".")] == []
-    assert store.get(old_id) is not None
+    assert report.files[0].reason == "cannot store document (database write failed: database or disk is full)"
+    assert store.ids() == [old_id] and store.id_for_source(f) == old_id
+    assert store.get(old_id) == doc_before
+    # and the next try goes through
+    assert [r.status for r in ingest_paths([f], settings, hooks=Hooks()).files] == ["updated"]
 
 
 def test_read_error_is_reported_not_raised(tmp_path, settings, monkeypatch):

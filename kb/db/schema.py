@@ -1,0 +1,108 @@
+"""The tables of the document store and the key store (SQLAlchemy Core).
+
+This is the current shape, used to build queries. The migrations in kb/db/migrations
+create it and are what actually changes a database: a change here needs a new revision.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# One row per stored document: the columns that lists filter and sort on, the list
+# summary and the full document, both as JSON text (validated by pydantic on the way out).
+documents = Table(
+    "documents", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("source", Text, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("genre", String(32), nullable=False),
+    Column("date", Date),
+    Column("number", Text),
+    Column("issuer", Text),
+    Column("blocks", Integer, nullable=False),
+    Column("entities", Integer, nullable=False),
+    Column("obligations", Integer, nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+    Index("ix_documents_source", "source"),
+    Index("ix_documents_lang_genre", "lang", "genre"),
+)
+
+# Source key (absolute path or "upload:name") -> document. Keyed by the key's SHA-256:
+# paths can be longer than a B-tree entry may be.
+sources = Table(
+    "sources", metadata,
+    Column("key_hash", String(64), primary_key=True),
+    Column("key", Text, nullable=False),
+    Column("doc_id", String(128), ForeignKey("documents.id", ondelete="CASCADE"), nullable=False),
+    Index("ix_sources_doc_id", "doc_id"),
+)
+
+# The obligation register, one row per obligation, with the fields its filters use.
+obligations = Table(
+    "obligations", metadata,
+    Column("doc_id", String(128), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("lang", String(16), nullable=False),
+    Column("modality", String(32), nullable=False),
+    Column("actor_id", Text),
+    Column("actor_lc", Text),
+    Column("deadline_start", Date),
+    Column("deadline_end", Date),
+    Column("body", Text, nullable=False),
+    Index("ix_obligations_actor_id", "actor_id"),
+    Index("ix_obligations_lang", "lang"),
+)
+
+# Conventions an obligation's quote names: (doc_id, seq) is the obligation.
+obligation_conventions = Table(
+    "obligation_conventions", metadata,
+    Column("doc_id", String(128), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("convention", String(128), primary_key=True),
+    Index("ix_obligation_conventions_convention", "convention"),
+)
+
+# Canonical conventions and agencies each document mentions, for the entity registry.
+entity_mentions = Table(
+    "entity_mentions", metadata,
+    Column("doc_id", String(128), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("entity_id", String(128), primary_key=True),
+    Column("type", String(32), primary_key=True),
+    Column("mentions", Integer, nullable=False),
+    Index("ix_entity_mentions_entity", "entity_id"),
+)
+
+api_keys = Table(
+    "api_keys", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("prefix", String(32), nullable=False),
+    Column("secret_hash", String(64), nullable=False, unique=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True)),
+    Column("last_used_at", DateTime(timezone=True)),
+)
+
+# Facts about the store itself, e.g. that a legacy JSON store was imported.
+store_meta = Table(
+    "store_meta", metadata,
+    Column("key", String(128), primary_key=True),
+    Column("value", Text, nullable=False),
+)
