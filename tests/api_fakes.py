@@ -12,6 +12,8 @@ import datetime as dt
 import hashlib
 import html
 import re
+import tempfile
+from pathlib import Path
 
 from ingest.errors import IngestError
 from kb.config import Settings
@@ -177,7 +179,8 @@ def _summary(d: Document) -> DocumentSummary:
 
 class FakeKB(KnowledgeBase):
     def __init__(self, docs: list[Document] | None = None, settings: Settings | None = None):
-        super().__init__(settings or Settings(max_file_mb=0.01))
+        # Its own data directory: the API keys live in the store's database there.
+        super().__init__(settings or Settings(max_file_mb=0.01, data_dir=Path(tempfile.mkdtemp(prefix="fakekb-"))))
         self.docs = {d.id: d for d in (sample_documents() if docs is None else docs)}
         self.unavailable: Exception | None = None  # set to make every call fail like a lost index
 
@@ -186,7 +189,7 @@ class FakeKB(KnowledgeBase):
             raise self.unavailable
 
     # -- documents
-    def ingest_upload(self, filename: str, data: bytes) -> tuple[DocumentSummary, str]:
+    def ingest_upload(self, filename: str, data: bytes, force: bool = False) -> tuple[DocumentSummary, str]:
         self._check()
         if not filename.endswith((".txt", ".md")):
             raise IngestError(filename, "unsupported format (expected .txt or .md)")

@@ -24,7 +24,9 @@ def kb() -> FakeKB:
 
 @pytest.fixture
 def client(kb: FakeKB):
-    with TestClient(create_app(kb), raise_server_exceptions=False) as c:
+    """A client holding a write key (the role checks themselves are in test_api_security.py)."""
+    _, secret = kb.keys.create("write", "tests")
+    with TestClient(create_app(kb), raise_server_exceptions=False, headers={"X-API-Key": secret}) as c:
         yield c
 
 

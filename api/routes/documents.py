@@ -33,7 +33,7 @@ def list_documents(
 def get_document(doc_id: str, kb: KB, _: CanRead) -> Document:
     doc = call(kb.get_document, known_id(doc_id))
     if doc is None:
-        raise HTTPException(status_code=404, detail="No document with that id")
+        raise HTTPException(status_code=404, detail=f"No document with id {doc_id!r}")
     return scrub(doc, kb.settings)
 
 
@@ -78,5 +78,5 @@ def upload_document(
 @router.delete("/{doc_id}", status_code=204, responses=NOT_FOUND)
 def delete_document(doc_id: str, kb: KB, _: CanWrite) -> Response:
     if not call(kb.delete_document, known_id(doc_id)):
-        raise HTTPException(status_code=404, detail="No document with that id")
+        raise HTTPException(status_code=404, detail=f"No document with id {doc_id!r}")
     return Response(status_code=204)

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, HTTPException, Request
+from starlette.datastructures import UploadFile
 
 from api.deps import KB, CanRead, CanWrite, call, known_id
 from kb.models import Job, JobRequest, role_allows
@@ -15,9 +16,9 @@ router = APIRouter(prefix="/jobs", tags=["jobs"])
 NOT_FOUND = {404: {"description": "No such job"}}
 
 
-def _job_or_404(job: Job | None) -> Job:
+def _job_or_404(job: Job | None, job_id: str) -> Job:
     if job is None:
-        raise HTTPException(status_code=404, detail="No job with that id")
+        raise HTTPException(status_code=404, detail=f"No job with id {job_id!r}")
     return job
 
 
@@ -83,11 +84,11 @@ def list_jobs(kb: KB, _: CanRead) -> list[Job]:
 
 @router.get("/{job_id}", response_model=Job, responses=NOT_FOUND)
 def get_job(job_id: str, kb: KB, _: CanRead) -> Job:
-    return _job_or_404(call(kb.jobs.get, known_id(job_id, "job")))
+    return _job_or_404(call(kb.jobs.get, known_id(job_id, "job")), job_id)
 
 
 @router.post("/{job_id}/cancel", response_model=Job, responses=NOT_FOUND)
 def cancel_job(job_id: str, kb: KB, _: CanWrite) -> Job:
-    return _job_or_404(call(kb.jobs.cancel, known_id(job_id, "job")))
+    return _job_or_404(call(kb.jobs.cancel, known_id(job_id, "job")), job_id)
 
 
