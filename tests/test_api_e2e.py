@@ -40,7 +40,8 @@ def real_kb(corpus_kb):
 
 @pytest.fixture(scope="module")
 def client(real_kb):
-    with TestClient(create_app(real_kb), raise_server_exceptions=False) as c:
+    _, secret = real_kb.keys.create("write", "e2e tests")
+    with TestClient(create_app(real_kb), raise_server_exceptions=False, headers={"X-API-Key": secret}) as c:
         yield c
 
 

@@ -25,9 +25,16 @@ from browser_support import Server, browser, new_page, screenshot  # noqa: F401 
 pytestmark = pytest.mark.browser
 
 
+class _Url(str):
+    kb: FakeKB
+
+
 @pytest.fixture(scope="module")
 def base_url():
-    with Server(create_app(FakeKB())) as url:
+    kb = FakeKB()
+    with Server(create_app(kb)) as url:
+        url = _Url(url)
+        url.kb = kb
         yield url
 
 
@@ -138,22 +145,30 @@ def test_html_in_document_text_is_shown_as_text(page):
     assert page.evaluate("window.__xss") is None
 
 
-def test_upload_from_the_documents_page(page, tmp_path):
+def test_upload_asks_for_a_key_and_shows_the_job(page, base_url, tmp_path):
+    kb = base_url.kb
+    _, secret = kb.keys.create("write", "browser test")
+    prompts = []
+
+    def answer(dialog):
+        prompts.append(dialog.message)
+        dialog.accept("wrong-key" if len(prompts) == 1 else secret)
+
+    page.on("dialog", answer)
     page.goto("/#documents")
     page.wait_for_function("document.querySelectorAll('#docs-table tbody tr').length === 3")
+    assert prompts == []  # reading needs no key
     bad = tmp_path / "scan.exe"
     bad.write_bytes(b"MZ\x90\x00")
-    page.set_input_files("#upload-file", str(bad))
-    page.click("#upload-form button[type=submit]")
-    page.wait_for_selector("#error:not([hidden])")
-    assert "scan.exe" in page.locator("#error").inner_text()
     good = tmp_path / "eskertu.txt"
     good.write_text("Ескерту\n\nҚалдықтарды бөлек жинау міндетті.", encoding="utf-8")
-    page.set_input_files("#upload-file", str(good))
+    page.set_input_files("#upload-file", [str(bad), str(good)])
     page.click("#upload-form button[type=submit]")
-    page.locator("#upload-status a").click()
-    page.wait_for_selector("#doc-text .blk")
-    assert "Қалдықтарды бөлек жинау міндетті." in page.locator("#doc-text").inner_text()
-    assert page.locator("#error").is_hidden()
-    doc_id = page.url.split("#doc/")[1]
-    assert page.request.delete(f"/api/v1/documents/{doc_id}").status == 204  # leave the module's KB as found
+    page.wait_for_selector("#error:not([hidden])")
+    assert len(prompts) == 2 and "API" in prompts[0]  # asked, the wrong key refused, asked again
+    assert "scan.exe" in page.locator("#error").inner_text()
+    assert "1" in page.locator("#upload-status").inner_text()
+    page.wait_for_function("document.querySelectorAll('#docs-table tbody tr').length === 4")
+    added = next(d for d in kb.docs.values() if d.source == "eskertu.txt")
+    assert "Қалдықтарды бөлек жинау міндетті." in added.text
+    del kb.docs[added.id]  # leave the module's KB as found

@@ -85,7 +85,18 @@ function showError(message) {
   box.hidden = !message;
 }
 
-async function api(path, options = {}) {
+// A key is asked for only when an operation needs one (uploads; reads when the service
+// requires a read key). It stays in this tab's sessionStorage, never in a cookie.
+const KEY_SLOT = "kb-api-key";
+
+function askForKey(retry) {
+  const key = window.prompt(t(retry ? "key_rejected" : "key_prompt"));
+  if (key && key.trim()) sessionStorage.setItem(KEY_SLOT, key.trim());
+  else sessionStorage.removeItem(KEY_SLOT);
+  return sessionStorage.getItem(KEY_SLOT);
+}
+
+async function api(path, options = {}, retried = false) {
   const init = { method: options.method || "GET", headers: {} };
   if (options.json !== undefined) {
     init.headers["Content-Type"] = "application/json";
@@ -93,10 +104,16 @@ async function api(path, options = {}) {
   } else if (options.form) {
     init.body = options.form;
   }
+  let key = sessionStorage.getItem(KEY_SLOT);
+  if (!key && options.write) key = askForKey(false);
+  if (key) init.headers["Authorization"] = "Bearer " + key;
   $("#loading").hidden = false;
   try {
     const res = await fetch(API + path, init);
     const body = res.status === 204 ? null : await res.json().catch(() => null);
+    if ((res.status === 401 || res.status === 403) && !retried && askForKey(true)) {
+      return api(path, options, true);
+    }
     if (!res.ok) {
       const err = new Error((body && body.detail) || `HTTP ${res.status}`);
       err.status = res.status;
@@ -322,17 +339,23 @@ async function loadDocuments(offset = 0) {
 }
 
 async function upload() {
-  const file = $("#upload-file").files[0];
+  const files = [...$("#upload-file").files];
   const status = $("#upload-status");
-  if (!file) return (status.textContent = t("choose_file"));
+  if (!files.length) return (status.textContent = t("choose_file"));
   const form = new FormData();
-  form.append("file", file);
+  files.forEach((f) => form.append("files", f));
   status.textContent = t("uploading");
   try {
-    const doc = await api("/documents", { method: "POST", form });
+    let job = await api("/jobs", { method: "POST", form, write: true });
+    while (job.status === "queued" || job.status === "running") {
+      status.textContent = t("job_progress", { done: job.done, total: job.total || files.length });
+      await new Promise((r) => setTimeout(r, 500));
+      job = await api("/jobs/" + encodeURIComponent(job.id));
+    }
     state.docCache.clear();
-    status.replaceChildren(el("a", { href: docHref(doc.id) }, t("uploaded", { title: doc.title || doc.source })));
-    showError("");
+    const failed = job.failed.map((f) => `${f.path}: ${f.reason}`).join("; ");
+    status.textContent = t("job_done", { added: job.added + job.updated, unchanged: job.unchanged, failed: job.failed.length });
+    showError(failed || job.error || "");
     await loadEntities();
     await loadDocuments(0);
   } catch (err) {

@@ -1,0 +1,116 @@
+"""Parallel reads, one writer (issue 14): searches and /health go on while a file is ingested.
+
+A real KnowledgeBase (model, embedded Qdrant, SQLite) behind a real uvicorn server; clients
+are threads with their own HTTP connections. Nothing here is timed: the checks are that
+reads complete *while* the writer is still working, and that nothing fails.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+import pytest
+
+from api.app import create_app
+from browser_support import Server
+
+V1 = "api/v1"
+QUERIES = ["охрана озонового слоя", "озон қабатын қорғау", "хвостохранилища рабочая группа", "сынап"]
+
+
+def _big_text(n: int) -> str:
+    # Enough distinct paragraphs that embedding them takes a while on one thread.
+    return "\n\n".join(
+        f"Статья {i}. Уполномоченный орган ежегодно до 1 марта направляет отчет номер {i} "
+        f"о состоянии окружающей среды в районе {i} и мерах по охране водных объектов." for i in range(1, n)
+    )
+
+
+@pytest.fixture(scope="module")
+def served(corpus_kb):
+    corpus_kb.warm_up()
+    _, secret = corpus_kb.keys.create("write", "concurrency test")
+    with Server(create_app(corpus_kb)) as url:
+        yield url, secret, corpus_kb
+
+
+def test_searches_and_health_answer_while_an_upload_is_ingested(served):
+    url, secret, kb = served
+    upload_done = threading.Event()
+    during: list[str] = []
+    errors: list[str] = []
+    doc_id: list[str] = []
+
+    def upload() -> None:
+        try:
+            with httpx.Client(base_url=url, timeout=600) as c:
+                r = c.post(f"{V1}/documents", files={"file": ("big.txt", _big_text(400).encode(), "text/plain")},
+                           headers={"X-API-Key": secret})
+                if r.status_code != 201:
+                    errors.append(f"upload {r.status_code}: {r.text[:200]}")
+                else:
+                    doc_id.append(r.json()["id"])
+        finally:
+            upload_done.set()
+
+    def reader(n: int) -> None:
+        with httpx.Client(base_url=url, timeout=120) as c:
+            i = 0
+            while not upload_done.is_set():
+                r = c.post(f"{V1}/search", json={"q": QUERIES[(n + i) % len(QUERIES)], "top_k": 5})
+                if r.status_code != 200:
+                    errors.append(f"search {r.status_code}: {r.text[:200]}")
+                elif not upload_done.is_set():
+                    during.append("search")
+                h = c.get(f"{V1}/health")
+                if h.status_code != 200:
+                    errors.append(f"health {h.status_code}")
+                elif not upload_done.is_set():
+                    during.append("health")
+                i += 1
+
+    writer = threading.Thread(target=upload)
+    readers = [threading.Thread(target=reader, args=(n,)) for n in range(4)]
+    writer.start()
+    for t in readers:
+        t.start()
+    writer.join(600)
+    for t in readers:
+        t.join(120)
+    try:
+        assert not errors, errors[:5]
+        # With one lock around every request (the old service) no read finished during the upload.
+        assert during.count("search") >= 4 and during.count("health") >= 4, during
+    finally:
+        for d in doc_id:
+            kb.delete_document(d)
+
+
+def test_writes_are_serialised(served):
+    """Two uploads at once both land, and the store and index agree afterwards."""
+    url, secret, kb = served
+    results: list[int] = []
+    ids: list[str] = []
+
+    def upload(n: int) -> None:
+        with httpx.Client(base_url=url, timeout=600) as c:
+            text = f"Памятка {n}\n\n" + _big_text(20 + n)
+            r = c.post(f"{V1}/documents", files={"file": (f"memo{n}.txt", text.encode(), "text/plain")},
+                       headers={"X-API-Key": secret})
+            results.append(r.status_code)
+            if r.status_code == 201:
+                ids.append(r.json()["id"])
+
+    threads = [threading.Thread(target=upload, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(600)
+    try:
+        assert results == [201, 201, 201]
+        indexed = kb.index.document_ids()
+        assert set(ids) <= indexed and all(i in kb.docs for i in ids)
+    finally:
+        for d in ids:
+            kb.delete_document(d)
