@@ -21,6 +21,12 @@ console = Console()
 err_console = Console(stderr=True)
 
 
+def _add_subcommands() -> None:
+    from kb.cli_keys import app as keys_app
+
+    app.add_typer(keys_app, name="keys")
+
+
 @app.callback()
 def main() -> None:
     """kb: parse, ingest, search and ask."""
@@ -293,14 +299,26 @@ def delete(doc_id: str = typer.Argument(..., help="A document id (see `kb docume
 def serve(
     host: str | None = typer.Option(None, help="Default: KB_HOST (127.0.0.1)"),
     port: int | None = typer.Option(None, help="Default: KB_PORT (8000)"),
+    workers: int = typer.Option(1, help="API worker processes (more than one needs KB_QDRANT_URL)"),
 ) -> None:
     """Serve the API (/api/v1, OpenAPI at /docs) and the staff page (/)."""
+    import os
+
     import uvicorn
 
     from kb.config import get_settings
 
     settings = get_settings()
-    uvicorn.run("api.app:app", host=host or settings.host, port=port or settings.port, log_level="info")
+    if workers > 1 and not settings.qdrant_url:
+        err_console.print("Error: --workers > 1 needs a Qdrant server (KB_QDRANT_URL): "
+                          "the embedded index can be opened by one process only")
+        raise typer.Exit(2)
+    # The app reads its settings from the environment; make them say where it really listens
+    # (service.json publishes this address for the CLI).
+    os.environ["KB_HOST"], os.environ["KB_PORT"] = host or settings.host, str(port or settings.port)
+    get_settings.cache_clear()
+    uvicorn.run("api.app:app", host=host or settings.host, port=port or settings.port, log_level="info",
+                workers=workers)
 
 
 def _kb():
@@ -353,6 +371,8 @@ def _display(path: str) -> str:
     except ValueError:
         return path
 
+
+_add_subcommands()
 
 if __name__ == "__main__":
     app()
