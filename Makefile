@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser model ingest serve bench clean
+.PHONY: run test install install-dev browser postgres model ingest serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,15 @@ browser:
 	    || echo "WARNING: could not install chromium with apt: browser tests will be skipped"; \
 	  else echo "WARNING: chromium missing and not root: browser tests will be skipped"; fi; }
 
+# The store tests also run against a throwaway PostgreSQL server (Debian's postgresql).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; } \
+	    || echo "WARNING: could not install postgresql with apt: PostgreSQL store tests will be skipped"; \
+	  else echo "WARNING: postgresql missing and not root: PostgreSQL store tests will be skipped"; fi; }
+
 ## Set up and run the tests
-test: install-dev browser
+test: install-dev browser postgres
 	$(BIN)/pytest -q
 
 bench: install-dev

@@ -15,7 +15,7 @@ driven by two threads at once.
 from __future__ import annotations
 
 import threading
-from collections import Counter, OrderedDict
+from collections import OrderedDict
 from collections.abc import Iterable
 from functools import cached_property
 from pathlib import Path
@@ -276,17 +276,12 @@ class KnowledgeBase:
     def _forget(self, doc: Document | str) -> None:
         with self._cache_lock:
             self._doc_cache.pop(doc if isinstance(doc, str) else doc.id, None)
-            self.__dict__.pop("_entity_counts", None)
 
     def list_documents(
         self, offset: int = 0, limit: int = 50, lang: str | None = None, genre: str | None = None
     ) -> Page[DocumentSummary]:
-        items = [
-            s for s in self.docs.list()
-            if (lang is None or s.lang == lang) and (genre is None or s.genre == genre)
-        ]
-        items.sort(key=lambda s: (s.source,))
-        return Page[DocumentSummary](total=len(items), offset=offset, limit=limit, items=items[offset: offset + limit])
+        total, items = self.docs.list_page(offset=offset, limit=limit, lang=lang, genre=genre)
+        return Page[DocumentSummary](total=total, offset=offset, limit=limit, items=items)
 
     def _entities_in(self, doc_id: str, start: int, end: int) -> list[Entity]:
         doc = self.get_document(doc_id)
@@ -309,58 +304,23 @@ class KnowledgeBase:
         return self.answerer.ask(req)
 
     # -- registries ----------------------------------------------------------
-    @cached_property
-    def _entity_counts(self) -> list[EntityCount]:
+    def entity_counts(self, type: str | None = None) -> list[EntityCount]:
         from kb.entities import gazetteer
 
         gaz = gazetteer()
-        mentions: Counter[str] = Counter()
-        documents: Counter[str] = Counter()
-        types: dict[str, str] = {}
-        for summary in self.docs.list():
-            doc = self.get_document(summary.id)
-            if doc is None:
-                continue
-            ids = set()
-            for e in doc.entities:
-                if e.id and e.type in ("convention", "agency"):
-                    mentions[e.id] += 1
-                    types[e.id] = e.type
-                    ids.add(e.id)
-            documents.update(ids)
-        out = []
-        for eid, n in mentions.most_common():
-            entry = gaz.get(eid)
+        out = self.docs.entity_counts(type)  # one SQL query, not a pass over every document
+        for count in out:
+            entry = gaz.get(count.id)
             # Gazetteer names are alias lists per language; the first is the canonical name.
-            names = {lang: v[0] for lang, v in entry.names.model_dump().items() if v} if entry else {}
-            out.append(EntityCount(id=eid, type=types[eid], names=names, mentions=n, documents=documents[eid]))
+            count.names = {lang: v[0] for lang, v in entry.names.model_dump().items() if v} if entry else {}
         return out
 
-    def entity_counts(self, type: str | None = None) -> list[EntityCount]:
-        return [e for e in self._entity_counts if type is None or e.type == type]
-
     def obligation_rows(self, filters: ObligationFilters) -> list[ObligationRow]:
-        from kb.obligations import filter_obligations
-
-        rows: list[ObligationRow] = []
-        for summary in sorted(self.docs.list(), key=lambda s: s.source):
-            if filters.doc_id and summary.id != filters.doc_id:
-                continue
-            doc = self.get_document(summary.id)
-            if doc is None:
-                continue
-            kept = filter_obligations(
-                doc.obligations, actor=filters.actor, convention=filters.convention,
-                deadline_from=filters.deadline_from, deadline_to=filters.deadline_to, lang=filters.lang,
-            )
-            rows.extend(
-                ObligationRow(**ob.model_dump(), doc_id=doc.id, source=doc.source, title=doc.title) for ob in kept
-            )
-        return rows
+        return self.docs.obligations_page(filters, offset=0, limit=None)[1]
 
     def obligations(self, filters: ObligationFilters, offset: int = 0, limit: int = 100) -> Page[ObligationRow]:
-        rows = self.obligation_rows(filters)
-        return Page[ObligationRow](total=len(rows), offset=offset, limit=limit, items=rows[offset: offset + limit])
+        total, rows = self.docs.obligations_page(filters, offset=offset, limit=limit)
+        return Page[ObligationRow](total=total, offset=offset, limit=limit, items=rows)
 
     def health(self) -> dict:
         """Status without waiting on any lock, and without server paths or URLs."""

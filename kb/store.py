@@ -20,11 +20,12 @@ import logging
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, or_, select, update
 from sqlalchemy.exc import DBAPIError
 
 from kb.config import Settings, get_settings
@@ -84,12 +85,25 @@ def _clean(value: str | None) -> str | None:
     surrogates that undecodable file names become (written out as \\udcxx, deterministically)."""
     if value is None:
         return None
-    value = value.replace("\x00", "\ufffd")
+    return _utf8(value.replace("\x00", "\ufffd"))
+
+
+def _utf8(value: str) -> str:
     try:
         value.encode("utf-8")
         return value
     except UnicodeEncodeError:
         return value.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def _clean_all(value):
+    if isinstance(value, str):
+        return _utf8(value)
+    if isinstance(value, dict):
+        return {_clean_all(k): _clean_all(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean_all(v) for v in value]
+    return value
 
 
 def _key_hash(key: str) -> str:
@@ -109,12 +123,17 @@ def deadline_interval(value: str | None) -> tuple[dt.date, dt.date] | None:
 
 
 class DocStore:
-    """The document store. Cheap to construct: the engine is shared per database (kb.db)."""
+    """The document store. Constructing one touches nothing: the database is opened (and
+    migrated, and an old JSON store imported) on first use; engines are shared per database."""
 
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
-        self.engine = engine_for(self.settings)
-        self._import_legacy_once()
+
+    @cached_property
+    def engine(self) -> Engine:
+        engine = engine_for(self.settings)
+        self._import_legacy_once(engine)
+        return engine
 
     # -- reading -------------------------------------------------------------------
     def get(self, doc_id: str) -> Document | None:
@@ -169,9 +188,9 @@ class DocStore:
         """(how many documents match, the summaries of one page), ordered by source."""
         where = []
         if lang is not None:
-            where.append(documents.c.lang == lang)
+            where.append(documents.c.lang == _clean(lang))
         if genre is not None:
-            where.append(documents.c.genre == genre)
+            where.append(documents.c.genre == _clean(genre))
         page = (
             select(documents.c.summary).where(*where)
             .order_by(documents.c.source, documents.c.id).offset(max(offset, 0)).limit(limit)
@@ -186,6 +205,8 @@ class DocStore:
     ) -> tuple[int, list[ObligationRow]]:
         """(how many obligations match, one page of them), ordered by document source, then
         as they occur in the document. Filters as kb.obligations.registry.filter_obligations."""
+        if filters.doc_id is not None and not is_valid_doc_id(filters.doc_id):
+            return 0, []
         where = _obligation_filters(filters)
         page = (
             select(obligations.c.body, obligations.c.doc_id, documents.c.source, documents.c.title)
@@ -215,14 +236,14 @@ class DocStore:
             .order_by(mentions.desc(), entity_mentions.c.entity_id)
         )
         if type is not None:
-            query = query.where(entity_mentions.c.type == type)
+            query = query.where(entity_mentions.c.type == _clean(type))
         with self.engine.connect() as conn:
             rows = conn.execute(query).all()
         return [EntityCount(id=i, type=t, mentions=m, documents=d) for i, t, m, d in rows]
 
     # -- writing -------------------------------------------------------------------
     def put(self, doc: Document) -> tuple[PutStatus, str | None]:
-        """Store a document; (status, id of the document it replaced, if any).
+        """Store a document; (status, id of the document it replaced and removed, if any).
 
         The document is keyed by its source: storing a changed version of a file replaces
         the old document (removed unless another source still points at it), in one transaction."""
@@ -234,12 +255,11 @@ class DocStore:
             old_id = conn.scalar(select(sources.c.doc_id).where(sources.c.key_hash == _key_hash(key)))
             _write_document(conn, doc.id, rows)
             _point_source(conn, key, doc.id)
-            replaced = old_id if old_id and old_id != doc.id else None
-            if replaced:
-                _drop_if_orphan(conn, replaced)
+            # the old version goes unless another source (a copy of the file) still points at it
+            removed = old_id if old_id and old_id != doc.id and _drop_if_orphan(conn, old_id) else None
         if old_id == doc.id:
             return "unchanged", None
-        return ("updated" if replaced else "added"), replaced
+        return ("updated" if old_id else "added"), removed
 
     def add_source(self, source: str | Path, doc_id: str) -> str | None:
         """Point a source at an already stored document (a copy of a stored file, or a file
@@ -273,17 +293,17 @@ class DocStore:
     # -- the JSON store this one replaced -----------------------------------------
     _imported: set[tuple[str, str]] = set()
 
-    def _import_legacy_once(self) -> None:
+    def _import_legacy_once(self, engine: Engine) -> None:
         catalog = Path(self.settings.docs_dir) / LEGACY_CATALOG
-        marker = (str(self.engine.url), str(catalog))
+        marker = (str(engine.url), str(catalog))
         if marker in DocStore._imported:
             return
         if catalog.is_file():
-            import_legacy(self, catalog)
+            import_legacy(engine, catalog)
         DocStore._imported.add(marker)
 
 
-def import_legacy(store: DocStore, catalog: Path) -> int | None:
+def import_legacy(engine: Engine, catalog: Path) -> int | None:
     """Import an old JSON store (docs/catalog.json + docs/<id>.json) once; the files stay.
     Returns how many documents were imported, None when this database already has them."""
     try:
@@ -297,7 +317,7 @@ def import_legacy(store: DocStore, catalog: Path) -> int | None:
     if not isinstance(docs, dict) or not isinstance(srcs, dict):
         log.warning("%s: not a document catalog (no docs/sources maps); nothing imported", catalog)
         return None
-    with store._write() as conn:
+    with writing(engine) as conn:
         if conn.scalar(select(store_meta.c.value).where(store_meta.c.key == LEGACY_MARK)) is not None:
             return None
         imported: set[str] = set()
@@ -327,7 +347,7 @@ def import_legacy(store: DocStore, catalog: Path) -> int | None:
         ))
     log.warning(
         "imported %d documents and %d sources from the old JSON store %s into %s (the old files are kept)",
-        len(imported), pointed, catalog.parent, store.engine.url.render_as_string(hide_password=True),
+        len(imported), pointed, catalog.parent, engine.url.render_as_string(hide_password=True),
     )
     return len(imported)
 
@@ -337,9 +357,12 @@ def _document_rows(doc: Document) -> dict:
     """Everything one document writes: its row, its obligations, conventions and mentions."""
     try:
         body = doc.model_dump_json()
-        summary = summarize(doc).model_dump_json()
-    except (ValueError, UnicodeError) as e:
-        raise StoreError(f"document {doc.id} cannot be serialised: {e}") from e
+    except ValueError:
+        # Lone surrogates (an undecodable file name in `source`) cannot be UTF-8: store the
+        # document with them written out, as _clean does for the columns.
+        doc = Document.model_validate(_clean_all(doc.model_dump()))
+        body = doc.model_dump_json()
+    summary = summarize(doc).model_dump_json()
     row = dict(
         id=doc.id, source=_clean(doc.source), title=_clean(doc.title), lang=doc.lang, genre=doc.genre,
         date=doc.date, number=_clean(doc.number), issuer=_clean(doc.issuer), blocks=len(doc.blocks),
@@ -405,7 +428,7 @@ def _obligation_filters(f: ObligationFilters) -> list:
         where.append(exists().where(and_(
             obligation_conventions.c.doc_id == obligations.c.doc_id,
             obligation_conventions.c.seq == obligations.c.seq,
-            obligation_conventions.c.convention == f.convention,
+            obligation_conventions.c.convention == _clean(f.convention),
         )))
     if f.deadline_from or f.deadline_to:
         where.append(obligations.c.deadline_start.is_not(None))

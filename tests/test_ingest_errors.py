@@ -126,7 +126,7 @@ def test_cli_ingest_with_bad_files(tmp_path, settings):
     assert first.exit_code == 0, first.output
     store = DocStore(settings)
     (before,) = store.list()
-    before_json = (settings.docs_dir / f"{before.id}.json").read_bytes()
+    before_doc = store.get(before.id)
 
     folder = tmp_path / "inbox"
     folder.mkdir()
@@ -148,11 +148,10 @@ def test_cli_ingest_with_bad_files(tmp_path, settings):
 
     ids = {s.id for s in store.list()}
     assert before.id in ids and len(ids) == 3  # the act, the kk press release, the PDF
-    assert (settings.docs_dir / f"{before.id}.json").read_bytes() == before_json
-    # no temp files or partial documents left behind
-    assert sorted(p.name for p in settings.docs_dir.iterdir() if not p.name.endswith(".json")) == []
-    for p in settings.docs_dir.glob("*.json"):
-        json.loads(p.read_text(encoding="utf-8"))
+    assert store.get(before.id) == before_doc
+    # no partial documents left behind: every stored document is whole
+    for summary in store.list():
+        assert store.get(summary.id).blocks and summary.blocks == len(store.get(summary.id).blocks)
 
     # an explicitly named file of an unknown type is an error
     result = runner.invoke(app, ["ingest", str(bad["unknown_ext"][0])])
@@ -170,7 +169,7 @@ def test_cli_parse(tmp_path, settings):
     assert doc["text"][doc["blocks"][3]["start"]:doc["blocks"][3]["end"]] == doc["blocks"][3]["text"]
     summary = runner.invoke(app, ["parse", str(GOOD_KK)])
     assert summary.exit_code == 0 and "press_release" in summary.stdout
-    assert not settings.docs_dir.exists()  # parse stores nothing
+    assert not settings.sqlite_path.exists()  # parse stores nothing
     bad = tmp_path / "empty.md"
     bad.write_bytes(b"")
     failed = runner.invoke(app, ["parse", str(bad)])
