@@ -14,9 +14,10 @@ import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.routing import APIRoute
 
 from api.deps import KBHolder, get_kb
 from api.errors import install_error_handlers
@@ -80,7 +81,18 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
     install_error_handlers(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
-    use_error_schema(app)
+    use_error_schema(app, ROUTERS, API_PREFIX)
+
+    @app.exception_handler(405)
+    async def method_not_allowed(request: Request, exc: Exception) -> JSONResponse:
+        # Starlette's Allow lists only the first route that matched the path; a path served by
+        # two routes (GET and POST /search) must list both.
+        allowed = _methods_for(request.url.path)
+        return JSONResponse(
+            status_code=405,
+            content={"detail": f"Method {request.method} is not allowed here; use {', '.join(allowed)}"},
+            headers={"Allow": ", ".join(allowed)},
+        )
 
     @app.get("/", include_in_schema=False)
     def index() -> FileResponse:
@@ -100,6 +112,18 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
         max_body_bytes=int(settings.max_file_mb * 1024 * 1024) + MULTIPART_OVERHEAD,
     )
     return app
+
+
+def _methods_for(path: str) -> list[str]:
+    rel = path.removeprefix(API_PREFIX)
+    methods = {
+        m
+        for router in ROUTERS
+        for route in router.routes
+        if isinstance(route, APIRoute) and route.path_regex.match(rel)
+        for m in route.methods
+    }
+    return sorted(methods)
 
 
 app = create_app()

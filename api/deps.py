@@ -85,10 +85,19 @@ class Caller:
 ANONYMOUS = Caller(role=None)
 
 
-def _secret(bearer: HTTPAuthorizationCredentials | None, header: str | None) -> str | None:
-    if bearer is not None and bearer.credentials:
-        return bearer.credentials
-    return header or None
+def _secret(request: Request, header: str | None) -> str | None:
+    """The one key the request presents. Every credential sent must be usable: an
+    Authorization header that is not a bearer key is refused, not skipped over."""
+    authorization = request.headers.get("authorization")
+    bearer = None
+    if authorization is not None:
+        scheme, _, value = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not value.strip():
+            raise _unauthorized("Authorization: expected 'Bearer KEY'")
+        bearer = value.strip()
+    if bearer and header and bearer != header:
+        raise _unauthorized("Authorization: two different keys were sent (Authorization and X-API-Key)")
+    return bearer or header or None
 
 
 def _unauthorized(message: str) -> HTTPException:
@@ -117,7 +126,7 @@ def require(role: Role) -> Callable[..., Caller]:
         bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
         header: Annotated[str | None, Security(_header)],
     ) -> Caller:
-        caller = identify(request, _secret(bearer, header))
+        caller = identify(request, _secret(request, header))
         if caller.role is None:
             raise _unauthorized(f"Authorization: this operation needs an API key with the {role!r} role")
         if not role_allows(caller.role, role):
@@ -136,7 +145,7 @@ def reader(
     header: Annotated[str | None, Security(_header)],
 ) -> Caller:
     """Reads are open unless KB_REQUIRE_READ_KEY is set; a key that is sent must still be valid."""
-    caller = identify(request, _secret(bearer, header))
+    caller = identify(request, _secret(request, header))
     if caller.role is None and request.app.state.require_read_key:
         raise _unauthorized("Authorization: this service needs an API key (role 'read' or above) for reads")
     return caller

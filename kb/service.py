@@ -17,7 +17,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
-from functools import cached_property
 from pathlib import Path
 
 from kb.config import Settings, get_settings

@@ -34,7 +34,7 @@ def _job_or_404(job: Job | None, job_id: str) -> Job:
                     "schema": {
                         "type": "object",
                         "properties": {
-                            "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+                            "files": {"type": "array", "minItems": 1, "items": {"type": "string", "format": "binary"}},
                             "force": {"type": "boolean"},
                         },
                         "required": ["files"],
