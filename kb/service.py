@@ -122,11 +122,16 @@ class KnowledgeBase:
                 self.index.flush()
             return result
 
-    def ingest(self, paths: Iterable[Path], progress: Progress | None = None, force: bool = False) -> IngestReport:
-        """Parse, tag, store and index files/folders."""
+    def ingest(
+        self, paths: Iterable[Path], progress: Progress | None = None, force: bool = False,
+        follow_symlinks: bool = False,
+    ) -> IngestReport:
+        """Parse, tag, store and index files/folders (symlinks out of a folder only if asked)."""
         with self._lock:
             self.reconcile()
-            report = ingest_paths(paths, self.settings, progress=progress, hooks=self.hooks, force=force)
+            report = ingest_paths(
+                paths, self.settings, progress=progress, hooks=self.hooks, force=force, follow_symlinks=follow_symlinks
+            )
             changed = report.count("added") + report.count("updated")
             if changed:
                 self.index.flush()
