@@ -166,7 +166,7 @@ def _ingest_through(service, paths: list[Path], force: bool, follow_symlinks: bo
             while job is not None and not job.finished:
                 name = Path(job.current).name[:40] if job.current else job.status
                 bar.update(task, completed=job.done, total=job.total or None, description=escape(name))
-                time.sleep(JOB_POLL_S)
+                _pause(JOB_POLL_S)
                 job = client.job(job.id)
         except KeyboardInterrupt:
             interrupted = True
@@ -174,7 +174,7 @@ def _ingest_through(service, paths: list[Path], force: bool, follow_symlinks: bo
             job = client.cancel_job(job.id)
             deadline = time.monotonic() + CANCEL_WAIT_S
             while not job.finished and time.monotonic() < deadline:
-                time.sleep(JOB_POLL_S)
+                _pause(JOB_POLL_S)
                 job = client.job(job.id)
     if job is not None:
         if job.status == "failed" and job.error:
@@ -185,6 +185,10 @@ def _ingest_through(service, paths: list[Path], force: bool, follow_symlinks: bo
         counts["skipped"] = max(0, job.done - job.added - job.updated - job.unchanged - len(job.failed))
     counts["failed"] = sum(1 for r in rows if r.status == "failed")
     return rows, counts, interrupted or (job is not None and job.status == "cancelled")
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)  # one place to wait between polls (the tests interrupt it)
 
 
 def _print_ingest_summary(rows, counts: dict[str, int]) -> None:
