@@ -269,7 +269,12 @@ JSON_COMMANDS = [
 ]
 
 
-def test_outputs_through_the_service_equal_local_outputs(settings):
+def test_outputs_through_the_service_equal_local_outputs(settings, monkeypatch):
+    import kb.client
+
+    # small pages, so that the client's paging through /documents and /obligations is exercised
+    monkeypatch.setattr(kb.client, "DOCUMENTS_PAGE", 2)
+    monkeypatch.setattr(kb.client, "OBLIGATIONS_PAGE", 3)
     local = {}
     for args in JSON_COMMANDS:
         result = cli(*args)
