@@ -184,7 +184,9 @@ def _ingest_through(service, paths: list[Path], force: bool, follow_symlinks: bo
         # The job counts every file it walked in `done`; what is not counted otherwise was skipped.
         counts["skipped"] = max(0, job.done - job.added - job.updated - job.unchanged - len(job.failed))
     counts["failed"] = sum(1 for r in rows if r.status == "failed")
-    return rows, counts, interrupted or (job is not None and job.status == "cancelled")
+    # A job that finished anyway before the cancel reached it is reported as finished.
+    cancelled = job is not None and (job.status == "cancelled" or (interrupted and not job.finished))
+    return rows, counts, cancelled
 
 
 def _pause(seconds: float) -> None:
