@@ -1,21 +1,59 @@
-"""The `kb` command line. Thin: every command calls a library function."""
+"""The `kb` command line. Thin: every command calls a library function.
+
+While `kb serve` runs on the same KB_DATA_DIR it holds the embedded index, so the commands
+that need the index go through it (kb.client); otherwise, or with --local, they open the
+knowledge base in this process. Either way they print the same records.
+
+Whatever a document says is printed as text, never as Rich markup (a title may contain
+`[/]`), and no failure ends in a stack trace: known ones print one line and a non-zero
+exit (`_service_errors`), anything else is caught once at the top (`_GuardedGroup`).
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import sys
+import time
 from contextlib import contextmanager
 from pathlib import Path
 
+import click
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
+from typer.core import TyperGroup
+
+JOB_POLL_S = 0.5
+CANCEL_WAIT_S = 30.0
+
+
+class _GuardedGroup(TyperGroup):
+    """The last line of defence: an unexpected exception in any command becomes one line
+    on stderr and exit status 1 (KB_DEBUG=1 shows the traceback instead)."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort,
+                typer.Exit, typer.Abort):
+            raise
+        except Exception as e:
+            if os.environ.get("KB_DEBUG"):
+                raise
+            typer.echo(f"error: unexpected {type(e).__name__}: {_one_line(e)} "
+                       "(a bug: run again with KB_DEBUG=1 to see where)", err=True)
+            raise typer.Exit(1) from None
+
 
 app = typer.Typer(
     help="Knowledge base for Kazakh/Russian environmental regulation.",
     no_args_is_help=True,
     add_completion=False,
+    cls=_GuardedGroup,
 )
 console = Console()
 err_console = Console(stderr=True)
@@ -25,6 +63,13 @@ def _add_subcommands() -> None:
     from kb.cli_keys import app as keys_app
 
     app.add_typer(keys_app, name="keys")
+
+
+def _local_option():
+    return typer.Option(
+        False, "--local",
+        help="Open the knowledge base in this process even when `kb serve` runs on KB_DATA_DIR",
+    )
 
 
 @app.callback()
@@ -48,7 +93,7 @@ def parse(
     if as_json:
         typer.echo(doc.model_dump_json(indent=2))
         return
-    console.print(f"[bold]{doc.title}[/bold]", highlight=False)
+    console.print(Text(doc.title, style="bold"), highlight=False)
     facts = [
         ("id", doc.id), ("source", doc.source), ("language", doc.lang), ("genre", doc.genre),
         ("date", str(doc.date) if doc.date else "—"), ("number", doc.number or "—"),
@@ -63,7 +108,7 @@ def parse(
         where = b.path_str or "·"
         page = f" p.{b.page}" if b.page else ""
         text = b.text if len(b.text) <= 160 else b.text[:157] + "…"
-        console.print(f"[dim]{b.index:>4} {b.kind:<10} {b.lang:<5}{page} {where}[/dim]", highlight=False)
+        console.print(Text(f"{b.index:>4} {b.kind:<10} {b.lang:<5}{page} {where}", style="dim"), highlight=False)
         console.print(f"     {text}", markup=False, highlight=False)
 
 
@@ -71,36 +116,108 @@ def parse(
 def ingest(
     paths: list[Path] = typer.Argument(..., help="Files and folders (walked recursively)"),
     force: bool = typer.Option(False, "--force", help="Parse and store again even if unchanged"),
+    follow_symlinks: bool = typer.Option(
+        False, "--follow-symlinks", help="Follow symlinks that point outside the folders given"
+    ),
+    local: bool = _local_option(),
 ) -> None:
     """Parse, tag, store and index documents under KB_DATA_DIR; unchanged files are skipped."""
-    with _service_errors(), _kb() as kb, Progress(
+    from kb.client import discover
+
+    with _service_errors():
+        service = None if local else discover()
+        if service:
+            rows, counts, interrupted = _ingest_through(service, paths, force, follow_symlinks)
+        else:
+            with _kb() as kb, _ingest_progress() as bar:
+                task = bar.add_task("ingesting", total=None)
+
+                def progress(done: int, total: int, result) -> None:
+                    bar.update(task, completed=done, total=total, description=escape(Path(result.path).name[:40]))
+
+                report = kb.ingest(paths, progress=progress, force=force, follow_symlinks=follow_symlinks)
+            rows, counts, interrupted = report.files, report.counts(), False
+    _print_ingest_summary(rows, counts)
+    if interrupted:
+        typer.echo("ingestion cancelled", err=True)
+        raise typer.Exit(130)
+    if counts["failed"]:
+        raise typer.Exit(1)
+
+
+def _ingest_progress() -> Progress:
+    return Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
         TimeElapsedColumn(), console=err_console, transient=True,
-    ) as bar:
-        task = bar.add_task("ingesting", total=None)
+    )
 
-        def progress(done: int, total: int, result) -> None:
-            bar.update(task, completed=done, total=total, description=Path(result.path).name[:40])
 
-        report = kb.ingest(paths, progress=progress, force=force)
+def _ingest_through(service, paths: list[Path], force: bool, follow_symlinks: bool):
+    """Ingest as a job of the running service: (rows to show, counts, interrupted).
+    The server reads the files, so it gets absolute paths; Ctrl-C cancels the job."""
+    from kb.client import ServiceClient, job_finished
+    from kb.pipeline import NOT_UTF8, FileResult, display_path, name_ok
 
+    # JSON cannot carry a name that is not UTF-8: such a file fails here, as it would locally.
+    rows = [FileResult(display_path(p), "failed", reason=NOT_UTF8) for p in paths if not name_ok(str(p))]
+    sendable = [os.path.abspath(p) for p in paths if name_ok(str(p))]
+    counts = {"added": 0, "updated": 0, "unchanged": 0, "skipped": 0, "failed": 0}
+    interrupted = False
+    job = None
+    with ServiceClient(service) as client, _ingest_progress() as bar:
+        task = bar.add_task("ingesting (kb service)", total=None)
+        if sendable:
+            job = client.create_job(sendable, force=force, follow_symlinks=follow_symlinks)
+        try:
+            while job is not None and not job_finished(job):
+                name = Path(job.current).name[:40] if job.current else job.status
+                bar.update(task, completed=job.done, total=job.total or None, description=escape(name))
+                _pause(JOB_POLL_S)
+                job = client.job(job.id)
+        except KeyboardInterrupt:
+            interrupted = True
+            bar.update(task, description="cancelling")
+            job = client.cancel_job(job.id)
+            deadline = time.monotonic() + CANCEL_WAIT_S
+            while not job_finished(job) and time.monotonic() < deadline:
+                _pause(JOB_POLL_S)
+                job = client.job(job.id)
+    if job is not None:
+        if job.status == "failed" and job.error:
+            rows.append(FileResult("(ingestion job)", "failed", reason=job.error))
+        rows.extend(FileResult(f.path, "failed", reason=f.reason) for f in job.failed)
+        counts.update(added=job.added, updated=job.updated, unchanged=job.unchanged)
+        counts["skipped"] = job.skipped
+    counts["failed"] = sum(1 for r in rows if r.status == "failed")
+    # A job that finished anyway before the cancel reached it is reported as finished.
+    cancelled = job is not None and (job.status == "cancelled" or (interrupted and not job_finished(job)))
+    return rows, counts, cancelled
+
+
+def _pause(seconds: float) -> None:
+    time.sleep(seconds)  # one place to wait between polls (the tests interrupt it)
+
+
+def _print_ingest_summary(rows, counts: dict[str, int]) -> None:
+    """The table of files (routine skips left out), the counts line, and one error line per failure."""
     table = Table(title="Ingestion", show_lines=False)
     table.add_column("status", no_wrap=True)
     table.add_column("file", overflow="fold")
     table.add_column("id", no_wrap=True)
     table.add_column("title / reason", overflow="fold")
-    for f in report.files:
-        if f.status == "skipped":
+    for f in rows:
+        if f.status == "skipped" and not getattr(f, "notice", False):
             continue
-        style = {"failed": "red", "added": "green", "updated": "yellow"}.get(f.status, "")
-        table.add_row(f.status, _display(f.path), f.doc_id or "", (f.title or f.reason or "")[:80], style=style)
+        style = {"failed": "red", "added": "green", "updated": "yellow", "skipped": "dim"}.get(f.status, "")
+        table.add_row(
+            Text(f.status), Text(_display(f.path)), Text(f.doc_id or ""), Text((f.title or f.reason or "")[:80]),
+            style=style,
+        )
     console.print(table)
-    counts = report.counts()
-    console.print(" · ".join(f"{k} {v}" for k, v in counts.items()), highlight=False)
-    for f in report.failed:
-        typer.echo(f"error: {f.path}: {f.reason}", err=True)
-    if not report.ok:
-        raise typer.Exit(1)
+    console.print(" · ".join(f"{k} {v}" for k, v in counts.items()), highlight=False, markup=False)
+    for f in rows:
+        if f.status == "failed":
+            typer.echo(f"error: {_safe(f.path)}: {_safe(f.reason or '')}", err=True)
 
 
 @app.command("prepare-model")
@@ -116,10 +233,27 @@ def prepare_model() -> None:
 
 @app.command()
 def entities(
-    file: Path = typer.Argument(..., help="A document to tag"),
+    file: Path | None = typer.Argument(None, help="A document to tag (omit for the whole knowledge base)"),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array of entities"),
+    type_: str | None = typer.Option(None, "--type", help="Knowledge base only: convention or agency"),
+    local: bool = _local_option(),
 ) -> None:
-    """Tag conventions, agencies, dates and document references in one file."""
+    """Tag entities in one file; without FILE, count conventions and agencies in the knowledge base."""
+    if file is None:
+        with _service_errors(), _backend(local) as kb:
+            counts = kb.entity_counts(type_)
+        if as_json:
+            typer.echo(json.dumps([e.model_dump(mode="json") for e in counts], ensure_ascii=False, indent=2))
+            return
+        table = Table(title="Entities in the knowledge base")
+        for col in ("id", "type", "name", "mentions", "documents"):
+            table.add_column(col, overflow="fold")
+        for e in counts:
+            name = e.names.get("ru") or e.names.get("kk") or e.names.get("en") or ""
+            table.add_row(Text(e.id), Text(e.type), Text(name), str(e.mentions), str(e.documents))
+        console.print(table)
+        return
+
     from kb.entities import entities_json
 
     with _service_errors():
@@ -127,11 +261,11 @@ def entities(
     if as_json:
         typer.echo(json.dumps(items, ensure_ascii=False, indent=2))
         return
-    table = Table(title=f"Entities: {file.name}")
+    table = Table(title=Text(f"Entities: {file.name}"))
     for col in ("type", "text", "id / value", "offsets"):
         table.add_column(col, overflow="fold")
     for e in items:
-        table.add_row(e["type"], e["text"], e["id"] or e["value"] or "", f"{e['start']}-{e['end']}")
+        table.add_row(Text(e["type"]), Text(e["text"]), Text(e["id"] or e["value"] or ""), f"{e['start']}-{e['end']}")
     console.print(table)
 
 
@@ -146,6 +280,7 @@ def obligations(
     deadline_from: str | None = typer.Option(None, help="Deadline on or after (YYYY-MM-DD)"),
     deadline_to: str | None = typer.Option(None, help="Deadline on or before (YYYY-MM-DD)"),
     lang: str | None = typer.Option(None, help="kk or ru"),
+    local: bool = _local_option(),
 ) -> None:
     """Who must do what, by when: from one file, or (--all) from everything ingested."""
     from kb.models import ObligationFilters
@@ -159,7 +294,7 @@ def obligations(
             actor=actor, convention=convention, deadline_from=deadline_from, deadline_to=deadline_to, lang=lang
         )
         if all_:
-            with _kb() as kb:
+            with _backend(local) as kb:
                 items = kb.obligation_rows(filters)
         else:
             items = filter_obligations(obligations_for_file(file), **filters.model_dump(exclude={"doc_id"}))
@@ -173,8 +308,8 @@ def obligations(
             table.add_column(col, overflow="fold")
         for o in items:
             table.add_row(
-                o.actor.text if o.actor else f"— ({o.actor_reason})", o.action,
-                o.deadline.text if o.deadline else "", o.condition or "", o.modality,
+                Text(o.actor.text if o.actor else f"— ({o.actor_reason})"), Text(o.action),
+                Text(o.deadline.text if o.deadline else ""), Text(o.condition or ""), Text(o.modality),
             )
         console.print(table)
 
@@ -201,6 +336,7 @@ def search(
     mode: str = typer.Option("hybrid", help="hybrid, dense or lexical"),
     one_per_doc: bool = typer.Option(False, "--one-per-doc", help="Best passage of each document only"),
     cross_lingual: bool = typer.Option(False, "--cross-lingual", help="Only documents in the other language"),
+    local: bool = _local_option(),
 ) -> None:
     """Hybrid search over the knowledge base at KB_DATA_DIR."""
     from kb.models import SearchRequest
@@ -210,7 +346,7 @@ def search(
             q=query, top_k=top_k, mode=mode, one_per_doc=one_per_doc, cross_lingual=cross_lingual,
             **_filters(lang, genre, convention, agency, date_from, date_to, doc_id),
         )
-        with _kb() as kb:
+        with _backend(local) as kb:
             resp = kb.search(req)
     if as_json:
         typer.echo(json.dumps([h.model_dump(mode="json") for h in resp.hits], ensure_ascii=False, indent=2))
@@ -218,13 +354,16 @@ def search(
     console.print(f"{len(resp.hits)} of {resp.total} hits · query language {resp.query_lang} · {resp.took_ms} ms",
                   highlight=False)
     for n, h in enumerate(resp.hits, 1):
+        date = f", {h.document.date}" if h.document.date else ""
+        console.print()
         console.print(
-            f"\n[bold]{n}. {h.document.title}[/bold] [dim]({h.document.lang}, {h.document.genre}"
-            f"{', ' + str(h.document.date) if h.document.date else ''}) score {h.score:.3f}[/dim]", highlight=False,
+            Text.assemble((f"{n}. {h.document.title}", "bold"), " ",
+                          (f"({h.document.lang}, {h.document.genre}{date}) score {h.score:.3f}", "dim")),
+            highlight=False,
         )
         if h.block_path:
             console.print(f"   {h.block_path}", style="dim", markup=False, highlight=False)
-        console.print("   " + _marks_to_rich(h.snippet), highlight=False)
+        console.print(Text("   ") + _marks_to_rich(h.snippet), highlight=False)
         console.print(f"   {h.document.source}", style="dim", markup=False, highlight=False)
 
 
@@ -240,6 +379,7 @@ def ask(
     date_from: str | None = typer.Option(None, "--date-from"),
     date_to: str | None = typer.Option(None, "--date-to"),
     doc_id: list[str] | None = typer.Option(None, "--doc"),
+    local: bool = _local_option(),
 ) -> None:
     """Answer a question with the quoted sentence or table row and its citation."""
     from kb.models import AskRequest
@@ -248,7 +388,7 @@ def ask(
         req = AskRequest(
             question=question, top_k=top_k, **_filters(lang, genre, convention, agency, date_from, date_to, doc_id)
         )
-        with _kb() as kb:
+        with _backend(local) as kb:
             answer = kb.ask(req)
     if as_json:
         typer.echo(answer.model_dump_json(indent=2))
@@ -269,9 +409,10 @@ def documents(
     lang: str | None = typer.Option(None, help="kk or ru"),
     genre: str | None = typer.Option(None),
     as_json: bool = typer.Option(False, "--json"),
+    local: bool = _local_option(),
 ) -> None:
     """List the stored documents."""
-    with _kb() as kb:
+    with _service_errors(), _backend(local) as kb:
         page = kb.list_documents(offset=0, limit=100000, lang=lang, genre=genre)
     if as_json:
         typer.echo(json.dumps([d.model_dump(mode="json") for d in page.items], ensure_ascii=False, indent=2))
@@ -280,19 +421,22 @@ def documents(
     for col in ("id", "lang", "genre", "date", "title", "obligations"):
         table.add_column(col, overflow="fold")
     for d in page.items:
-        table.add_row(d.id, d.lang, d.genre, str(d.date or ""), d.title[:90], str(d.obligations))
+        table.add_row(Text(d.id), d.lang, d.genre, str(d.date or ""), Text(d.title[:90]), str(d.obligations))
     console.print(table)
 
 
 @app.command()
-def delete(doc_id: str = typer.Argument(..., help="A document id (see `kb documents`)")) -> None:
+def delete(
+    doc_id: str = typer.Argument(..., help="A document id (see `kb documents`)"),
+    local: bool = _local_option(),
+) -> None:
     """Remove a document from the store and the index."""
-    with _service_errors(), _kb() as kb:
+    with _service_errors(), _backend(local) as kb:
         removed = kb.delete_document(doc_id)
     if not removed:
-        typer.echo(f"error: no document with id {doc_id}", err=True)
+        typer.echo(f"error: no document with id {_safe(doc_id)}", err=True)
         raise typer.Exit(1)
-    typer.echo(f"deleted {doc_id}")
+    typer.echo(f"deleted {_safe(doc_id)}")
 
 
 @app.command()
@@ -327,14 +471,40 @@ def _kb():
     return KnowledgeBase()
 
 
-def _marks_to_rich(snippet: str) -> str:
+@contextmanager
+def _backend(local: bool = False):
+    """The running service on this data directory (kb.client.ServiceClient), or, when there
+    is none or with --local, the knowledge base in this process: both answer the same calls."""
+    from kb.client import ServiceClient, discover
+
+    service = None if local else discover()
+    if service:
+        with ServiceClient(service) as client:
+            yield client
+    else:
+        with _kb() as kb:
+            yield kb
+
+
+def _marks_to_rich(snippet: str) -> Text:
+    """A snippet's <mark>…</mark> as bold yellow; the words themselves are never markup."""
     from html import unescape
 
-    from rich.markup import escape
-
     parts = snippet.replace("</mark>", "<mark>").split("<mark>")
-    return "".join(f"[bold yellow]{escape(unescape(p))}[/bold yellow]" if i % 2 else escape(unescape(p))
-                   for i, p in enumerate(parts))
+    text = Text()
+    for i, part in enumerate(parts):
+        text.append(unescape(part), style="bold yellow" if i % 2 else "")
+    return text
+
+
+def _one_line(e: BaseException) -> str:
+    return _safe(" ".join(str(e).split()) or type(e).__name__)
+
+
+def _safe(text: str) -> str:
+    """Text any terminal can take: characters that are not UTF-8 (lone surrogates from file
+    names) are shown as escapes."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 @contextmanager
@@ -343,33 +513,48 @@ def _service_errors():
     from pydantic import ValidationError
 
     from ingest import IngestError
+    from kb.client import ServiceError, discover
     from kb.embeddings import ModelLoadError, ModelNotFoundError
-    from kb.index import IndexStoreError
+    from kb.index import IndexLockedError, IndexStoreError
 
     try:
         yield
+    except ServiceError as e:
+        typer.echo(f"error: {_one_line(e)}", err=True)
+        raise typer.Exit({422: 2, 404: 1, 401: 1, 403: 1}.get(e.status or 0, 3)) from None
+    except IndexLockedError as e:
+        service = discover()
+        if service:
+            typer.echo(f"error: the kb service at {service.url} (pid {service.pid}) holds the index of this "
+                       "data directory; run the command without --local to go through it", err=True)
+        else:
+            typer.echo(f"error: {_one_line(e)}", err=True)
+        raise typer.Exit(3) from None
     except ValidationError as e:
         for err in e.errors():
             field = ".".join(str(x) for x in err["loc"]) or "input"
             typer.echo(f"error: {field}: {err['msg']}", err=True)
         raise typer.Exit(2) from None
     except (IngestError, FileNotFoundError) as e:
-        typer.echo(f"error: {e}", err=True)
+        typer.echo(f"error: {_one_line(e)}", err=True)
         raise typer.Exit(1) from None
     except (ModelNotFoundError, ModelLoadError, IndexStoreError) as e:
-        typer.echo(f"error: {e}", err=True)
+        typer.echo(f"error: {_one_line(e)}", err=True)
         raise typer.Exit(3) from None
     except ValueError as e:
-        typer.echo(f"error: {e}", err=True)
+        typer.echo(f"error: {_one_line(e)}", err=True)
         raise typer.Exit(2) from None
 
 
 def _display(path: str) -> str:
     """A path relative to the working directory when it is under it (shorter in the table)."""
+    from kb.pipeline import display_path
+
     try:
-        return str(Path(path).resolve().relative_to(Path.cwd()))
-    except ValueError:
-        return path
+        # absolute(), not resolve(): a symlink is shown as itself, and a loop cannot raise
+        return display_path(Path(os.path.normpath(Path(path).absolute())).relative_to(Path.cwd()))
+    except (ValueError, OSError):
+        return display_path(path)
 
 
 _add_subcommands()

@@ -10,7 +10,9 @@ A file whose enricher raises is reported failed and nothing of it is stored.
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +46,7 @@ class FileResult:
     doc_id: str | None = None
     title: str = ""
     reason: str | None = None
+    notice: bool = False  # a skip the user should see (a symlink not followed)
 
 
 @dataclass
@@ -67,28 +70,130 @@ class IngestReport:
 
 Progress = Callable[[int, int, FileResult], None]  # (done, total, result of the file just done)
 
+FOLLOW_HINT = "use --follow-symlinks to follow it"
+NOT_UTF8 = "file name is not valid UTF-8 (rename it)"
 
-def walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
-    """(file, why skipped or None). Folders are walked recursively in name order; in them,
-    hidden files, README/manifest/licence files and unsupported types are skipped. A file
-    named explicitly is never skipped: if it cannot be parsed, that is an error."""
+
+def display_path(path: str | Path) -> str:
+    """A path as text that any terminal or JSON can carry: bytes that are not UTF-8
+    (file names come from the file system as bytes) are shown escaped, e.g. `bad\\xff.txt`."""
+    return os.fsencode(path).decode("utf-8", "backslashreplace")
+
+
+def name_ok(name: str) -> bool:
+    """False for a name with bytes that are not UTF-8 (Python keeps them as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+        return True
+    except UnicodeEncodeError:
+        return False
+
+
+def _within(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+@dataclass
+class WalkItem:
+    """One thing a walk found: a file to ingest, or one skipped (`skip`) or failed (`error`) with why."""
+
+    path: Path
+    skip: str | None = None
+    error: str | None = None
+    notice: bool = False  # a skip worth showing (a symlink not followed), not a routine one (README)
+
+
+def walk(paths: Iterable[str | Path], follow_symlinks: bool = False) -> Iterator[WalkItem]:
+    """Folders are walked recursively in name order (a folder's files before its subfolders);
+    in them, hidden entries, README/manifest/licence files and unsupported types are skipped.
+    A file named explicitly is never skipped: if it cannot be parsed, that is an error.
+
+    Inside a folder, a symlink whose target lies outside that folder is skipped unless
+    `follow_symlinks` (a folder of documents must not pull in /etc/passwd); a symlinked folder
+    inside it is already walked through its real path. Symlink loops, broken links, folders that
+    cannot be listed and names that are not UTF-8 are errors of that entry; the walk goes on."""
     for p in paths:
         p = Path(p)
-        if not p.is_dir():
-            yield p, None
+        if not name_ok(str(p)):
+            yield WalkItem(p, error=NOT_UTF8)
+        elif _is_dir(p):
+            root = os.path.realpath(p)
+            yield from _walk_dir(p, root, follow_symlinks, ancestors={root}, seen={root})
+        else:
+            yield WalkItem(p)
+
+
+def _walk_dir(
+    folder: Path, root: str, follow: bool, ancestors: set[str], seen: set[str]
+) -> Iterator[WalkItem]:
+    try:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: os.fsencode(e.name))
+    except OSError as e:
+        yield WalkItem(folder, error=f"cannot read folder ({e.strerror or e})")
+        return
+    subfolders: list[tuple[Path, str]] = []
+    for entry in entries:
+        path = folder / entry.name
+        if not name_ok(entry.name):
+            yield WalkItem(path, error=NOT_UTF8)
             continue
-        for root, dirs, files in os.walk(p):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                f = Path(root) / name
-                if name.startswith("."):
-                    yield f, "hidden file"
-                elif name.lower().startswith(SKIP_NAMES):
-                    yield f, "not a document (README/manifest/licence)"
-                elif not is_supported(f):
-                    yield f, f"unsupported file type {f.suffix.lower() or '(none)'}"
-                else:
-                    yield f, None
+        if entry.name.startswith("."):
+            if not _is_dir(entry):
+                yield WalkItem(path, skip="hidden file")
+            continue
+        try:
+            is_link = entry.is_symlink()
+            is_dir = entry.is_dir()  # follows links
+            if is_link:
+                os.stat(path)  # a loop or a dangling link fails here
+        except OSError as e:
+            yield WalkItem(path, error=_link_error(path, e))
+            continue
+        if is_link:
+            target = os.path.realpath(path)
+            if not follow and not _within(target, root):
+                what = "folder" if is_dir else "file"
+                yield WalkItem(path, skip=f"symlink to a {what} outside the folder ({FOLLOW_HINT})", notice=True)
+                continue
+            if is_dir and not follow:
+                # inside the folder: its real path is walked anyway
+                yield WalkItem(path, skip="symlink to a folder inside the walked folder (walked once)")
+                continue
+        if is_dir:
+            subfolders.append((path, os.path.realpath(path)))
+        elif entry.name.lower().startswith(SKIP_NAMES):
+            yield WalkItem(path, skip="not a document (README/manifest/licence)")
+        elif not is_supported(path):
+            yield WalkItem(path, skip=f"unsupported file type {path.suffix.lower() or '(none)'}")
+        else:
+            yield WalkItem(path)
+    for path, real in subfolders:
+        if real in ancestors:
+            yield WalkItem(path, error="symlink loop (it leads back to a folder being walked)")
+        elif real in seen:
+            yield WalkItem(path, skip="folder already walked through another link")
+        else:
+            seen.add(real)
+            yield from _walk_dir(path, root, follow, ancestors | {real}, seen)
+
+
+def _is_dir(entry: os.DirEntry | Path) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # unreadable: treated as a file, whose read then names the reason
+        return False
+
+
+def _link_error(path: Path, e: OSError) -> str:
+    if e.errno == errno.ELOOP:
+        return "symlink loop"
+    if isinstance(e, FileNotFoundError):
+        try:
+            return f"broken symlink (its target {display_path(os.readlink(path))} does not exist)"
+        except OSError:
+            return "broken symlink"
+    return f"cannot read file ({e.strerror or e})"
 
 
 def ingest_paths(
@@ -97,18 +202,25 @@ def ingest_paths(
     progress: Progress | None = None,
     hooks: Hooks | None = None,
     force: bool = False,
+    follow_symlinks: bool = False,
 ) -> IngestReport:
     """Ingest files and folders; every file gets a result, a bad file never stops the rest."""
     settings = settings or get_settings()
     hooks = hooks or HOOKS
     store = DocStore(settings)
     report = IngestReport()
-    items = list(walk(paths))
-    for done, (path, skip) in enumerate(items, start=1):
-        if skip:
-            result = FileResult(str(path), "skipped", reason=skip)
+    items = list(walk(paths, follow_symlinks=follow_symlinks))
+    for done, item in enumerate(items, start=1):
+        where = display_path(item.path)
+        if item.error:
+            result = FileResult(where, "failed", reason=item.error)
+        elif item.skip:
+            result = FileResult(where, "skipped", reason=item.skip, notice=item.notice)
         else:
-            result = ingest_file(path, store, settings, hooks, force=force)
+            try:
+                result = ingest_file(item.path, store, settings, hooks, force=force)
+            except Exception as e:  # a bug on one file must not lose the others and the summary
+                result = FileResult(where, "failed", reason=f"unexpected error: {type(e).__name__}: {e}")
         report.files.append(result)
         if progress:
             progress(done, len(items), result)
@@ -175,11 +287,15 @@ def _read(path: Path, settings: Settings) -> bytes:
 
         raise IngestError(path, _unsupported(path))
     try:
-        if not path.exists():
-            raise IngestError(path, "no such file")
-        if not path.is_file():
-            raise IngestError(path, "not a regular file")
-        check_size(path, path.stat().st_size, settings)
+        st = path.stat()
+    except FileNotFoundError as e:
+        raise IngestError(path, _link_error(path, e) if path.is_symlink() else "no such file") from e
+    except OSError as e:
+        raise IngestError(path, _link_error(path, e)) from e
+    if not stat.S_ISREG(st.st_mode):
+        raise IngestError(path, "not a regular file")
+    check_size(path, st.st_size, settings)
+    try:
         return path.read_bytes()
     except OSError as e:
         raise IngestError(path, f"cannot read file ({e.strerror or e})") from e

@@ -215,12 +215,14 @@ class KnowledgeBase:
         follow_symlinks: bool = False,
     ) -> IngestReport:
         """Parse, tag, store and index files/folders (one writer at a time; reads go on)."""
-        extra = {"follow_symlinks": True} if follow_symlinks else {}
         with self._lock:
             self.reconcile()
             report = IngestReport()
             try:
-                report = ingest_paths(paths, self.settings, progress=progress, hooks=self.hooks, force=force, **extra)
+                report = ingest_paths(
+                    paths, self.settings, progress=progress, hooks=self.hooks, force=force,
+                    follow_symlinks=follow_symlinks,
+                )
             finally:
                 # Also when a job is cancelled mid-run: what was written is made durable.
                 self.index.flush()
