@@ -129,7 +129,7 @@ def fake_service(kb, token: str = TOKEN, slow_s: float = 0.0) -> FastAPI:
 
         def progress(done: int, total: int, result) -> None:
             job.update(done=done, total=total, current=result.path)
-            if result.status in ("added", "updated", "unchanged"):
+            if result.status in ("added", "updated", "unchanged", "skipped"):
                 job[result.status] += 1
             elif result.status == "failed":
                 job["failed"].append({"path": result.path, "reason": result.reason})
@@ -151,7 +151,7 @@ def fake_service(kb, token: str = TOKEN, slow_s: float = 0.0) -> FastAPI:
     def create_job(req: JobRequest):
         job = {"id": uuid.uuid4().hex, "status": "queued", "created_at": now(), "started_at": None,
                "finished_at": None, "total": 0, "done": 0, "current": None, "added": 0, "updated": 0,
-               "unchanged": 0, "failed": [], "error": None, "request": req.model_dump()}
+               "unchanged": 0, "skipped": 0, "failed": [], "error": None, "request": req.model_dump()}
         jobs[job["id"]] = job
         cancel[job["id"]] = threading.Event()
         threading.Thread(target=run, args=(job, req), daemon=True).start()
