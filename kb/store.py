@@ -264,6 +264,8 @@ class DocStore:
     def add_source(self, source: str | Path, doc_id: str) -> str | None:
         """Point a source at an already stored document (a copy of a stored file, or a file
         changed back). Returns the id of a document this orphaned and removed."""
+        if not is_valid_doc_id(doc_id):
+            return None
         key = source_key(source)
         with self._write() as conn:
             if not conn.scalar(select(exists().where(documents.c.id == doc_id))):

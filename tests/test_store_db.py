@@ -302,6 +302,25 @@ def test_constructing_a_store_touches_nothing(tmp_path):
     assert not (tmp_path / "data").exists()
 
 
+def test_service_lists_and_registers_through_the_store(tmp_path):
+    """KnowledgeBase's document list, obligation register and entity registry (no index needed)."""
+    from kb.service import KnowledgeBase
+
+    s = Settings(data_dir=tmp_path / "data")
+    kb = KnowledgeBase(s)
+    for d in corpus():
+        kb.docs.put(d)
+    page = kb.list_documents(offset=1, limit=1, lang="ru")
+    assert page.total == 2 and [i.id for i in page.items] == ["doc-a"]
+    regs = kb.obligations(ObligationFilters(convention="minamata"), offset=1, limit=5)
+    assert regs.total == 2 and [(r.doc_id, r.source) for r in regs.items] == [("doc-a", "/c/ru/a.md")]
+    assert len(kb.obligation_rows(ObligationFilters())) == 5
+    counts = {e.id: e for e in kb.entity_counts()}
+    assert counts["minamata"].mentions == 3 and counts["minamata"].names.get("ru")
+    assert [e.id for e in kb.entity_counts("agency")] == ["mepnr"]
+    db.dispose(s)
+
+
 # -- the JSON store this one replaced -----------------------------------------------
 def write_legacy(docs_dir: Path, docs: list[Document], sources_map: dict[str, str], extra_docs=()) -> None:
     """The layout kb/store.py wrote before the database: docs/<id>.json and docs/catalog.json."""
