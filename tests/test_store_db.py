@@ -285,6 +285,19 @@ def test_schema_is_migrated_to_head(settings):
     assert len(DocStore(settings)) == 0
 
 
+def test_migrations_build_the_schema_the_code_queries(settings):
+    """kb/db/schema.py and the Alembic revisions describe the same tables, columns and indexes."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from kb.db.schema import metadata
+
+    store = DocStore(settings)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
 def test_sqlite_pragmas(tmp_path):
     s = Settings(data_dir=tmp_path / "data")
     store = DocStore(s)
