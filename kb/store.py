@@ -343,9 +343,9 @@ def import_legacy(engine: Engine, catalog: Path) -> int | None:
             if isinstance(key, str) and doc_id in imported:
                 _point_source(conn, key, doc_id)
                 pointed += 1
+        when = dt.datetime.now(dt.UTC).isoformat()
         conn.execute(insert(store_meta).values(
-            key=LEGACY_MARK,
-            value=f"{len(imported)} documents, {pointed} sources from {catalog} at {dt.datetime.now(dt.UTC).isoformat()}",
+            key=LEGACY_MARK, value=f"{len(imported)} documents, {pointed} sources from {catalog} at {when}",
         ))
     log.warning(
         "imported %d documents and %d sources from the old JSON store %s into %s (the old files are kept)",
