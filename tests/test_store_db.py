@@ -309,6 +309,20 @@ def test_sqlite_pragmas(tmp_path):
     db.dispose(s)
 
 
+def test_a_removed_data_folder_starts_a_fresh_database(tmp_path):
+    import shutil
+
+    s = Settings(data_dir=tmp_path / "data")
+    DocStore(s).put(make_doc("doc-1", "/c/1.md"))
+    shutil.rmtree(s.data_dir)
+    store = DocStore(s)  # same process, same path: not the pooled connections to the deleted file
+    assert len(store) == 0 and s.sqlite_path.is_file()
+    store.put(make_doc("doc-2", "/c/2.md"))
+    db.dispose(s)
+    assert DocStore(s).ids() == ["doc-2"]
+    db.dispose(s)
+
+
 def test_constructing_a_store_touches_nothing(tmp_path):
     DocStore(Settings(data_dir=tmp_path / "data"))
     KeyStore(Settings(data_dir=tmp_path / "data"))
