@@ -264,6 +264,8 @@ class DocStore:
     def add_source(self, source: str | Path, doc_id: str) -> str | None:
         """Point a source at an already stored document (a copy of a stored file, or a file
         changed back). Returns the id of a document this orphaned and removed."""
+        if not is_valid_doc_id(doc_id):
+            return None
         key = source_key(source)
         with self._write() as conn:
             if not conn.scalar(select(exists().where(documents.c.id == doc_id))):
@@ -341,9 +343,9 @@ def import_legacy(engine: Engine, catalog: Path) -> int | None:
             if isinstance(key, str) and doc_id in imported:
                 _point_source(conn, key, doc_id)
                 pointed += 1
+        when = dt.datetime.now(dt.UTC).isoformat()
         conn.execute(insert(store_meta).values(
-            key=LEGACY_MARK,
-            value=f"{len(imported)} documents, {pointed} sources from {catalog} at {dt.datetime.now(dt.UTC).isoformat()}",
+            key=LEGACY_MARK, value=f"{len(imported)} documents, {pointed} sources from {catalog} at {when}",
         ))
     log.warning(
         "imported %d documents and %d sources from the old JSON store %s into %s (the old files are kept)",

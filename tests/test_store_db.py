@@ -285,6 +285,19 @@ def test_schema_is_migrated_to_head(settings):
     assert len(DocStore(settings)) == 0
 
 
+def test_migrations_build_the_schema_the_code_queries(settings):
+    """kb/db/schema.py and the Alembic revisions describe the same tables, columns and indexes."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.runtime.migration import MigrationContext
+
+    from kb.db.schema import metadata
+
+    store = DocStore(settings)
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
 def test_sqlite_pragmas(tmp_path):
     s = Settings(data_dir=tmp_path / "data")
     store = DocStore(s)
@@ -296,10 +309,43 @@ def test_sqlite_pragmas(tmp_path):
     db.dispose(s)
 
 
+def test_a_removed_data_folder_starts_a_fresh_database(tmp_path):
+    import shutil
+
+    s = Settings(data_dir=tmp_path / "data")
+    DocStore(s).put(make_doc("doc-1", "/c/1.md"))
+    shutil.rmtree(s.data_dir)
+    store = DocStore(s)  # same process, same path: not the pooled connections to the deleted file
+    assert len(store) == 0 and s.sqlite_path.is_file()
+    store.put(make_doc("doc-2", "/c/2.md"))
+    db.dispose(s)
+    assert DocStore(s).ids() == ["doc-2"]
+    db.dispose(s)
+
+
 def test_constructing_a_store_touches_nothing(tmp_path):
     DocStore(Settings(data_dir=tmp_path / "data"))
     KeyStore(Settings(data_dir=tmp_path / "data"))
     assert not (tmp_path / "data").exists()
+
+
+def test_service_lists_and_registers_through_the_store(tmp_path):
+    """KnowledgeBase's document list, obligation register and entity registry (no index needed)."""
+    from kb.service import KnowledgeBase
+
+    s = Settings(data_dir=tmp_path / "data")
+    kb = KnowledgeBase(s)
+    for d in corpus():
+        kb.docs.put(d)
+    page = kb.list_documents(offset=1, limit=1, lang="ru")
+    assert page.total == 2 and [i.id for i in page.items] == ["doc-a"]
+    regs = kb.obligations(ObligationFilters(convention="minamata"), offset=1, limit=5)
+    assert regs.total == 2 and [(r.doc_id, r.source) for r in regs.items] == [("doc-a", "/c/ru/a.md")]
+    assert len(kb.obligation_rows(ObligationFilters())) == 5
+    counts = {e.id: e for e in kb.entity_counts()}
+    assert counts["minamata"].mentions == 3 and counts["minamata"].names.get("ru")
+    assert [e.id for e in kb.entity_counts("agency")] == ["mepnr"]
+    db.dispose(s)
 
 
 # -- the JSON store this one replaced -----------------------------------------------

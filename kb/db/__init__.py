@@ -12,6 +12,7 @@ threads and processes and a crash leaves the previous state or the new one, neve
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 PG_WRITER_LOCK = 0x6B625F7772  # "kb_wr"
 
 _engines: dict[str, Engine] = {}
+_identities: dict[str, tuple[int, int] | None] = {}
 _engines_lock = threading.Lock()
 
 
@@ -123,11 +125,27 @@ def migrate(engine: Engine) -> None:
         command.upgrade(_alembic_config(conn), "head")
 
 
+def _sqlite_file_identity(engine: Engine) -> tuple[int, int] | None:
+    path = engine.url.database
+    if engine.url.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return None
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        return (-1, -1)
+    return st.st_dev, st.st_ino
+
+
 def engine_for(settings: Settings) -> Engine:
     """The process-wide engine for the configured database, migrated on first use."""
     url = database_url(settings)
     with _engines_lock:
         engine = _engines.get(url)
+        if engine is not None and _sqlite_file_identity(engine) != _identities.get(url):
+            # The SQLite file was removed or replaced under us (a cleaned data folder): pooled
+            # connections would keep writing to the unlinked file, so start over.
+            engine.dispose()
+            engine = None
         if engine is None:
             engine = create_engine_for(settings)
             try:
@@ -136,6 +154,7 @@ def engine_for(settings: Settings) -> Engine:
                 engine.dispose()
                 raise
             _engines[url] = engine
+            _identities[url] = _sqlite_file_identity(engine)
         return engine
 
 
