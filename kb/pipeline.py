@@ -18,12 +18,14 @@ from typing import Literal
 
 from ingest import IngestError, doc_id, is_supported, parse_bytes
 from ingest.parse import check_size
+from ingest.sidecar import find_for as find_sidecar
 from kb.config import Settings, get_settings
 from kb.models import Document
 from kb.store import DocStore
 
 Status = Literal["added", "updated", "unchanged", "failed", "skipped"]
 SKIP_NAMES = ("readme", "manifest.tsv", "license", "licence")
+SIDECAR_NAMES = ("meta.yaml",)  # a mirror act's sidecar, and NAME.meta.yaml beside any file
 
 
 @dataclass
@@ -83,6 +85,8 @@ def walk(paths: Iterable[str | Path]) -> Iterator[tuple[Path, str | None]]:
                 f = Path(root) / name
                 if name.startswith("."):
                     yield f, "hidden file"
+                elif name.lower().endswith(SIDECAR_NAMES):
+                    yield f, "sidecar (requisites of the act beside it)"
                 elif name.lower().startswith(SKIP_NAMES):
                     yield f, "not a document (README/manifest/licence)"
                 elif not is_supported(f):
@@ -127,7 +131,9 @@ def ingest_file(
                 for removed in hooks.on_removed if orphan else []:
                     removed(orphan)
             return FileResult(str(path), "unchanged", new_id, _title(store, new_id))
-        doc = parse_bytes(data, path.name, settings, source=str(path))
+        doc = parse_bytes(
+            data, path.name, settings.ingest_options(), source=str(path), sidecar=find_sidecar(path)
+        )
         return store_document(doc, store, hooks, path=str(path))
     except IngestError as e:
         return FileResult(str(path), "failed", reason=e.reason)
@@ -179,7 +185,7 @@ def _read(path: Path, settings: Settings) -> bytes:
             raise IngestError(path, "no such file")
         if not path.is_file():
             raise IngestError(path, "not a regular file")
-        check_size(path, path.stat().st_size, settings)
+        check_size(path, path.stat().st_size, settings.ingest_options())
         return path.read_bytes()
     except OSError as e:
         raise IngestError(path, f"cannot read file ({e.strerror or e})") from e

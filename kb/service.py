@@ -141,7 +141,7 @@ class KnowledgeBase:
         """Ingest one uploaded file: (summary, status). Raises IngestError on bad input."""
         from ingest import parse_bytes
 
-        doc = parse_bytes(data, filename, self.settings, source=f"upload:{Path(filename).name}")
+        doc = parse_bytes(data, filename, self.settings.ingest_options(), source=f"upload:{Path(filename).name}")
         with self._lock:
             self.reconcile()
             result = store_document(doc, self.docs, self.hooks)

@@ -20,12 +20,12 @@ SMALL_CORPUS = [
     "seeds/ru/2022-tailings-working-group-plan.txt",
     "seeds/ru/2026-waste-management-reform-news.txt",
     "seeds/ru/2017-minamata-cop1-decision-mc-1-21.txt",
-    "acts/kk/gov-2022-andasai-zakaznik-expansion.md",
-    "acts/ru/gov-2022-andasai-zakaznik-expansion.md",
-    "acts/kk/gov-2023-mchs-nura-district-emergency-department.md",
-    "acts/ru/gov-2023-mchs-nura-district-emergency-department.md",
-    "acts/kk/ecocode-2021-ch21-ozone-layer.md",
-    "acts/ru/ecocode-2021-ch21-ozone-layer.md",
+    "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-rasshirenii-territorii-andasaiskogo-gosudarstvennogo-prirodnog-169752/kaz.md",
+    "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-rasshirenii-territorii-andasaiskogo-gosudarstvennogo-prirodnog-169752/rus.md",
+    "kazakhstan-law/government/06-government/103-pravitelstvo/2023/0303-o-nekotorykh-voprosakh-ministerstva-po-chrezvychainym-situatsiia-179095/kaz.md",
+    "kazakhstan-law/government/06-government/103-pravitelstvo/2023/0303-o-nekotorykh-voprosakh-ministerstva-po-chrezvychainym-situatsiia-179095/rus.md",
+    "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/kaz/ecocode-2021-ch21-ozone-layer.md",
+    "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/rus/ecocode-2021-ch21-ozone-layer.md",
 ]
 
 
