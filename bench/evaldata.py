@@ -214,7 +214,10 @@ class QAQuestion(BaseModel):
 
     @property
     def doc_lang(self) -> str:
-        return PurePosixPath(self.doc).parts[1]
+        path = PurePosixPath(self.doc)
+        if is_act(doc_key(self.doc)):  # .../rus.md, .../kaz/<part>.md
+            return MIRROR_LANGS.get(path.stem) or MIRROR_LANGS[path.parent.name]
+        return path.parts[1]
 
     @property
     def cross_language(self) -> bool:
