@@ -38,6 +38,23 @@ PLAIN_FIELDS = {
 }
 # A mirror sidecar without these is incomplete (it is still used for what it has).
 MIRROR_REQUIRED = ("act_code", "requisite", "title")
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps: dates stay text, so a bad one ("2025-13-01") is a
+    warning about its field rather than an error about the whole file."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def _load_yaml(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # noqa: S506 (a SafeLoader subclass)
+
+
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>.*?\n)---[ \t]*(?:\n|\Z)", re.S)
 FRONT_MATTER_MAX_LINES = 80
 
@@ -64,7 +81,7 @@ def read(path: Path, *, lang: str | None = None, whole_act: bool = True) -> Side
     except (OSError, UnicodeDecodeError) as e:
         return Sidecar(path=where, lang=lang, whole_act=whole_act, warnings=[f"{where}: cannot read sidecar ({e})"])
     try:
-        data = yaml.safe_load(raw)
+        data = _load_yaml(raw)
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         at = f" at line {line + 1}" if line is not None else ""
@@ -83,7 +100,7 @@ def split_front_matter(text: str, where: str) -> tuple[Sidecar | None, str]:
     rest = text[m.end():]
     label = f"{where} (front matter)"
     try:
-        data = yaml.safe_load(m.group("body"))
+        data = _load_yaml(m.group("body"))
     except yaml.YAMLError:
         return Sidecar(path=label, warnings=[f"{label}: bad YAML; ignored, requisites read from the text"]), rest
     return from_mapping(data, label), rest
@@ -312,12 +329,17 @@ def find_for(path: str | Path) -> Sidecar | None:
     A file in a mirror layout without a sidecar still gets its language from the layout."""
     path = Path(path)
     place = mirror.place(path)
+    found: Sidecar | None = None
     for name in (path.name, path.stem):
         own = path.with_name(name + mirror.layout()["sidecar_suffix"])
         if own.is_file():
-            return read(own, lang=place.lang if place else None, whole_act=place.whole_act if place else True)
+            found = read(own, lang=place.lang if place else None, whole_act=place.whole_act if place else True)
+            break
     if place is None:
-        return None
-    if place.sidecar is not None and place.sidecar.is_file():
-        return read(place.sidecar, lang=place.lang, whole_act=place.whole_act)
-    return Sidecar(path=str(path), lang=place.lang, whole_act=place.whole_act)
+        return found
+    if found is None and place.sidecar is not None and place.sidecar.is_file():
+        found = read(place.sidecar, lang=place.lang, whole_act=place.whole_act)
+    found = found or Sidecar(path=str(path), lang=place.lang, whole_act=place.whole_act)
+    # the folder's name ends with the act code even where the sidecar is missing or lacks it
+    found.act_key = found.act_key or mirror.act_key(mirror.act_code_of(place.folder))
+    return found
