@@ -103,7 +103,7 @@ def main() -> None:
         "",
         "## Agreement with corpora/manifest.tsv",
         "",
-        "The cue lists (kb/data/genres.yaml, numbering.yaml, boilerplate.yaml) were written while",
+        "The cue lists (ingest/data/genres.yaml, numbering.yaml, boilerplate.yaml) were written while",
         "reading these files, so this is a regression check, not a held-out score.",
         "",
         "| files | n | language | genre | title |",

@@ -65,7 +65,7 @@ def tables() -> dict:
         "dateline": re.compile(raw["dateline"]),
         "dateline_lines": int(raw["dateline_lines"]),
         "genre_kinds": dict(raw["genre_kinds"]),
-        "operative_kinds": [(re.compile(k["issuer"]), k["kind"]) for k in raw["operative_kinds"]],
+        "operative_kinds": [(re.compile(k["issuer"], re.I), k["kind"]) for k in raw["operative_kinds"]],
         "self_kinds": [(re.compile(k["cue"], re.I), k["kind"]) for k in raw["self_kinds"]],
         "forms": dict(raw["forms"]),
     }

@@ -31,12 +31,20 @@ SMALL_CORPUS = [
 
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory) -> Path:
-    """A copy of SMALL_CORPUS laid out as under corpora/."""
+    """A copy of SMALL_CORPUS laid out as under corpora/, with the files' sidecars
+    (the acts' meta.yaml, the seeds' NAME.meta.yaml)."""
+    from ingest import mirror
+
     root = tmp_path_factory.mktemp("corpus")
     for rel in SMALL_CORPUS:
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(CORPORA / rel, target)
+        source = CORPORA / rel
+        place = mirror.place(source)
+        sidecars = [place.sidecar] if place and place.sidecar else []
+        sidecars += [s for s in [source.with_name(source.stem + ".meta.yaml")] if s.is_file()]
+        for f in [source, *sidecars]:
+            target = root / f.relative_to(CORPORA)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(f, target)
     return root
 
 
