@@ -260,7 +260,7 @@ def test_json_and_export_csv_helpers():
     n = export_csv([CORPORA / "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-rasshirenii-territorii-andasaiskogo-gosudarstvennogo-prirodnog-169752/rus.md",
                     CORPORA / "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-rasshirenii-territorii-andasaiskogo-gosudarstvennogo-prirodnog-169752/kaz.md"], buf, lang="kk")
     rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
-    assert n == 1 and rows[0]["lang"] == "kk" and rows[0]["source"].endswith("gov-2022-andasai-zakaznik-expansion.md")
+    assert n == 1 and rows[0]["lang"] == "kk" and rows[0]["source"].endswith("-169752/kaz.md")
     assert rows[0]["deadline_value"] == "2022-12-01"
 
 
