@@ -102,11 +102,11 @@ def parse_bytes(
                 raise IngestError(where, str(e)) from e
             meta["encoding"] = encoding
             text = normalize_chars(text)
+            if fmt == "markdown":  # front matter is never text; it is read when sidecars are
+                front, text = split_front_matter(text, where)
+                sidecar = _combine_sidecars(sidecar, front) if settings.sidecars else sidecar
             raw_text = text
             text, date = take_date_header(text)
-            if fmt == "markdown" and settings.sidecars:
-                front, text = split_front_matter(text, where)
-                sidecar = _combine_sidecars(sidecar, front)
             pieces = _read_text_format(fmt, text, meta)
         else:
             fmt = BINARY_FORMATS[ext]
