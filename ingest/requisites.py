@@ -208,7 +208,9 @@ def parse_requisite(line: str, *, official: bool = True) -> ActRequisites:
             req.repealed_by = _repealing_act(body, lang) or None
             req.repealed_on = fields["date"]
             req.amended_by.append(ActLink(requisite=req.repealed_by, relation="repealed", **fields))
-    req.status = "repealed" if repealed else ("in_force" if official else "unknown")
+    # a line that names no act (no date, no number) says nothing about one's status either
+    names_act = bool(req.date or req.number)
+    req.status = "repealed" if repealed else ("in_force" if official and names_act else "unknown")
     return req
 
 

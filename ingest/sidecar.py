@@ -132,6 +132,9 @@ def from_mapping(data: Any, where: str, *, lang: str | None = None, whole_act: b
         if req.repealed_by:
             src.update(repealed_by="sidecar", repealed_on="sidecar", amended_by="sidecar")
     code = data.get("act_code")
+    if code is not None and not isinstance(code, (str, int)):
+        warn(f"{where}: field 'act_code': expected a number or text, got {type(code).__name__}; ignored")
+        code = None
     if code not in (None, ""):
         req.act_code = str(code)
         src["act_code"] = "sidecar"
@@ -259,7 +262,8 @@ def _edition_date(data: dict, lang: str | None, where: str, warn) -> dt.date | N
 
 def _form_kind(data: dict) -> ActKind | None:
     forms = tables()["forms"]
-    codes = [data.get("form")] + list(data.get("type_codes") or [])
+    types = data.get("type_codes") or []
+    codes = [data.get("form")] + ([types] if isinstance(types, str) else list(types) if isinstance(types, list) else [])
     for code in codes:
         if isinstance(code, str) and code in forms:
             return forms[code]
