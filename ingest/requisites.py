@@ -22,6 +22,8 @@ from ingest.models import ActKind, ActLink, ActRequisites, Registration
 
 # How far into a text a requisite line, dateline or repeal note is looked for.
 HEAD_CHARS = 4000
+# The act's own notes (repeal, registration) sit right under its requisites or title.
+CLAUSE_LINES = 10
 
 
 @dataclass(frozen=True)
@@ -248,12 +250,13 @@ def find_requisite_line(text: str, max_lines: int = 8) -> str | None:
     return None
 
 
-def find_clauses(text: str) -> list[str]:
-    """Repeal and registration notes that are about the document itself: lines that open
-    with the clause ("Утратило силу решением ...", "Зарегистрировано ...")."""
+def find_clauses(text: str, max_lines: int = CLAUSE_LINES) -> list[str]:
+    """Repeal and registration notes that are about the document itself: lines among the
+    first ones that open with the clause ("Утратило силу решением ...", "Зарегистрировано
+    ..."). Further down, "Утратила силу" is an article's note, not the act's."""
     t = tables()
     out = []
-    for ln in _lines(text):
+    for ln in _lines(text)[:max_lines]:
         for lang in ("ru", "kk"):
             for name in ("repeal", "registration"):
                 m = t[name][lang].search(ln)

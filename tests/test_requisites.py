@@ -159,3 +159,10 @@ def test_text_alone_of_a_shipped_act_gives_kind_and_issuer_not_foreign_numbers()
     r = doc.requisites
     assert r.kind == "government_resolution" and r.issuer == "Правительство Республики Казахстан"
     assert r.number is None and r.date is None and r.status == "unknown"
+
+
+def test_an_articles_repeal_note_deep_in_the_text_is_not_the_acts():
+    body = "\n\n".join(f"{i}. Пункт номер {i} о порядке." for i in range(1, 15))
+    text = f"# Глава 21. Охрана озонового слоя\n\n{body}\n\nУтратила силу Законом РК от 27.12.2021 № 87-VII.\n"
+    assert from_text(text).status == "unknown"
+    assert from_text("# Глава\n\nУтратила силу Законом РК от 27.12.2021 № 87-VII.\n").status == "repealed"
