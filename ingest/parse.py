@@ -136,6 +136,8 @@ def parse_bytes(
     if kind:
         meta["act_kind"] = kind
     meta = {k: v for k, v in meta.items() if k not in ("html_title", "docx_title", "html_date")}
+    if sidecar and sidecar.part:
+        meta["act_part"] = sidecar.part  # one part of a code: act_key + act_part name a language pair
     genre = metadata.genre(text, raw_text)
     issuer = metadata.issuer(text)
     from_text = requisites.from_text(

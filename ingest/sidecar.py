@@ -67,6 +67,7 @@ class Sidecar(BaseModel):
     requisites: ActRequisites | None = None
     act_key: str | None = None
     whole_act: bool = Field(True, description="False for a part of a code: the sidecar's title is the code's")
+    part: str | None = Field(None, description="A code part's name: its two language files share it")
     warnings: list[str] = Field(default_factory=list)
 
 
@@ -344,6 +345,7 @@ def find_for(path: str | Path) -> Sidecar | None:
     if found is None and place.sidecar is not None and place.sidecar.is_file():
         found = read(place.sidecar, lang=place.lang, whole_act=place.whole_act)
     found = found or Sidecar(path=str(path), lang=place.lang, whole_act=place.whole_act)
+    found.part = place.part
     # the folder's name ends with the act code even where the sidecar is missing or lacks it
     found.act_key = found.act_key or mirror.act_key(mirror.act_code_of(place.folder))
     return found

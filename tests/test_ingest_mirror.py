@@ -100,6 +100,7 @@ def test_mirror_files_get_act_key_language_and_requisites():
         assert not doc.warnings, doc.warnings
     part = parse_file(CODE / "kaz" / "ecocode-2021-ch21-ozone-layer.md")
     assert part.act_key == "kzlaw-151312" and part.requisites.kind == "code"
+    assert part.meta["act_part"] == "ecocode-2021-ch21-ozone-layer"
     assert part.requisites.number == "400-VI ЗРК"
     # the Code's date and number are not the chapter's own
     assert part.number is None and part.title.startswith("21-тарау")
