@@ -1,6 +1,6 @@
 """Embedding throughput and query latency on CPU, for 1 and 2 torch threads.
 
-Passages are the corpora/acts files split at blank lines (a stand-in for real
+Passages are the act files (corpora/kazakhstan-law) split at blank lines (a stand-in for real
 chunking), ~300 of them evenly spread over both languages. Measures:
   * passages/s of Embedder.encode_passages (batch 16, the indexer's default),
   * single-query latency p50/p95 of Embedder.encode_queries([q]),
@@ -49,7 +49,9 @@ QUERIES = [
 def corpus_passages(n: int) -> list[str]:
     blocks: list[str] = []
     for lang in ("kk", "ru"):
-        for f in sorted((REPO / "corpora" / "acts" / lang).glob("*.md")):
+        from ingest import mirror
+
+        for f in [p for lg, p in mirror.files(REPO / "corpora" / "kazakhstan-law") if lg == lang]:
             blocks += [b.strip() for b in f.read_text(encoding="utf-8").split("\n\n") if b.strip()]
     step = max(1, len(blocks) // n)
     return blocks[::step][:n]
@@ -164,7 +166,7 @@ def main() -> None:
             f"Machine: {os.cpu_count()} cores, {platform.machine()}, torch {torch.__version__}; "
             f"run {dt.date.today().isoformat()}.\n"
             f"Command: `.venv/bin/python bench/embed.py --passages {args.passages}`\n\n"
-            f"{len(passages)} passages from corpora/acts split at blank lines (mean {np.mean(ntok):.0f} "
+            f"{len(passages)} passages from corpora/kazakhstan-law split at blank lines (mean {np.mean(ntok):.0f} "
             f"tokens, max {max(ntok)}), batch 16; queries: {len(QUERIES)} short kk/ru queries x "
             f"{args.rounds}, one at a time. Model load {load_s:.1f} s. Load average at the end of the "
             f"run: {load_avg[0]:.1f} / {load_avg[1]:.1f} / {load_avg[2]:.1f} (1/5/15 min).\n\n"

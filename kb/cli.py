@@ -84,9 +84,10 @@ def parse(
 ) -> None:
     """Parse one file and print its structure (nothing is stored)."""
     from ingest import IngestError, parse_file
+    from kb.config import get_settings
 
     try:
-        doc = parse_file(file)
+        doc = parse_file(file, get_settings().ingest_options())
     except IngestError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from e

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
     llm_api_key: str | None = None
     llm_timeout_s: float = 60.0
 
+    def ingest_options(self):
+        """Ingestion's own options from these settings (ingest/ does not import kb)."""
+        from ingest.options import IngestOptions
+
+        return IngestOptions(max_file_mb=self.max_file_mb)
+
     @property
     def model_dir(self) -> Path:
         return self.embedding_model or self.data_dir / "models" / "multilingual-e5-small"

@@ -239,7 +239,7 @@ class KnowledgeBase:
         from ingest import parse_bytes
 
         # Parsing is the slow, CPU-bound part: it runs before taking the writer lock.
-        doc = parse_bytes(data, filename, self.settings, source=f"upload:{Path(filename).name}")
+        doc = parse_bytes(data, filename, self.settings.ingest_options(), source=f"upload:{Path(filename).name}")
         with self._lock:
             self.reconcile()
             if not force and doc.id in self.docs:

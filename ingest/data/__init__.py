@@ -1,4 +1,4 @@
-"""Loading ingestion's data files from kb/data/ (patterns and cues live there, not in code)."""
+"""Ingestion's data files (patterns, cue words, tables), loaded from this folder."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ from pathlib import Path
 
 import yaml
 
-import kb
-
-DATA_DIR = Path(kb.__file__).resolve().parent / "data"
+DATA_DIR = Path(__file__).resolve().parent
 
 
 @lru_cache(maxsize=None)
