@@ -47,6 +47,7 @@ def cues() -> dict:
         "min_score": float(raw["min_score"]),
         "genres": genres,
         "act_kinds": [(re.compile(a["cue"], re.I | re.M), a["kind"]) for a in raw["act_kinds"]],
+        "kind_genres": dict(raw.get("kind_genres", {})),
         "issuer_verbs": re.compile(raw["issuer"]["verbs"], re.I),
         "issuer_cut": raw["issuer"]["cut_after"],
         "issuer_max_words": int(raw["issuer"]["max_words"]),
@@ -73,6 +74,11 @@ def genre_scores(text: str, raw_text: str = "") -> dict[str, float]:
         if total:
             scores[genre] = total
     return scores
+
+
+def genre_for_kind(kind: str | None) -> str | None:
+    """The genre an act's stated kind implies (None when the kind is unknown or says nothing)."""
+    return cues()["kind_genres"].get(kind) if kind else None
 
 
 def genre(text: str, raw_text: str = "") -> str:

@@ -151,6 +151,8 @@ def parse_bytes(
     elif sidecar and sidecar.lang and lang in ("kk", "ru") and sidecar.lang != lang:
         warnings += _contradictions(sidecar, lang, title, where)
     has_reqs = reqs is not None and bool(reqs.source_of)
+    if has_reqs:
+        genre = metadata.genre_for_kind(reqs.kind) or genre
     # A code part's sidecar is the code's: its date and number are the code's, not the chapter's.
     whole = sidecar is None or sidecar.whole_act
     return Document(

@@ -149,7 +149,9 @@ def test_every_act_has_a_kazakh_and_a_russian_query(queries):
         for j in q.relevant:
             if j.grade == 2:
                 langs_by_doc.setdefault(j.doc, set()).add(q.lang)
-    acts = [d for d in _all_docs() if is_act(d)]
+    # The 20 acts the search set was written over; the Rules acts added later have their own
+    # act-level questions (bench/data/act_queries.yaml).
+    acts = sorted({j.doc for q in queries for j in q.relevant if is_act(j.doc)})
     assert len(acts) == 20
     for act in acts:
         assert langs_by_doc.get(act, set()) == {"kk", "ru"}, f"{act}: answered by queries in {langs_by_doc.get(act)}"
