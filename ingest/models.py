@@ -95,6 +95,10 @@ class Obligation(BaseModel):
     lang: str
     conventions: list[str] = Field(default_factory=list, description="Convention ids in the quote")
     rule: str | None = Field(None, description="Which rule fired (for debugging and evaluation)")
+    # issue 12, item 5 (kb/obligations/pairing.py): the same duty in the kk and ru versions of an act
+    pair_key: str | None = Field(
+        None, description="act key + language-neutral article/point path + ordinal; equal in both languages"
+    )
 
 
 ActKind = Literal[

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from kb.models import PATH_SEP, Actor, Block, Deadline, Document, Entity, Obligation, Quote
 
-from . import adapters
+from . import adapters, pairing, present
 from .morph import WORD, head_stem, is_adjective_nom, is_dative, is_genitive, is_nominative, is_infinitive, is_kk_dative, kk_head_case
 from .rules import LangRules, Trigger, load_rules
 
@@ -616,6 +616,8 @@ def extract(doc: Document) -> list[Obligation]:
                 j += 1
             items = [x for _, x in clauses[i + 1:j]]
             grouped = _group(doc, lang, r, c, items) if items else None
+            if grouped is None and items:  # issue 12: present-tense lead-ins (present.py)
+                grouped = present.group_obligations(doc, lang, r, c, items)
             if grouped is not None:
                 out += grouped
                 i = j
@@ -623,6 +625,11 @@ def extract(doc: Document) -> list[Obligation]:
         found = _analyse(body, r, lang)
         if found is not None:
             out += _emit(doc, lang, r, c, found)
+        else:  # issue 12: present-tense duties and agentive passives (present.py)
+            out += present.clause_obligations(doc, lang, r, c)
         i += 1
     out.sort(key=lambda o: o.quote.start)
+    if present.is_rules(doc):  # issue 12: in Rules a duty with no identifiable actor is not emitted
+        out = [o for o in out if o.actor is not None or o.modality == "prohibition"]
+    pairing.assign_pair_keys(doc, out)
     return out

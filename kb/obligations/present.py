@@ -1,0 +1,573 @@
+"""Present-tense duties and agentive passives (issue 12, item 1), both languages.
+
+Rules, Codes and Regulations state most duties as plain statements: "Уполномоченный орган
+направляет ...", "Уәкілетті орган ... жібереді", "... осуществляется подведомственной
+организацией". extract.py calls this module for a clause (or a lead-in with its sub-points) that
+no modal / imperative trigger of obligation_rules.yaml claimed.
+
+A clause gives a duty when it has a finite present-tense verb of an identified actor:
+- ru: pymorphy3 says VERB, present, 3rd person, indicative; the actor is the nominative subject
+  (an actor head noun, kb/data/obligation_rules.yaml ``actor_heads`` + duty_verbs.yaml
+  ``extra_heads``), before the verb or right after it ("... осуществляет уполномоченный орган"),
+  or, for a passive in -ся, the instrumental agent ("принимается Правительством"); a passive
+  with no agent binds nobody and is skipped. Verbs in a subordinate segment ("если ...",
+  "который ...") are not the duty's;
+- kk: a word ending in the present-future 3rd person (-ады/-еді/-йды/-йді) that closes the clause
+  or a coordinated part; the actor is the first nominative actor head outside a condition; a
+  passive counts only with "<actor> тарапынан".
+Permissions (может, вправе / құқылы, мүмкін), content and limit verbs (содержит, не превышает /
+қамтиды, аспайды), definitions and the resolution's own clauses are not duties (duty_verbs.yaml).
+Coordinated verbs of one subject ("устраняет замечания и повторно направляет") are one duty each,
+with the same quote.
+
+The work per clause is linear in its words (one regex pass, cached morphology per word form).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from .morph import WORD, _morph, head_stem, kk_head_case
+from .rules import LangRules
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "duty_verbs.yaml"
+
+
+class DutyVerbsError(ValueError):
+    """duty_verbs.yaml is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class DutyRules:
+    lang: str
+    heads: tuple[str, ...]
+    non_duty: frozenset[str]  # ru: lemmas
+    non_duty_re: re.Pattern | None  # kk: last words
+    permission: tuple[re.Pattern, ...]
+    subordinators: frozenset[str]
+    prepositions: frozenset[str]
+    actor_list: re.Pattern | None
+    finite: re.Pattern | None = None
+    negative: re.Pattern | None = None
+    passive: re.Pattern | None = None
+    passive_exceptions: frozenset[str] = frozenset()
+    passive_agent: re.Pattern | None = None
+    converb_split: re.Pattern | None = None
+    converb_keep: frozenset[str] = frozenset()
+    coordination: re.Pattern | None = None
+
+
+@dataclass
+class Duty:
+    """One duty in a clause: spans are offsets into the clause body."""
+
+    actor: tuple[int, int]
+    action: tuple[int, int]
+    pre: tuple[int, int] | None  # words between the actor and the verb (a shared deadline)
+    rule: str
+
+
+def _re(p: str, where: str) -> re.Pattern:
+    try:
+        return re.compile(p, re.IGNORECASE | re.UNICODE)
+    except re.error as exc:
+        raise DutyVerbsError(f"{DATA}: {where}: bad regex {p!r}: {exc}") from exc
+
+
+@lru_cache(maxsize=4)
+def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
+    try:
+        raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DutyVerbsError(f"{DATA}: cannot read: {exc}") from exc
+    body = (raw or {}).get(lang)
+    if not isinstance(body, dict):
+        return None
+    heads = tuple(dict.fromkeys([*base_heads, *(h.lower() for h in body.get("extra_heads") or [])]))
+    perm = tuple(_re(p, f"{lang}.permission[{i}]") for i, p in enumerate(body.get("permission") or []))
+    if lang == "ru":
+        return DutyRules(
+            lang, heads, frozenset(body.get("non_duty_lemmas") or []), None, perm,
+            frozenset(body.get("subordinators") or []), frozenset(body.get("prepositions") or []),
+            _re(body["actor_list"], f"{lang}.actor_list") if body.get("actor_list") else None,
+        )
+    nd = body.get("non_duty") or []
+    for key in ("finite", "negative", "passive"):
+        if key not in body:
+            raise DutyVerbsError(f"{DATA}: {lang}: missing key {key!r}")
+    return DutyRules(
+        lang, heads, frozenset(), _re(r"(?:^|\s)(?:" + "|".join(nd) + r")$", f"{lang}.non_duty") if nd else None, perm,
+        frozenset(), frozenset(),
+        _re(body["actor_list"], f"{lang}.actor_list") if body.get("actor_list") else None,
+        finite=_re(body["finite"], f"{lang}.finite"), negative=_re(body["negative"], f"{lang}.negative"),
+        passive=_re(body["passive"], f"{lang}.passive"),
+        passive_exceptions=frozenset(w.lower() for w in body.get("passive_active_exceptions") or []),
+        passive_agent=_re(body["passive_agent"], f"{lang}.passive_agent") if body.get("passive_agent") else None,
+        converb_split=_re(body["converb_split"], f"{lang}.converb_split") if body.get("converb_split") else None,
+        converb_keep=frozenset(body.get("converb_keep") or []),
+        coordination=_re(body["coordination"], f"{lang}.coordination") if body.get("coordination") else None,
+    )
+
+
+@lru_cache(maxsize=1)
+def rules_title() -> re.Pattern | None:
+    raw = yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}
+    return _re(raw["rules_title"], "rules_title") if raw.get("rules_title") else None
+
+
+def for_lang(r: LangRules) -> DutyRules | None:
+    return duty_rules(r.lang, tuple(r.actor_heads))
+
+
+def permitted(body: str, d: DutyRules) -> bool:
+    return any(p.search(body) for p in d.permission)
+
+
+# --- Russian ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RuTag:
+    verb: bool  # finite present, 3rd person, indicative
+    plural: bool | None
+    reflexive: bool
+    lemma: str
+    nom: bool  # can be nominative (noun / adjective / participle)
+    ins: bool  # can be instrumental
+    adj: bool  # adjective / participle / pronoun (widens a noun phrase)
+    gen: bool
+    prep: bool
+
+
+@lru_cache(maxsize=100000)
+def ru_tag(word: str) -> RuTag:
+    w = word.lower()
+    parses = _morph().parse(w)[:3]
+    p0 = parses[0]
+    t0 = p0.tag
+    verb = t0.POS == "VERB" and "pres" in t0 and "3per" in t0 and "indc" in t0
+    if re.fullmatch(r"[А-ЯЁA-Z]{2,}", word):  # abbreviations: МЧС, МИД
+        return RuTag(False, None, False, w, True, True, False, True, False)
+    return RuTag(
+        verb=verb,
+        plural=("plur" in t0) if verb else None,
+        reflexive=verb and w.endswith(("ся", "сь")),
+        lemma=p0.normal_form,
+        nom=any("nomn" in p.tag and p.tag.POS in {"NOUN", "ADJF", "PRTF", "NPRO"} for p in parses),
+        ins=any("ablt" in p.tag and p.tag.POS in {"NOUN", "ADJF", "PRTF"} for p in parses),
+        adj=any(p.tag.POS in {"ADJF", "PRTF", "NPRO"} for p in parses[:2]),
+        gen=any("gent" in p.tag and p.tag.POS in {"NOUN", "ADJF", "PRTF", "NUMR"} for p in parses[:2]),
+        prep=t0.POS == "PREP",
+    )
+
+
+def _noun_plural(word: str) -> bool | None:
+    p = _morph().parse(word.lower())[0]
+    if "plur" in p.tag:
+        return True
+    if "sing" in p.tag:
+        return False
+    return None
+
+
+def _ru_segments(core: str, words: list[re.Match], d: DutyRules) -> list[bool]:
+    """For each word: True when it sits in a subordinate segment (a subordinator up to the next comma)."""
+    out, sub = [], False
+    for i, w in enumerate(words):
+        if i and re.search(r"[,;:()]", core[words[i - 1].end():w.start()]):
+            sub = False
+        if w.group(0).lower() in d.subordinators:
+            sub = True
+        out.append(sub)
+    return out
+
+
+def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) -> tuple[int, int]:
+    """The noun phrase around the head words[i]: adjectives on the left, genitive complements and
+    "в области / в сфере ..." on the right."""
+    left = i
+    while left > 0:
+        prev = words[left - 1]
+        gap = core[prev.end():words[left].start()]
+        t = ru_tag(prev.group(0))
+        if gap.strip(" -") or not t.adj or t.verb or t.prep:
+            break
+        left -= 1
+    right = i
+    j = i + 1
+    while j < len(words):
+        gap = core[words[j - 1].end():words[j].start()]
+        if gap.strip(" ()-–"):
+            break
+        w = words[j].group(0)
+        lw = w.lower()
+        if lw in ("в", "по") and j + 1 < len(words) and words[j + 1].group(0).lower() in (
+                "области", "сфере", "сферах", "вопросам", "делам", "исполнению", "управлению", "регулированию"):
+            j += 2
+            right = j - 1
+            continue
+        t = ru_tag(w)
+        if t.verb or t.prep or lw in d.subordinators or not t.gen or lw in ("и", "или"):
+            break
+        right = j
+        j += 1
+        if j - i > 12:
+            break
+    return words[left].start(), words[right].end()
+
+
+def _ru_head(word: str, d: DutyRules) -> bool:
+    return bool(head_stem(word, list(d.heads)))
+
+
+def _preceded_by_prep(words: list[re.Match], i: int, d: DutyRules, core: str) -> bool:
+    """A preposition before the noun phrase (over its adjectives): "в государственные органы"."""
+    j = i - 1
+    while j >= 0:
+        w = words[j].group(0)
+        if re.search(r"[,;:]", core[words[j].end():words[j + 1].start()]):
+            return False
+        if w.lower() in d.prepositions:
+            return True
+        t = ru_tag(w)
+        if not t.adj:
+            return False
+        j -= 1
+    return False
+
+
+def _ru_subject(core, words, tags, sub, v: int, d: DutyRules, want_plural: bool | None):
+    """Index of the nominative actor head: nearest before the verb in a main segment, else right after it."""
+    def ok(i: int) -> bool:
+        w = words[i].group(0)
+        if sub[i] or not _ru_head(w, d) or not tags[i].nom or tags[i].verb or _preceded_by_prep(words, i, d, core):
+            return False
+        if want_plural is not None and not re.fullmatch(r"[А-ЯЁA-Z]{2,}", w):
+            pl = _noun_plural(w)
+            if pl is not None and pl != want_plural:
+                return False
+        return True
+
+    for i in range(v - 1, -1, -1):
+        if tags[i].verb and not sub[i]:
+            break  # an earlier main verb has its own subject
+        if ok(i):
+            return i
+    for i in range(v + 1, min(len(words), v + 8)):
+        if tags[i].verb or re.search(r"[,;:]", core[words[i - 1].end():words[i].start()]):
+            break
+        if ok(i):
+            return i
+    return None
+
+
+def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
+    """Index of the instrumental actor head of a passive: after the verb, else before it."""
+    def ok(i: int) -> bool:
+        w = words[i].group(0)
+        return (not sub[i] and _ru_head(w, d) and tags[i].ins and not tags[i].verb
+                and not _preceded_by_prep(words, i, d, core))
+
+    for i in range(v + 1, len(words)):
+        if tags[i].verb and not sub[i]:
+            break
+        if ok(i):
+            return i
+    for i in range(v - 1, -1, -1):
+        if tags[i].verb and not sub[i]:
+            break
+        if ok(i):
+            return i
+    return None
+
+
+def ru_duties(core: str, d: DutyRules) -> list[Duty]:
+    if permitted(core, d):
+        return []
+    words = list(WORD.finditer(core))
+    if not words:
+        return []
+    tags = [ru_tag(w.group(0)) for w in words]
+    sub = _ru_segments(core, words, d)
+    verbs = [i for i, t in enumerate(tags) if t.verb and not sub[i] and t.lemma not in d.non_duty
+             and not (i and words[i - 1].group(0).lower() == "не")]
+    found: list[tuple[int, tuple[int, int], str]] = []  # verb index, actor span, rule
+    for v in verbs:
+        if tags[v].reflexive:
+            a = _ru_agent(core, words, tags, sub, v, d)
+            rule = "ru.present.passive_agent"
+            if a is None:
+                s = _ru_subject(core, words, tags, sub, v, d, tags[v].plural)
+                if s is None or s > v:
+                    continue  # "проект выносится на рассмотрение": no agent, nobody is bound
+                a, rule = s, "ru.present.reflexive"
+        else:
+            a = _ru_subject(core, words, tags, sub, v, d, tags[v].plural)
+            rule = "ru.present.active"
+            if a is None:
+                continue
+        found.append((v, _ru_np(core, words, a, d, "nom"), rule))
+    out = []
+    for n, (v, actor, rule) in enumerate(found):
+        start = words[v].start()
+        end = len(core)
+        if n + 1 < len(found):
+            nxt = found[n + 1]
+            nstart = min(words[nxt[0]].start(), nxt[1][0]) if nxt[1][0] > start else words[nxt[0]].start()
+            end = nstart
+            m = re.search(r"(?:,?\s*(?:и|а\s+также)\s*|,\s*)$", core[start:end])
+            if m:
+                end = start + m.start()
+            # words of the next verb's own subject ("... , а орган X направляет") stay with it
+        if rule == "ru.present.passive_agent" or actor[0] > start:
+            start = 0 if n == 0 else start  # passive / inverted: the object stands before the verb
+        pre = (actor[1], words[v].start()) if actor[1] < words[v].start() else None
+        out.append(Duty(actor, (start, end), pre, rule))
+    return out
+
+
+# --- Kazakh -------------------------------------------------------------------------------------
+
+_KK_PARTICIPLE = re.compile(r"\s*\w+(?:ған|ген|қан|кен|атын|етін|йтын|йтін)\b")
+
+
+def _kk_verb_ok(word: str, tail: str, d: DutyRules) -> bool:
+    w = word.lower()
+    if not d.finite.search(w) or d.negative.search(w):
+        return False
+    if d.non_duty_re and d.non_duty_re.search(tail.lower()):
+        return False
+    return True
+
+
+def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int, int]]) -> list[Duty]:
+    if permitted(core, d):
+        return []
+    words = list(WORD.finditer(core))
+    if not words:
+        return []
+    # finite verbs: the clause's last word, or a word followed by "және" / "," before another finite verb
+    verbs = []
+    for i, w in enumerate(words):
+        after = core[w.end():words[i + 1].start()] if i + 1 < len(words) else core[w.end():]
+        last = i + 1 == len(words)
+        coord = not last and (re.match(r"\s*,", after) or (d.coordination and d.coordination.match(core, w.end())))
+        if not (last or coord):
+            continue
+        tail = core[max(0, w.start() - 40):w.end()]
+        if _kk_verb_ok(w.group(0), tail, d):
+            verbs.append(i)
+        elif last:
+            return []  # the clause closes with something else: not a present-tense statement
+    if not verbs or verbs[-1] != len(words) - 1:
+        return []
+    # a converb + comma joining two duties ("ескертулерді жойып, ... жібереді")
+    splits = []
+    if d.converb_split is not None:
+        for i, w in enumerate(words[:verbs[0]]):
+            if d.converb_split.fullmatch(w.group(0)) and w.group(0).lower() not in d.converb_keep \
+                    and re.match(r"\s*,", core[w.end():]) and not any(a <= w.start() < b for a, b in conditions):
+                splits.append(i)
+    # the subject: the first nominative actor head outside a condition, not the agent of a participle
+    cut = words[verbs[0]].start()
+    subj = None
+    for i, w in enumerate(words[:verbs[0]]):
+        if any(a <= w.start() < b for a, b in conditions):
+            continue
+        case = kk_head_case(w.group(0), list(d.heads), r.actor_case_excluded)
+        if case == "nom" and not _KK_PARTICIPLE.match(core, w.end()) and not re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
+            subj = i
+            break
+    v_last = words[verbs[-1]].group(0).lower()
+    passive = bool(d.passive.search(v_last)) and v_last not in d.passive_exceptions
+    rule = "kk.present.active"
+    if passive:
+        m = d.passive_agent.search(core, 0, cut) if d.passive_agent else None
+        if m is None:
+            if subj is None:
+                return []
+            # a nominative actor with a passive verb is its patient ("комиссия құрылады")
+            return []
+        k = max((i for i, w in enumerate(words) if w.end() <= m.start()), default=None)
+        if k is None:
+            return []
+        subj, rule = k, "kk.present.passive_agent"
+    if subj is None:
+        return []
+    actor = _kk_np(core, words, subj, d, r)
+    # actions: split at coordinated finite verbs and at converb commas after the subject
+    bounds = sorted({i for i in splits if i > subj} | set(verbs))
+    out = []
+    start = actor[1] if actor[0] == words[0].start() or rule != "kk.present.active" else 0
+    if rule == "kk.present.passive_agent":
+        start = 0
+    prev_end = start
+    for n, vi in enumerate(bounds):
+        end = words[vi].end()
+        a = prev_end if n else start
+        if n == 0 and actor[0] > 0 and rule == "kk.present.active":
+            a = 0  # object before the subject (OVS): the action is the whole clause
+        out.append(Duty(actor, (a, end), None, rule))
+        nxt = core[end:]
+        m = re.match(r"\s*(?:,|\s(?:және|сондай-ақ))\s*", nxt)
+        prev_end = end + (m.end() if m else 0)
+    return out
+
+
+def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules) -> tuple[int, int]:
+    """Head words[i] widened left over its modifiers ("қоршаған ортаны қорғау саласындағы уәкілетті орган")."""
+    left = i
+    mod = re.compile(r"(?:ті|ты|лы|лі|лық|лік|дық|дік|тық|тік|ғы|гі|қы|кі|дағы|дегі|тағы|тегі|ндағы|ндегі|"
+                     r"ның|нің|дың|дің|тың|тің|шы|ші|ушы|уші|ған|ген|қан|кен|атын|етін|йтын|йтін)$")
+    while left > 0 and i - left < 6:
+        prev = words[left - 1]
+        gap = core[prev.end():words[left].start()]
+        t = prev.group(0)
+        if gap.strip(" -()") or not (mod.search(t.lower()) or t[0].isupper() or t.lower() in ("мемлекеттік", "орталық", "жергілікті")):
+            break
+        left -= 1
+    right = words[i].end()
+    # coordinated heads: "жеке және (немесе) заңды тұлғалар", "органдар мен ұйымдар"
+    return words[left].start(), right
+
+
+# --- lead-ins ----------------------------------------------------------------------------------
+
+def lead_actor(core: str, lang: str, d: DutyRules, r: LangRules) -> tuple[int, int] | None:
+    """The actor a verbless lead-in names ("Руководители аккредитованных организаций:",
+    "Инспектируемая организация:", "Басшылары:"): its first nominative actor head."""
+    words = list(WORD.finditer(core))
+    for i, w in enumerate(words):
+        if lang == "ru":
+            t = ru_tag(w.group(0))
+            if _ru_head(w.group(0), d) and t.nom and not _preceded_by_prep(words, i, d, core) and not t.verb:
+                sub = [False] * len(words)
+                return _ru_np(core, words, i, d, "nom")
+        else:
+            if kk_head_case(w.group(0), list(d.heads), r.actor_case_excluded) == "nom":
+                return _kk_np(core, words, i, d, r)
+    return None
+
+
+def starts_with_verb(core: str, lang: str, d: DutyRules) -> bool:
+    """A sub-point that opens with a present-tense verb ("1) определяют состав ...")."""
+    w = WORD.search(core)
+    if w is None:
+        return False
+    if lang == "ru":
+        t = ru_tag(w.group(0))
+        return t.verb and t.lemma not in d.non_duty
+    return False
+
+
+def ends_with_verb(core: str, d: DutyRules) -> bool:
+    """A Kazakh sub-point that closes with a present-future duty verb ("... айқындайды")."""
+    words = list(WORD.finditer(core))
+    if not words:
+        return False
+    w = words[-1]
+    return _kk_verb_ok(w.group(0), core[max(0, w.start() - 40):w.end()], d) and not (
+        d.passive.search(w.group(0).lower()) and w.group(0).lower() not in d.passive_exceptions)
+
+
+# --- records (called from extract.py) ---------------------------------------------------------
+
+def _trigger(rule: str):
+    from .rules import Trigger
+
+    return Trigger(id=rule, pattern=None, modality="duty", actor="subject_before")
+
+
+def _conditions(core: str, r: LangRules) -> list[tuple[int, int]]:
+    out = []
+    for p in r.condition:
+        for m in p.finditer(core):
+            out.append((m.start(), m.end()))
+    return out
+
+
+def _duties(core: str, lang: str, d: DutyRules, r: LangRules) -> list[Duty]:
+    return ru_duties(core, d) if lang == "ru" else kk_duties(core, d, r, _conditions(core, r))
+
+
+def clause_obligations(doc, lang: str, r: LangRules, clause) -> list:
+    """Present-tense duties of one clause that no modal trigger claimed (one record per verb)."""
+    from .extract import _TRAIL, Found, _emit, _excluded
+
+    d = for_lang(r)
+    body = clause.body(doc.text)
+    if d is None or _excluded(body, r):
+        return []
+    core = _TRAIL.sub("", body)
+    out = []
+    by_actor: dict[tuple[int, int], list[Duty]] = {}
+    for duty in _duties(core, lang, d, r):
+        by_actor.setdefault(duty.actor, []).append(duty)
+    for actor, duties in by_actor.items():
+        found = Found(_trigger(duties[0].rule), actor, None, [x.action for x in duties], duties[0].pre)
+        out += _emit(doc, lang, r, clause, found)
+    return out
+
+
+def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list | None:
+    """A lead-in ending in ':' with its sub-points, read as present-tense duties.
+
+    - the lead-in names the actor and a verb ("... осуществляет пропаганду путем:"), or only the
+      actor ("Руководители аккредитованных организаций:") and each sub-point opens (ru) or closes
+      (kk) with the verb: one obligation per sub-point, with the lead-in's actor;
+    - the lead-in's actor announces a list of bodies ("предоставляется следующими государственными
+      органами:", "мынадай мемлекеттік органдар: ... ұсынады"): one obligation, the lead-in;
+    None when neither applies (the clauses are then read one by one).
+    """
+    from .extract import _TRAIL, Found, _actor, _emit, _excluded
+
+    d = for_lang(r)
+    text = doc.text
+    lead_body = lead.body(text)
+    if d is None or _excluded(lead_body, r) or permitted(lead_body, d):
+        return None
+    core = _TRAIL.sub("", lead_body)
+    duties = _duties(core, lang, d, r)
+    item_cores = [_TRAIL.sub("", it.body(text)) for it in items]
+    if duties:
+        actor_span, rule = duties[0].actor, duties[0].rule
+    else:
+        actor_span = lead_actor(core, lang, d, r)
+        if actor_span is None:
+            return None
+        if lang == "ru":
+            if not any(starts_with_verb(c, lang, d) for c in item_cores):
+                return None
+        elif not ends_with_verb(item_cores[-1], d):
+            return None
+        rule = f"{lang}.present.lead"
+    trig = _trigger(rule)
+    around = core[max(0, actor_span[0] - 30):actor_span[1]]
+    if d.actor_list is not None and d.actor_list.search(around) and not core[actor_span[1]:].strip(" ,"):
+        # the sub-points are the actors: one duty, quoted from the lead-in
+        found = Found(trig, actor_span, None, [(0, len(core))], None)
+        return _emit(doc, lang, r, lead, found)
+    found = Found(trig, actor_span, None, [], None)
+    actor = _actor(doc, lead.block, lead_body, lead.body_start, actor_span, None)
+    out = []
+    for it, c in zip(items, item_cores):
+        if _excluded(it.body(text), r) or not c.strip():
+            continue
+        item_found = Found(trig, None, None, [(0, len(c))], None)
+        out += _emit(doc, lang, r, it, item_found, actor_src=actor, lead_found=found, lead_body=lead_body,
+                     lead_base=lead.body_start, rule_suffix=".list")
+    return out
+
+
+def is_rules(doc) -> bool:
+    """Rules / Regulations (by title): there a duty with no identifiable actor is not emitted."""
+    pat = rules_title()
+    titles = [doc.title or ""]
+    req = getattr(doc, "requisites", None)
+    if req is not None and getattr(req, "title", None):
+        titles += [getattr(req.title, "ru", None) or "", getattr(req.title, "kk", None) or ""]
+    return bool(pat and any(pat.search(t) for t in titles))
