@@ -60,6 +60,7 @@ class DutyRules:
     converb_split: re.Pattern | None = None
     converb_keep: frozenset[str] = frozenset()
     coordination: re.Pattern | None = None
+    reflexive_active: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -95,6 +96,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             lang, heads, frozenset(body.get("non_duty_lemmas") or []), None, perm,
             frozenset(body.get("subordinators") or []), frozenset(body.get("prepositions") or []),
             _re(body["actor_list"], f"{lang}.actor_list") if body.get("actor_list") else None,
+            reflexive_active=frozenset(body.get("reflexive_active") or []),
         )
     nd = body.get("non_duty") or []
     for key in ("finite", "negative", "passive"):
@@ -165,24 +167,34 @@ def ru_tag(word: str) -> RuTag:
     )
 
 
-def _noun_plural(word: str) -> bool | None:
+@lru_cache(maxsize=50000)
+def _present_participle(word: str) -> bool:
     p = _morph().parse(word.lower())[0]
-    if "plur" in p.tag:
-        return True
-    if "sing" in p.tag:
-        return False
-    return None
+    return p.tag.POS == "PRTF" and "pres" in p.tag
+
+
+@lru_cache(maxsize=50000)
+def _nom_numbers(word: str) -> frozenset[str]:
+    """Numbers ('sing', 'plur') the word can have in the nominative ("организации": plur)."""
+    out = set()
+    for p in _morph().parse(word.lower())[:4]:
+        if "nomn" in p.tag:
+            out |= {n for n in ("sing", "plur") if n in p.tag}
+    return frozenset(out)
 
 
 def _ru_segments(core: str, words: list[re.Match], d: DutyRules) -> list[bool]:
-    """For each word: True when it sits in a subordinate segment (a subordinator up to the next comma)."""
-    out, sub = [], False
+    """For each word: True when it sits in a subordinate segment (a subordinator up to the next
+    comma) or inside parentheses ("(далее – заявитель)")."""
+    out, sub, depth = [], False, 0
     for i, w in enumerate(words):
-        if i and re.search(r"[,;:()]", core[words[i - 1].end():w.start()]):
+        gap = core[words[i - 1].end():w.start()] if i else core[:w.start()]
+        depth = max(0, depth + gap.count("(") - gap.count(")"))
+        if i and re.search(r"[,;:()]", gap):
             sub = False
         if w.group(0).lower() in d.subordinators:
             sub = True
-        out.append(sub)
+        out.append(sub or depth > 0)
     return out
 
 
@@ -197,6 +209,35 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
         if gap.strip(" -") or not t.adj or t.verb or t.prep:
             break
         left -= 1
+    # coordinated actors on the left: "Государственные органы Республики Казахстан и субъекты ..."
+    while left > 1:
+        gap = core[words[left - 1].end():words[left].start()]
+        conj = words[left - 1].group(0).lower() in ("и", "или")
+        if not conj and not (gap.strip() == "," and case == "nom"):
+            break
+        k = left - 2 if conj else left - 1
+        stop = max(-1, k - 8)
+        found = None
+        while k > stop:
+            w = words[k].group(0)
+            t = ru_tag(w)
+            if t.verb or t.prep or w.lower() in d.subordinators or re.search(r"[;:()]", core[words[k].end():words[k + 1].start()]):
+                break
+            if _ru_head(w, d) and (t.nom if case == "nom" else t.ins):
+                found = k
+                break
+            if not (t.gen or t.adj):
+                break
+            k -= 1
+        if found is None:
+            break
+        left = found
+        while left > 0:
+            prev = words[left - 1]
+            t = ru_tag(prev.group(0))
+            if core[prev.end():words[left].start()].strip(" -") or not t.adj or t.verb or t.prep:
+                break
+            left -= 1
     right = i
     j = i + 1
     while j < len(words):
@@ -247,14 +288,14 @@ def _ru_subject(core, words, tags, sub, v: int, d: DutyRules, want_plural: bool 
         if sub[i] or not _ru_head(w, d) or not tags[i].nom or tags[i].verb or _preceded_by_prep(words, i, d, core):
             return False
         if want_plural is not None and not re.fullmatch(r"[А-ЯЁA-Z]{2,}", w):
-            pl = _noun_plural(w)
-            if pl is not None and pl != want_plural:
+            nums = _nom_numbers(w)
+            if nums and ("plur" if want_plural else "sing") not in nums:
                 return False
         return True
 
     for i in range(v - 1, -1, -1):
         if tags[i].verb and not sub[i]:
-            break  # an earlier main verb has its own subject
+            return -1 - i  # an earlier main verb: the caller gives its subject (coordination)
         if ok(i):
             return i
     for i in range(v + 1, min(len(words), v + 8)):
@@ -269,11 +310,13 @@ def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
     """Index of the instrumental actor head of a passive: after the verb, else before it."""
     def ok(i: int) -> bool:
         w = words[i].group(0)
+        if i and _present_participle(words[i - 1].group(0)):
+            return False  # "проводимой заявителем деятельности": the participle's agent
         return (not sub[i] and _ru_head(w, d) and tags[i].ins and not tags[i].verb
                 and not _preceded_by_prep(words, i, d, core))
 
     for i in range(v + 1, len(words)):
-        if tags[i].verb and not sub[i]:
+        if (tags[i].verb and not sub[i]) or re.search(r"[,;:]", core[words[i - 1].end():words[i].start()]):
             break
         if ok(i):
             return i
@@ -296,21 +339,27 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
     verbs = [i for i, t in enumerate(tags) if t.verb and not sub[i] and t.lemma not in d.non_duty
              and not (i and words[i - 1].group(0).lower() == "не")]
     found: list[tuple[int, tuple[int, int], str]] = []  # verb index, actor span, rule
+    actor_of: dict[int, tuple[int, int]] = {}
     for v in verbs:
-        if tags[v].reflexive:
+        if tags[v].reflexive and tags[v].lemma not in d.reflexive_active:
             a = _ru_agent(core, words, tags, sub, v, d)
-            rule = "ru.present.passive_agent"
             if a is None:
-                s = _ru_subject(core, words, tags, sub, v, d, tags[v].plural)
-                if s is None or s > v:
-                    continue  # "проект выносится на рассмотрение": no agent, nobody is bound
-                a, rule = s, "ru.present.reflexive"
+                continue  # "проект выносится на рассмотрение": no agent, nobody is bound
+            span, rule = _ru_np(core, words, a, d, "ins"), "ru.present.passive_agent"
         else:
             a = _ru_subject(core, words, tags, sub, v, d, tags[v].plural)
             rule = "ru.present.active"
             if a is None:
                 continue
-        found.append((v, _ru_np(core, words, a, d, "nom"), rule))
+            if a < 0:  # coordinated with an earlier verb: "устраняет замечания и повторно направляет"
+                prev = -1 - a
+                if prev not in actor_of or not re.search(r"(?:,|\bи\b|\bа\s+также\b)", core[words[prev].end():words[v].start()]):
+                    continue
+                span = actor_of[prev]
+            else:
+                span = _ru_np(core, words, a, d, "nom")
+        actor_of[v] = span
+        found.append((v, span, rule))
     out = []
     for n, (v, actor, rule) in enumerate(found):
         start = words[v].start()
@@ -554,10 +603,12 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list |
     found = Found(trig, actor_span, None, [], None)
     actor = _actor(doc, lead.block, lead_body, lead.body_start, actor_span, None)
     out = []
-    for it, c in zip(items, item_cores):
+    for it in items:
+        it = _whole_item(doc, it)
+        c = _TRAIL.sub("", it.body(text))
         if _excluded(it.body(text), r) or not c.strip():
             continue
-        item_found = Found(trig, None, None, [(0, len(c))], None)
+        item_found = Found(trig, None, None, item_actions(c, lang, d), None)
         out += _emit(doc, lang, r, it, item_found, actor_src=actor, lead_found=found, lead_body=lead_body,
                      lead_base=lead.body_start, rule_suffix=".list")
     return out
@@ -571,3 +622,45 @@ def is_rules(doc) -> bool:
     if req is not None and getattr(req, "title", None):
         titles += [getattr(req.title, "ru", None) or "", getattr(req.title, "kk", None) or ""]
     return bool(pat and any(pat.search(t) for t in titles))
+
+
+def _whole_item(doc, it):
+    """A sub-point is one item up to its block's end, even when ';' splits it into clauses
+    ("1) средства индивидуальной защиты – бронежилет; шлем защитный")."""
+    from dataclasses import replace
+
+    b = it.block
+    if doc.text[b.start:b.end] != b.text or not (b.start <= it.start < b.end):
+        return it
+    end = b.start + len(b.text.rstrip())
+    return replace(it, end=max(it.end, end))
+
+
+def item_actions(core: str, lang: str, d: DutyRules) -> list[tuple[int, int]]:
+    """The actions of one sub-point: one per coordinated present-tense verb ("определяют состав
+    ..., при необходимости привлекают ..."), else the whole sub-point."""
+    words = list(WORD.finditer(core))
+    if lang == "ru":
+        idx = [i for i, w in enumerate(words) if ru_tag(w.group(0)).verb and ru_tag(w.group(0)).lemma not in d.non_duty]
+        sub = _ru_segments(core, words, d)
+        idx = [i for i in idx if not sub[i]]
+    else:
+        idx = [i for i, w in enumerate(words)
+               if _kk_verb_ok(w.group(0), core[max(0, w.start() - 40):w.end()], d)
+               and (i + 1 == len(words) or re.match(r"\s*(?:,|және\b)", core[w.end():]))]
+    if len(idx) < 2:
+        return [(0, len(core))]
+    out = []
+    if lang == "ru":
+        cuts = [0 if n == 0 else words[i].start() for n, i in enumerate(idx)] + [len(core)]
+        for a, b in zip(cuts, cuts[1:]):
+            seg = core[a:b]
+            m = re.search(r"(?:,?\s*(?:и|а\s+также)\s*|,\s*)$", seg)
+            out.append((a, a + (m.start() if m else len(seg))))
+    else:
+        a = 0
+        for i in idx:
+            out.append((a, words[i].end()))
+            m = re.match(r"\s*(?:,|\sжәне)?\s*", core[words[i].end():])
+            a = words[i].end() + (m.end() if m else 0)
+    return [x for x in out if x[1] > x[0]]
