@@ -617,7 +617,15 @@ def extract(doc: Document) -> list[Obligation]:
             items = [x for _, x in clauses[i + 1:j]]
             grouped = _group(doc, lang, r, c, items) if items else None
             if grouped is None and items:  # issue 12: present-tense lead-ins (present.py)
-                grouped = present.group_obligations(doc, lang, r, c, items)
+                j = present.items_end(clauses, i)
+                grouped = present.group_obligations(doc, lang, r, c, present.items_of(clauses, i, j))
+            if grouped is not None:
+                out += grouped
+                i = j
+                continue
+        elif body.rstrip().endswith(":") and c.sub:  # issue 12: a sub-point lead-in over plain paragraphs
+            j = present.items_end(clauses, i, nested=True)
+            grouped = present.group_obligations(doc, lang, r, c, present.items_of(clauses, i, j)) if j > i + 1 else None
             if grouped is not None:
                 out += grouped
                 i = j

@@ -143,6 +143,8 @@ class RuTag:
     adj: bool  # adjective / participle / pronoun (widens a noun phrase)
     gen: bool
     prep: bool
+    noun: bool = True  # has a noun reading (a head must be a noun: not "центральный")
+    ablt_adj: bool = False  # an adjective / participle that can be instrumental
 
 
 @lru_cache(maxsize=100000)
@@ -153,7 +155,7 @@ def ru_tag(word: str) -> RuTag:
     t0 = p0.tag
     verb = t0.POS == "VERB" and "pres" in t0 and "3per" in t0 and "indc" in t0
     if re.fullmatch(r"[А-ЯЁA-Z]{2,}", word):  # abbreviations: МЧС, МИД
-        return RuTag(False, None, False, w, True, True, False, True, False)
+        return RuTag(False, None, False, w, True, True, False, True, False, True)
     return RuTag(
         verb=verb,
         plural=("plur" in t0) if verb else None,
@@ -164,13 +166,16 @@ def ru_tag(word: str) -> RuTag:
         adj=any(p.tag.POS in {"ADJF", "PRTF", "NPRO"} for p in parses[:2]),
         gen=any("gent" in p.tag and p.tag.POS in {"NOUN", "ADJF", "PRTF", "NUMR"} for p in parses[:2]),
         prep=t0.POS == "PREP",
+        noun=any(p.tag.POS == "NOUN" for p in parses),
+        ablt_adj=any("ablt" in p.tag and p.tag.POS in {"ADJF", "PRTF"} for p in parses),
     )
 
 
 @lru_cache(maxsize=50000)
-def _present_participle(word: str) -> bool:
-    p = _morph().parse(word.lower())[0]
-    return p.tag.POS == "PRTF" and "pres" in p.tag
+def _participle_not_ins(word: str) -> bool:
+    """A participle that cannot agree with an instrumental noun after it."""
+    ps = _morph().parse(word.lower())[:3]
+    return ps[0].tag.POS == "PRTF" and not any("ablt" in p.tag for p in ps if p.tag.POS == "PRTF")
 
 
 @lru_cache(maxsize=50000)
@@ -265,8 +270,9 @@ def _ru_head(word: str, d: DutyRules) -> bool:
     return bool(head_stem(word, list(d.heads)))
 
 
-def _preceded_by_prep(words: list[re.Match], i: int, d: DutyRules, core: str) -> bool:
-    """A preposition before the noun phrase (over its adjectives): "в государственные органы"."""
+def _preceded_by_prep(words: list[re.Match], i: int, d: DutyRules, core: str, case: str = "nom") -> bool:
+    """A preposition before the noun phrase (over its agreeing adjectives): "в государственные органы".
+    ("При этом эксплуатирующая организация": "этом" does not agree, so "При" is not the head's.)"""
     j = i - 1
     while j >= 0:
         w = words[j].group(0)
@@ -275,21 +281,33 @@ def _preceded_by_prep(words: list[re.Match], i: int, d: DutyRules, core: str) ->
         if w.lower() in d.prepositions:
             return True
         t = ru_tag(w)
-        if not t.adj:
+        if not t.adj or (case == "nom" and not t.nom) or (case == "ins" and not t.ablt_adj):
             return False
         j -= 1
     return False
+
+
+def _np_left(words: list[re.Match], i: int, core: str) -> int:
+    j = i
+    while j > 0:
+        t = ru_tag(words[j - 1].group(0))
+        if core[words[j - 1].end():words[j].start()].strip(" -") or not t.adj or t.verb or t.prep:
+            break
+        j -= 1
+    return j
 
 
 def _ru_subject(core, words, tags, sub, v: int, d: DutyRules, want_plural: bool | None):
     """Index of the nominative actor head: nearest before the verb in a main segment, else right after it."""
     def ok(i: int) -> bool:
         w = words[i].group(0)
-        if sub[i] or not _ru_head(w, d) or not tags[i].nom or tags[i].verb or _preceded_by_prep(words, i, d, core):
+        if (sub[i] or not _ru_head(w, d) or not tags[i].nom or not tags[i].noun or tags[i].verb
+                or _preceded_by_prep(words, i, d, core)):
             return False
         if want_plural is not None and not re.fullmatch(r"[А-ЯЁA-Z]{2,}", w):
             nums = _nom_numbers(w)
-            if nums and ("plur" if want_plural else "sing") not in nums:
+            coordinated = want_plural and re.search(r"\b(?:и|или)\b", core[words[max(0, i - 6)].start():words[i].start()])
+            if nums and ("plur" if want_plural else "sing") not in nums and not coordinated:
                 return False
         return True
 
@@ -310,10 +328,19 @@ def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
     """Index of the instrumental actor head of a passive: after the verb, else before it."""
     def ok(i: int) -> bool:
         w = words[i].group(0)
-        if i and _present_participle(words[i - 1].group(0)):
-            return False  # "проводимой заявителем деятельности": the participle's agent
-        return (not sub[i] and _ru_head(w, d) and tags[i].ins and not tags[i].verb
-                and not _preceded_by_prep(words, i, d, core))
+        if not (not sub[i] and _ru_head(w, d) and tags[i].ins and tags[i].noun and not tags[i].verb
+                and not _preceded_by_prep(words, i, d, core, "ins")):
+            return False
+        left = _np_left(words, i, core)
+        if left:
+            prev = words[left - 1].group(0)
+            pt = ru_tag(prev)
+            # "проводимой заявителем деятельности", "предоставленная органами информация",
+            # "в целях контроля уполномоченным органом": the agent of a participle or of a noun
+            if _participle_not_ins(prev) or (pt.gen and pt.noun and not pt.adj and prev.lower() not in ("путем",)
+                                               and not core[words[left - 1].end():words[left].start()].strip()):
+                return False
+        return True
 
     for i in range(v + 1, len(words)):
         if (tags[i].verb and not sub[i]) or re.search(r"[,;:]", core[words[i - 1].end():words[i].start()]):
@@ -664,3 +691,33 @@ def item_actions(core: str, lang: str, d: DutyRules) -> list[tuple[int, int]]:
             m = re.match(r"\s*(?:,|\sжәне)?\s*", core[words[i].end():])
             a = words[i].end() + (m.end() if m else 0)
     return [x for x in out if x[1] > x[0]]
+
+
+def items_end(clauses: list, i: int, nested: bool = False) -> int:
+    """End (exclusive) of the sub-points after the lead-in clauses[i]: sub-point clauses and the
+    clauses that continue a sub-point's block ("1) ... бронежилет; шлем ..."). nested: the lead-in
+    is itself a sub-point; its items are the plain paragraphs up to the next sub-point."""
+    j = i + 1
+    while j < len(clauses) and clauses[j][1] is not None:
+        c, prev = clauses[j][1], clauses[j - 1][1]
+        if nested:
+            if c.sub or c.block.kind == "heading" or c.block is clauses[i][1].block:
+                if c.block is clauses[i][1].block and j == i + 1:
+                    j += 1
+                    continue
+                break
+        elif not c.sub and not (j > i + 1 and prev is not None and c.block is prev.block):
+            break
+        j += 1
+    return j
+
+
+def items_of(clauses: list, i: int, j: int) -> list:
+    """The item clauses between i and j: one per sub-point (nested: one per paragraph block)."""
+    out, seen = [], set()
+    for _, c in clauses[i + 1:j]:
+        if id(c.block) in seen or c.block is clauses[i][1].block:
+            continue
+        seen.add(id(c.block))
+        out.append(c)
+    return out
