@@ -602,6 +602,7 @@ def extract(doc: Document) -> list[Obligation]:
             continue
         for c in _block_clauses(doc, block):
             clauses.append((lang, c))
+    present_on = present.applies(doc)
     i = 0
     while i < len(clauses):
         lang, c = clauses[i]
@@ -616,14 +617,14 @@ def extract(doc: Document) -> list[Obligation]:
                 j += 1
             items = [x for _, x in clauses[i + 1:j]]
             grouped = _group(doc, lang, r, c, items) if items else None
-            if grouped is None and items:  # issue 12: present-tense lead-ins (present.py)
+            if grouped is None and items and present_on:  # issue 12: present-tense lead-ins (present.py)
                 j = present.items_end(clauses, i)
                 grouped = present.group_obligations(doc, lang, r, c, present.items_of(clauses, i, j))
             if grouped is not None:
                 out += grouped
                 i = j
                 continue
-        elif body.rstrip().endswith(":") and c.sub:  # issue 12: a sub-point lead-in over plain paragraphs
+        elif present_on and body.rstrip().endswith(":") and c.sub:  # issue 12: a sub-point lead-in over plain paragraphs
             j = present.items_end(clauses, i, nested=True)
             grouped = present.group_obligations(doc, lang, r, c, present.items_of(clauses, i, j)) if j > i + 1 else None
             if grouped is not None:
@@ -633,7 +634,7 @@ def extract(doc: Document) -> list[Obligation]:
         found = _analyse(body, r, lang)
         if found is not None:
             out += _emit(doc, lang, r, c, found)
-        else:  # issue 12: present-tense duties and agentive passives (present.py)
+        elif present_on:  # issue 12: present-tense duties and agentive passives (present.py)
             out += present.clause_obligations(doc, lang, r, c)
         i += 1
     out.sort(key=lambda o: o.quote.start)

@@ -116,10 +116,10 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
     )
 
 
-@lru_cache(maxsize=1)
-def rules_title() -> re.Pattern | None:
+@lru_cache(maxsize=4)
+def rules_title(key: str = "rules_title") -> re.Pattern | None:
     raw = yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}
-    return _re(raw["rules_title"], "rules_title") if raw.get("rules_title") else None
+    return _re(raw[key], key) if raw.get(key) else None
 
 
 def for_lang(r: LangRules) -> DutyRules | None:
@@ -641,9 +641,14 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list |
     return out
 
 
-def is_rules(doc) -> bool:
+def applies(doc) -> bool:
+    """Present-tense duties are read in Rules, Regulations and Codes (by title), not in news or plans."""
+    return is_rules(doc, "present_title")
+
+
+def is_rules(doc, key: str = "rules_title") -> bool:
     """Rules / Regulations (by title): there a duty with no identifiable actor is not emitted."""
-    pat = rules_title()
+    pat = rules_title(key)
     titles = [doc.title or ""]
     req = getattr(doc, "requisites", None)
     if req is not None and getattr(req, "title", None):
