@@ -61,6 +61,7 @@ class DutyRules:
     converb_keep: frozenset[str] = frozenset()
     coordination: re.Pattern | None = None
     reflexive_active: frozenset[str] = frozenset()
+    postpositions: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -113,6 +114,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         converb_split=_re(body["converb_split"], f"{lang}.converb_split") if body.get("converb_split") else None,
         converb_keep=frozenset(body.get("converb_keep") or []),
         coordination=_re(body["coordination"], f"{lang}.coordination") if body.get("coordination") else None,
+        postpositions=frozenset(body.get("postpositions") or []),
     )
 
 
@@ -451,11 +453,11 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     # the subject: the first nominative actor head outside a condition, not the agent of a participle
     cut = words[verbs[0]].start()
     subj = None
+    paren = _kk_in_parens(core, words)
     for i, w in enumerate(words[:verbs[0]]):
-        if any(a <= w.start() < b for a, b in conditions):
+        if any(a <= w.start() < b for a, b in conditions) or paren[i]:
             continue
-        case = kk_head_case(w.group(0), list(d.heads), r.actor_case_excluded)
-        if case == "nom" and not _KK_PARTICIPLE.match(core, w.end()) and not re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
+        if _kk_subject_word(core, words, i, d, r):
             subj = i
             break
     v_last = words[verbs[-1]].group(0).lower()
@@ -494,6 +496,27 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     return out
 
 
+def _kk_in_parens(core: str, words: list[re.Match]) -> list[bool]:
+    out, depth = [], 0
+    for i, w in enumerate(words):
+        gap = core[words[i - 1].end():w.start()] if i else core[:w.start()]
+        depth = max(0, depth + gap.count("(") - gap.count(")"))
+        out.append(depth > 0)
+    return out
+
+
+def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules) -> bool:
+    """A nominative actor head that is not a participle's agent, a coordinated oblique
+    ("органдар мен ... субъектілеріне") or a postposition's complement ("қатысушылар арасында")."""
+    w = words[i]
+    if kk_head_case(w.group(0), list(d.heads), r.actor_case_excluded) != "nom":
+        return False
+    if _KK_PARTICIPLE.match(core, w.end()) or re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
+        return False
+    nxt = words[i + 1].group(0).lower() if i + 1 < len(words) else ""
+    return nxt not in d.postpositions
+
+
 def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules) -> tuple[int, int]:
     """Head words[i] widened left over its modifiers ("қоршаған ортаны қорғау саласындағы уәкілетті орган")."""
     left = i
@@ -506,9 +529,18 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         if gap.strip(" -()") or not (mod.search(t.lower()) or t[0].isupper() or t.lower() in ("мемлекеттік", "орталық", "жергілікті")):
             break
         left -= 1
-    right = words[i].end()
-    # coordinated heads: "жеке және (немесе) заңды тұлғалар", "органдар мен ұйымдар"
-    return words[left].start(), right
+    # a compound head: "Пайдаланушы ұйым", "тиісті орталық мемлекеттік орган", "өтініш беруші"
+    end = i
+    for j in range(i + 1, min(len(words), i + 5)):
+        if core[words[j - 1].end():words[j].start()].strip(" -"):
+            break
+        t = words[j].group(0)
+        if kk_head_case(t, list(d.heads), r.actor_case_excluded) == "nom" and not _KK_PARTICIPLE.match(core, words[j].end()):
+            end = j
+            continue
+        if not (mod.search(t.lower()) or t.lower() in ("мемлекеттік", "орталық", "жергілікті", "атқарушы")):
+            break
+    return words[left].start(), words[end].end()
 
 
 # --- lead-ins ----------------------------------------------------------------------------------
