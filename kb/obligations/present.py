@@ -411,6 +411,7 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
 # --- Kazakh -------------------------------------------------------------------------------------
 
 _KK_PARTICIPLE = re.compile(r"\s*\w+(?:ған|ген|қан|кен|атын|етін|йтын|йтін)\b")
+_KK_PASSIVE_PARTICIPLE = re.compile(r"\w+(?:ыл|іл|[аеыі]н)(?:ған|ген|атын|етін)")
 
 
 def _kk_verb_ok(word: str, tail: str, d: DutyRules) -> bool:
@@ -454,12 +455,19 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     cut = words[verbs[0]].start()
     subj = None
     paren = _kk_in_parens(core, words)
+    in_cond = None
     for i, w in enumerate(words[:verbs[0]]):
-        if any(a <= w.start() < b for a, b in conditions) or paren[i]:
+        if paren[i] or not _kk_subject_word(core, words, i, d, r):
             continue
-        if _kk_subject_word(core, words, i, d, r):
-            subj = i
-            break
+        if any(a <= w.start() < b for a, b in conditions):
+            # the condition patterns may reach back over the subject ("Аккредиттелген ұйымдар
+            # сараптама жүргізу кезінде ..."): use it only when no head follows the condition
+            in_cond = i if in_cond is None else in_cond
+            continue
+        subj = i
+        break
+    if subj is None:
+        subj = in_cond
     v_last = words[verbs[-1]].group(0).lower()
     passive = bool(d.passive.search(v_last)) and v_last not in d.passive_exceptions
     rule = "kk.present.active"
@@ -511,8 +519,14 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
     w = words[i]
     if kk_head_case(w.group(0), list(d.heads), r.actor_case_excluded) != "nom":
         return False
-    if _KK_PARTICIPLE.match(core, w.end()) or re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
-        return False
+    m = _KK_PARTICIPLE.match(core, w.end())
+    if m and not _KK_PASSIVE_PARTICIPLE.fullmatch(m.group(0).strip()):
+        return False  # "уәкілетті орган бекіткен тізбе": the agent of a participle
+    if re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
+        # "органдары мен ... субъектілері" (a coordinated subject) vs "органдар мен ... субъектілеріне"
+        nxt = [k for k in range(i + 2, min(len(words), i + 6))
+               if head_stem(words[k].group(0), list(d.heads))]
+        return bool(nxt) and kk_head_case(words[nxt[0]].group(0), list(d.heads), r.actor_case_excluded) == "nom"
     nxt = words[i + 1].group(0).lower() if i + 1 < len(words) else ""
     return nxt not in d.postpositions
 
@@ -640,7 +654,7 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list |
         return None
     core = _TRAIL.sub("", lead_body)
     duties = _duties(core, lang, d, r)
-    item_cores = [_TRAIL.sub("", it.body(text)) for it in items]
+    item_cores = [_TRAIL.sub("", _whole_item(doc, it).body(text)) for it in items]
     if duties:
         actor_span, rule = duties[0].actor, duties[0].rule
     else:
