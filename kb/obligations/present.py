@@ -233,7 +233,7 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
             if _ru_head(w, d) and (t.nom if case == "nom" else t.ins):
                 found = k
                 break
-            if not (t.gen or t.adj):
+            if not (t.gen or t.adj or w[0].isupper()):
                 break
             k -= 1
         if found is None:
@@ -334,13 +334,14 @@ def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
                 and not _preceded_by_prep(words, i, d, core, "ins")):
             return False
         left = _np_left(words, i, core)
-        if left:
-            prev = words[left - 1].group(0)
-            pt = ru_tag(prev)
-            # "проводимой заявителем деятельности", "предоставленная органами информация",
-            # "в целях контроля уполномоченным органом": the agent of a participle or of a noun
-            if _participle_not_ins(prev) or (pt.gen and pt.noun and not pt.adj and prev.lower() not in ("путем",)
-                                               and not core[words[left - 1].end():words[left].start()].strip()):
+        # "проводимой заявителем деятельности", "предоставленная органами информация": a participle's agent
+        if any(_participle_not_ins(words[k].group(0)) for k in range(max(0, left - 1), i)):
+            return False
+        if left and not core[words[left - 1].end():words[left].start()].strip():
+            pt = ru_tag(words[left - 1].group(0))
+            # a deverbal noun's agent: after the verb "в целях контроля уполномоченным органом";
+            # before it "Непредоставление холдингом ... является"
+            if pt.noun and not pt.adj and not pt.verb and (pt.gen if i > v else (pt.nom and not pt.gen)):
                 return False
         return True
 
@@ -350,7 +351,7 @@ def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
         if ok(i):
             return i
     for i in range(v - 1, -1, -1):
-        if tags[i].verb and not sub[i]:
+        if (tags[i].verb and not sub[i]) or re.search(r"[,;:]", core[words[i].end():words[i + 1].start()]):
             break
         if ok(i):
             return i
@@ -673,6 +674,10 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list |
         # the sub-points are the actors: one duty, quoted from the lead-in
         found = Found(trig, actor_span, None, [(0, len(core))], None)
         return _emit(doc, lang, r, lead, found)
+    if lang == "ru" and duties and _ends_with_participle(core):
+        # "... разрабатывает проектную документацию, включающую: 1) ...": the sub-points are the
+        # object's content, the duty is the lead-in's
+        return clause_obligations(doc, lang, r, lead)
     found = Found(trig, actor_span, None, [], None)
     actor = _actor(doc, lead.block, lead_body, lead.body_start, actor_span, None)
     out = []
@@ -702,6 +707,11 @@ def is_rules(doc, key: str = "rules_title") -> bool:
     return bool(pat and any(pat.search(t) for t in titles))
 
 
+def _ends_with_participle(core: str) -> bool:
+    words = list(WORD.finditer(core))
+    return bool(words) and _morph().parse(words[-1].group(0).lower())[0].tag.POS == "PRTF"
+
+
 def _whole_item(doc, it):
     """A sub-point is one item up to its block's end, even when ';' splits it into clauses
     ("1) средства индивидуальной защиты – бронежилет; шлем защитный")."""
@@ -719,7 +729,8 @@ def item_actions(core: str, lang: str, d: DutyRules) -> list[tuple[int, int]]:
     ..., при необходимости привлекают ..."), else the whole sub-point."""
     words = list(WORD.finditer(core))
     if lang == "ru":
-        idx = [i for i, w in enumerate(words) if ru_tag(w.group(0)).verb and ru_tag(w.group(0)).lemma not in d.non_duty]
+        idx = [i for i, w in enumerate(words) if ru_tag(w.group(0)).verb and ru_tag(w.group(0)).lemma not in d.non_duty
+               and not (i and words[i - 1].group(0).lower() == "не")]
         sub = _ru_segments(core, words, d)
         idx = [i for i in idx if not sub[i]]
     else:
