@@ -32,6 +32,7 @@ from pathlib import Path
 
 import yaml
 
+from . import syntax
 from .morph import WORD, _morph, head_stem, kk_head_case
 from .rules import LangRules
 
@@ -358,6 +359,29 @@ def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
     return None
 
 
+def _ru_syntax(core, words, tags, deps, v: int, d: DutyRules, actor_of: dict):
+    """The parse's reading of verb v: ((actor span, rule)) when it names an actor subject / agent,
+    ((None, rule)) when it names a subject that is no actor ("Правила определяют"), None when it
+    says nothing (morphology decides)."""
+    kids = [i for i, dp in enumerate(deps) if dp.head == v]
+    passive = tags[v].reflexive and tags[v].lemma not in d.reflexive_active
+    if passive:
+        for i in kids:
+            if deps[i].rel.startswith("obl") and tags[i].ins and tags[i].noun and _ru_head(words[i].group(0), d) \
+                    and not _preceded_by_prep(words, i, d, core, "ins"):
+                return _ru_np(core, words, i, d, "ins"), "ru.present.passive_agent.syntax"
+        return None
+    subj = [i for i in kids if deps[i].rel in ("nsubj", "nsubj:pass")]
+    for i in subj:
+        if _ru_head(words[i].group(0), d) and tags[i].nom and tags[i].noun:
+            return _ru_np(core, words, i, d, "nom"), "ru.present.active.syntax"
+    if subj and all(tags[i].noun and not _ru_head(words[i].group(0), d) for i in subj):
+        return None, "ru.present.no_actor"
+    if not subj and deps[v].rel == "conj" and deps[v].head in actor_of:
+        return actor_of[deps[v].head], "ru.present.active.syntax"
+    return None
+
+
 def ru_duties(core: str, d: DutyRules) -> list[Duty]:
     if permitted(core, d):
         return []
@@ -370,7 +394,15 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
              and not (i and words[i - 1].group(0).lower() == "не")]
     found: list[tuple[int, tuple[int, int], str]] = []  # verb index, actor span, rule
     actor_of: dict[int, tuple[int, int]] = {}
+    deps = syntax.parse(core, words) if verbs else None
     for v in verbs:
+        if deps is not None:
+            hit = _ru_syntax(core, words, tags, deps, v, d, actor_of)
+            if hit is not None:
+                if hit[0] is not None:
+                    actor_of[v] = hit[0]
+                    found.append((v, hit[0], hit[1]))
+                continue
         if tags[v].reflexive and tags[v].lemma not in d.reflexive_active:
             a = _ru_agent(core, words, tags, sub, v, d)
             if a is None:
