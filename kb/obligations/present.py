@@ -37,6 +37,10 @@ from .morph import WORD, _morph, head_stem, kk_head_case
 from .rules import LangRules
 
 DATA = Path(__file__).resolve().parent.parent / "data" / "duty_verbs.yaml"
+# A clause longer than this is no sentence of a Rules act (the longest in the dev acts is 1,262
+# characters) but a run of text without stops: it is not read for present-tense duties, so the
+# work per document stays linear whatever the input.
+MAX_CLAUSE_CHARS = 2000
 
 
 class DutyVerbsError(ValueError):
@@ -63,6 +67,7 @@ class DutyRules:
     coordination: re.Pattern | None = None
     reflexive_active: frozenset[str] = frozenset()
     postpositions: frozenset[str] = frozenset()
+    condition_markers: re.Pattern | None = None
 
 
 @dataclass
@@ -116,6 +121,8 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         converb_keep=frozenset(body.get("converb_keep") or []),
         coordination=_re(body["coordination"], f"{lang}.coordination") if body.get("coordination") else None,
         postpositions=frozenset(body.get("postpositions") or []),
+        condition_markers=_re(r"\b(?:" + "|".join(body["condition_markers"]) + r")\b", f"{lang}.condition_markers")
+        if body.get("condition_markers") else None,
     )
 
 
@@ -218,7 +225,9 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
             break
         left -= 1
     # coordinated actors on the left: "Государственные органы Республики Казахстан и субъекты ..."
-    while left > 1:
+    steps = 0
+    while left > 1 and steps < 4:  # bounded: a run of coordinated actors stays linear
+        steps += 1
         gap = core[words[left - 1].end():words[left].start()]
         conj = words[left - 1].group(0).lower() in ("и", "или")
         if not conj and not (gap.strip() == "," and case == "nom"):
@@ -637,16 +646,22 @@ def _trigger(rule: str):
     return Trigger(id=rule, pattern=None, modality="duty", actor="subject_before")
 
 
-def _conditions(core: str, r: LangRules) -> list[tuple[int, int]]:
+def _conditions(core: str, d: DutyRules) -> list[tuple[int, int]]:
+    """Condition spans of a Kazakh clause, found in one pass: from the clause start or the last
+    comma to a closing marker ("... жағдайда", "... кезде"), or from "егер" to the next comma."""
     out = []
-    for p in r.condition:
-        for m in p.finditer(core):
-            out.append((m.start(), m.end()))
+    for m in d.condition_markers.finditer(core) if d.condition_markers else ():
+        if m.group(0).lower() == "егер":
+            end = core.find(",", m.end())
+            out.append((m.start(), end if end >= 0 else len(core)))
+        else:
+            start = max(core.rfind(",", 0, m.start()), core.rfind(";", 0, m.start()), core.rfind(":", 0, m.start())) + 1
+            out.append((start, m.end()))
     return out
 
 
 def _duties(core: str, lang: str, d: DutyRules, r: LangRules) -> list[Duty]:
-    return ru_duties(core, d) if lang == "ru" else kk_duties(core, d, r, _conditions(core, r))
+    return ru_duties(core, d) if lang == "ru" else kk_duties(core, d, r, _conditions(core, d))
 
 
 def clause_obligations(doc, lang: str, r: LangRules, clause) -> list:
@@ -655,7 +670,7 @@ def clause_obligations(doc, lang: str, r: LangRules, clause) -> list:
 
     d = for_lang(r)
     body = clause.body(doc.text)
-    if d is None or _excluded(body, r):
+    if d is None or len(body) > MAX_CLAUSE_CHARS or _excluded(body, r):
         return []
     core = _TRAIL.sub("", body)
     out = []
@@ -683,7 +698,7 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list |
     d = for_lang(r)
     text = doc.text
     lead_body = lead.body(text)
-    if d is None or _excluded(lead_body, r) or permitted(lead_body, d):
+    if d is None or len(lead_body) > MAX_CLAUSE_CHARS or _excluded(lead_body, r) or permitted(lead_body, d):
         return None
     core = _TRAIL.sub("", lead_body)
     duties = _duties(core, lang, d, r)
@@ -716,7 +731,7 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list |
     for it in items:
         it = _whole_item(doc, it)
         c = _TRAIL.sub("", it.body(text))
-        if _excluded(it.body(text), r) or not c.strip():
+        if len(c) > MAX_CLAUSE_CHARS or _excluded(it.body(text), r) or not c.strip():
             continue
         item_found = Found(trig, None, None, item_actions(c, lang, d), None)
         out += _emit(doc, lang, r, it, item_found, actor_src=actor, lead_found=found, lead_body=lead_body,
