@@ -403,7 +403,9 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
              and not (i and words[i - 1].group(0).lower() == "не")]
     found: list[tuple[int, tuple[int, int], str]] = []  # verb index, actor span, rule
     actor_of: dict[int, tuple[int, int]] = {}
-    deps = syntax.parse(core, words) if verbs else None
+    # the parse only matters where two actor nouns compete for a verb; elsewhere morphology is enough
+    heads = sum(1 for i, w in enumerate(words) if (tags[i].nom or tags[i].ins) and tags[i].noun and _ru_head(w.group(0), d))
+    deps = syntax.parse(core, words) if verbs and heads >= 2 else None
     for v in verbs:
         if deps is not None:
             hit = _ru_syntax(core, words, tags, deps, v, d, actor_of)
