@@ -67,6 +67,7 @@ class DutyRules:
     coordination: re.Pattern | None = None
     reflexive_active: frozenset[str] = frozenset()
     postpositions: frozenset[str] = frozenset()
+    np_modifiers: frozenset[str] = frozenset()
     condition_markers: re.Pattern | None = None
 
 
@@ -121,6 +122,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         converb_keep=frozenset(body.get("converb_keep") or []),
         coordination=_re(body["coordination"], f"{lang}.coordination") if body.get("coordination") else None,
         postpositions=frozenset(body.get("postpositions") or []),
+        np_modifiers=frozenset(w.lower() for w in body.get("np_modifiers") or []),
         condition_markers=_re(r"\b(?:" + "|".join(body["condition_markers"]) + r")\b", f"{lang}.condition_markers")
         if body.get("condition_markers") else None,
     )
@@ -584,7 +586,7 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         prev = words[left - 1]
         gap = core[prev.end():words[left].start()]
         t = prev.group(0)
-        if gap.strip(" -()") or not (mod.search(t.lower()) or t[0].isupper() or t.lower() in ("мемлекеттік", "орталық", "жергілікті")):
+        if gap.strip(" -()") or not (mod.search(t.lower()) or t[0].isupper() or t.lower() in d.np_modifiers):
             break
         left -= 1
     # a compound head: "Пайдаланушы ұйым", "тиісті орталық мемлекеттік орган", "өтініш беруші"
@@ -596,7 +598,7 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         if kk_head_case(t, list(d.heads), r.actor_case_excluded) == "nom" and not _KK_PARTICIPLE.match(core, words[j].end()):
             end = j
             continue
-        if not (mod.search(t.lower()) or t.lower() in ("мемлекеттік", "орталық", "жергілікті", "атқарушы")):
+        if not (mod.search(t.lower()) or t.lower() in d.np_modifiers):
             break
     return words[left].start(), words[end].end()
 
@@ -681,8 +683,30 @@ def clause_obligations(doc, lang: str, r: LangRules, clause) -> list:
         by_actor.setdefault(duty.actor, []).append(duty)
     for actor, duties in by_actor.items():
         found = Found(_trigger(duties[0].rule), actor, None, [x.action for x in duties], duties[0].pre)
-        out += _emit(doc, lang, r, clause, found)
+        recs = _emit(doc, lang, r, clause, found)
+        if lang == "ru":
+            cond = _ru_condition(core, r, actor)
+            for o in recs:
+                o.condition = cond
+        out += recs
     return out
+
+
+def _ru_condition(core: str, r: LangRules, actor: tuple[int, int]) -> str | None:
+    """The condition of a present-tense clause: a marker ("в случае", "при", "если") up to a comma,
+    or up to the subject when the clause runs on without one ("В случае выдачи отрицательного
+    заключения заявитель устраняет ...")."""
+    from .extract import _norm, _search_first
+
+    hit = _search_first(r.condition, core, 0, len(core))
+    if not hit:
+        return None
+    a, b = hit
+    if a < actor[0] < b:
+        b = actor[0]
+    elif a < actor[1] <= b:
+        a = actor[1]
+    return _norm(core[a:b].strip(" ,;:")) or None
 
 
 def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list | None:
