@@ -626,7 +626,8 @@ def extract(doc: Document) -> list[Obligation]:
                 continue
         elif present_on and body.rstrip().endswith(":") and c.sub:  # issue 12: a sub-point lead-in over plain paragraphs
             j = present.items_end(clauses, i, nested=True)
-            grouped = present.group_obligations(doc, lang, r, c, present.items_of(clauses, i, j)) if j > i + 1 else None
+            grouped = present.group_obligations(doc, lang, r, c, present.items_of(clauses, i, j, nested=True),
+                                                nested=True) if j > i + 1 else None
             if grouped is not None:
                 out += grouped
                 i = j

@@ -566,7 +566,8 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
     if kk_head_case(w.group(0), list(d.heads), r.actor_case_excluded) != "nom":
         return False
     m = _KK_PARTICIPLE.match(core, w.end())
-    if m and not _KK_PASSIVE_PARTICIPLE.fullmatch(m.group(0).strip()):
+    part = m.group(0).strip().lower() if m else ""
+    if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)):
         return False  # "уәкілетті орган бекіткен тізбе": the agent of a participle
     if re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
         # "органдары мен ... субъектілері" (a coordinated subject) vs "органдар мен ... субъектілеріне"
@@ -709,7 +710,7 @@ def _ru_condition(core: str, r: LangRules, actor: tuple[int, int]) -> str | None
     return _norm(core[a:b].strip(" ,;:")) or None
 
 
-def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list | None:
+def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: bool = False) -> list | None:
     """A lead-in ending in ':' with its sub-points, read as present-tense duties.
 
     - the lead-in names the actor and a verb ("... осуществляет пропаганду путем:"), or only the
@@ -728,6 +729,10 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list |
         return None
     core = _TRAIL.sub("", lead_body)
     duties = _duties(core, lang, d, r)
+    loose = [it for it in items if not it.sub and not nested]
+    items = [it for it in items if it.sub or nested]
+    if not items:
+        return None
     item_cores = [_TRAIL.sub("", _whole_item(doc, it).body(text)) for it in items]
     if duties:
         actor_span, rule = duties[0].actor, duties[0].rule
@@ -746,11 +751,11 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list |
     if d.actor_list is not None and d.actor_list.search(around) and not core[actor_span[1]:].strip(" ,"):
         # the sub-points are the actors: one duty, quoted from the lead-in
         found = Found(trig, actor_span, None, [(0, len(core))], None)
-        return _emit(doc, lang, r, lead, found)
+        return _emit(doc, lang, r, lead, found) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
     if lang == "ru" and duties and _ends_with_participle(core):
         # "... разрабатывает проектную документацию, включающую: 1) ...": the sub-points are the
         # object's content, the duty is the lead-in's
-        return clause_obligations(doc, lang, r, lead)
+        return clause_obligations(doc, lang, r, lead) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
     found = Found(trig, actor_span, None, [], None)
     actor = _actor(doc, lead.block, lead_body, lead.body_start, actor_span, None)
     out = []
@@ -762,6 +767,8 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list |
         item_found = Found(trig, None, None, item_actions(c, lang, d), None)
         out += _emit(doc, lang, r, it, item_found, actor_src=actor, lead_found=found, lead_body=lead_body,
                      lead_base=lead.body_start, rule_suffix=".list")
+    for c in loose:
+        out += clause_obligations(doc, lang, r, c)
     return out
 
 
@@ -841,17 +848,32 @@ def items_end(clauses: list, i: int, nested: bool = False) -> int:
                     j += 1
                     continue
                 break
-        elif not c.sub and not (j > i + 1 and prev is not None and c.block is prev.block):
+        elif not c.sub and not (j > i + 1 and prev is not None and c.block is prev.block) \
+                and not (j > i + 1 and _under(c.block, clauses[i][1].block)):
             break
         j += 1
     return j
 
 
-def items_of(clauses: list, i: int, j: int) -> list:
-    """The item clauses between i and j: one per sub-point (nested: one per paragraph block)."""
+def _under(block, lead_block) -> bool:
+    """A plain paragraph that the parser filed under the lead-in's point (a sub-point's second
+    paragraph: "2) ...; ДСҰ жұмыс органдарының ... қамтамасыз етеді;")."""
+    n = len(lead_block.path)
+    return bool(n) and len(block.path) > n and block.path[:n] == lead_block.path
+
+
+def items_of(clauses: list, i: int, j: int, nested: bool = False) -> list:
+    """The item clauses between i and j: one per sub-point (nested: one per paragraph block).
+    A plain paragraph under a sub-point is no item: its clauses come as they are, each read on
+    its own (group_obligations tells them apart by ``sub``)."""
     out, seen = [], set()
     for _, c in clauses[i + 1:j]:
-        if id(c.block) in seen or c.block is clauses[i][1].block:
+        if c.block is clauses[i][1].block:
+            continue
+        if not nested and not c.sub and id(c.block) not in seen:
+            out.append(c)  # every clause of a continuation paragraph
+            continue
+        if id(c.block) in seen:
             continue
         seen.add(id(c.block))
         out.append(c)
