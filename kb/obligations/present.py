@@ -550,6 +550,17 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     return out
 
 
+_KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз)")
+
+
+def _kk_nom_head(word: str, d: DutyRules, r: LangRules) -> bool:
+    """A nominative actor head, not a word derived from one ("ұйымдастыру" is not "ұйым")."""
+    stem = head_stem(word, list(d.heads))
+    if stem is None or _KK_DERIVED.match(word.lower()[len(stem):]):
+        return False
+    return kk_head_case(word, list(d.heads), r.actor_case_excluded) == "nom"
+
+
 def _kk_in_parens(core: str, words: list[re.Match]) -> list[bool]:
     out, depth = [], 0
     for i, w in enumerate(words):
@@ -563,7 +574,7 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
     """A nominative actor head that is not a participle's agent, a coordinated oblique
     ("органдар мен ... субъектілеріне") or a postposition's complement ("қатысушылар арасында")."""
     w = words[i]
-    if kk_head_case(w.group(0), list(d.heads), r.actor_case_excluded) != "nom":
+    if not _kk_nom_head(w.group(0), d, r):
         return False
     m = _KK_PARTICIPLE.match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
@@ -617,7 +628,7 @@ def lead_actor(core: str, lang: str, d: DutyRules, r: LangRules) -> tuple[int, i
                 sub = [False] * len(words)
                 return _ru_np(core, words, i, d, "nom")
         else:
-            if kk_head_case(w.group(0), list(d.heads), r.actor_case_excluded) == "nom":
+            if _kk_nom_head(w.group(0), d, r):
                 return _kk_np(core, words, i, d, r)
     return None
 
