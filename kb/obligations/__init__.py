@@ -46,9 +46,14 @@ bodies ("МЧС, МЭГПР") are one obligation whose actor text names all of t
 first linked agency (the model holds one id).
 
 Parser and tagger: ``adapters.py`` calls ``ingest.parse_file`` and ``kb.entities.tag_document`` /
-``kb.entities.extract``. In laws only explicit modal markers count (обязан, должен, запрещается, не допускается,
-тиіс, міндетті, тыйым салынады ...); present-tense normative statements ("представляют отчет",
-"осуществляет") are out of scope. Quotes are exact slices of ``doc.text``.
+``kb.entities.extract``. In laws and Codes only explicit modal markers count (обязан, должен, запрещается, не допускается,
+тиіс, міндетті, тыйым салынады ...). In Rules and Regulations (by title) present-tense duties of an
+identified actor count too ("Уполномоченный орган направляет ...", "Уәкілетті орган ... жібереді"),
+agentive passives ("... принимается Правительством") and lead-ins with their sub-points, read by
+``present.py`` (cues in ``kb/data/duty_verbs.yaml``; the Russian subject / agent from natasha's
+syntax parse, ``syntax.py``, where two actor nouns compete) for clauses no modal trigger claimed;
+there a duty with no identifiable actor is not emitted. ``pairing.py`` gives each record a
+``pair_key`` shared by the Kazakh and Russian versions of an act. Quotes are exact slices of ``doc.text``.
 """
 
 from .extract import extract
