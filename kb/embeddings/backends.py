@@ -311,12 +311,7 @@ def _start(name: str, model_dir: Path, threads: int, load_model: Callable[[], ob
     info = read_export(model_dir)
     if info is None:
         log.info("no current ONNX export in %s: exporting once (about 10 s)", model_dir)
-        try:
-            info = export_onnx(model_dir)
-        except ModelLoadError:
-            raise
-        except Exception as exc:  # the exporter's own errors come from deep inside torch
-            raise ModelLoadError(f"cannot export {model_dir} to ONNX: {type(exc).__name__}: {exc}") from exc
+        info = export_onnx(model_dir)
     try:
         if name == "onnxruntime":
             return OnnxRuntimeBackend(model_dir, info, threads)

@@ -155,6 +155,8 @@ def export_onnx(model_dir: Path, model=None) -> OnnxExport:
                 raise
     except OSError as exc:
         raise ModelLoadError(f"cannot write the ONNX export into {model_dir / ONNX_DIR}: {exc}") from exc
+    except Exception as exc:  # the exporter's own errors (a missing `onnx` package, an untraceable model)
+        raise ModelLoadError(f"cannot export {model_dir} to ONNX: {type(exc).__name__}: {exc}") from exc
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
