@@ -100,6 +100,14 @@ class Embedder:
         prompt_cost = max(self._prompt_tokens(p) for p in (self._query_prompt, self._passage_prompt))
         self.max_tokens: int = self.max_seq_length - self._special_tokens() - prompt_cost
 
+    @cached_property
+    def fingerprint(self) -> str:
+        """Names the model behind the vectors (folder name, weights size, dimension), not the backend:
+        every backend gives the same vectors to cosine 0.999, so a stored vector stays valid across them."""
+        weights = next((self.path / n for n in ("model.safetensors", "pytorch_model.bin") if (self.path / n).is_file()), None)
+        size = weights.stat().st_size if weights else 0
+        return f"{self.path.name}:{size}:{self.dim}"
+
     def _load_model(self):
         if self._loaded_model is None:
             self._loaded_model = load_sentence_transformer(self.path)
