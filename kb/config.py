@@ -51,7 +51,8 @@ class Settings(BaseSettings):
 
         name = value.strip().lower()
         if name != AUTO and name not in BACKENDS:
-            raise ValueError(f"unknown embedding backend {value!r} (KB_EMBED_BACKEND); known: {AUTO}, {', '.join(BACKENDS)}")
+            known = ", ".join((AUTO, *BACKENDS))
+            raise ValueError(f"unknown embedding backend {value!r} (KB_EMBED_BACKEND); known: {known}")
         return name
 
     @property

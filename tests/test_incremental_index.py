@@ -122,7 +122,8 @@ def test_document_vectors_returns_one_documents_vectors_by_key(store):
 
     def point(doc: str, n: int, **payload) -> IndexPoint:
         v = rng.normal(size=4)
-        return IndexPoint(passage_id(doc, n), (v / np.linalg.norm(v)).tolist(), SparseVec([], []), {"doc_id": doc, **payload})
+        dense = (v / np.linalg.norm(v)).tolist()
+        return IndexPoint(passage_id(doc, n), dense, SparseVec([], []), {"doc_id": doc, **payload})
 
     # 300 points: more than one scroll page
     a = [point("a", i, **{EMBED_HASH: f"h{i}"}) for i in range(300)]

@@ -277,8 +277,9 @@ def _explain(requested: str, reason: str, model_dir: Path) -> EmbedBackendError:
 def open_runtime(requested: str, model_dir: Path, threads: int, load_model: Callable[[], object]) -> Runtime:
     """Start the backend `requested` (or, for `auto`, the fastest that starts) on `model_dir`.
 
-    `load_model()` returns the folder's SentenceTransformer; only the torch backends call it. Raises EmbedBackendError, naming the available backends,
-    when `requested` is unknown or cannot run here.
+    `load_model()` returns the folder's SentenceTransformer; only the torch backends call it.
+    Raises EmbedBackendError, naming the available backends, when `requested` is unknown or
+    cannot run here.
     """
     requested = (requested or AUTO).strip().lower()
     model_dir = Path(model_dir)

@@ -104,8 +104,8 @@ class Embedder:
     def fingerprint(self) -> str:
         """Names the model behind the vectors (folder name, weights size, dimension), not the backend:
         every backend gives the same vectors to cosine 0.999, so a stored vector stays valid across them."""
-        weights = next((self.path / n for n in ("model.safetensors", "pytorch_model.bin") if (self.path / n).is_file()), None)
-        size = weights.stat().st_size if weights else 0
+        files = [self.path / n for n in ("model.safetensors", "pytorch_model.bin")]
+        size = next((f.stat().st_size for f in files if f.is_file()), 0)
         return f"{self.path.name}:{size}:{self.dim}"
 
     def _load_model(self):
