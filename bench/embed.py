@@ -78,6 +78,19 @@ def indexer_passages(n: int, count) -> list[str]:
     return texts[::step][:n]
 
 
+def cpu_model() -> str:
+    """The CPU's name and whether it computes bf16 natively (what the bf16 backends need)."""
+    name = platform.processor() or platform.machine()
+    try:
+        info = Path("/proc/cpuinfo").read_text()
+        name = next(line.split(":", 1)[1].strip() for line in info.splitlines() if line.startswith("model name"))
+        flags = next(line for line in info.splitlines() if line.startswith("flags")).split()
+        name += ", AVX512-BF16" if "avx512_bf16" in flags else ", no AVX512-BF16"
+    except (OSError, StopIteration):
+        pass
+    return name
+
+
 def percentile(xs: list[float], q: float) -> float:
     xs = sorted(xs)
     return xs[min(len(xs) - 1, int(round(q * (len(xs) - 1))))]
@@ -227,7 +240,7 @@ def main() -> None:
         starts = ", ".join(f"{n} {s:.1f} s" for n, s in load_s.items())
         out.write_text(
             "# Embeddings: throughput per backend, and query latency\n\n"
-            f"Machine: {os.cpu_count()} cores, {platform.machine()}, {platform.processor() or 'CPU'}, "
+            f"Machine: {os.cpu_count()} cores, {platform.machine()}, {cpu_model()}, "
             f"torch {torch.__version__}; run {dt.date.today().isoformat()}.\n"
             f"Command: `{command}`\n\n"
             f"{len(passages)} passages: {source} (mean {np.mean(ntok):.0f} "

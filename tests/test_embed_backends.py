@@ -93,6 +93,29 @@ def test_auto_takes_the_fastest_available(embedder, embedding_model_dir):
     assert embedder.backend == available[0]
 
 
+def test_auto_falls_back_when_the_export_cannot_be_made(embedding_model_dir, tmp_path, monkeypatch):
+    from kb.embeddings import backends
+    from kb.embeddings.errors import ModelLoadError
+
+    model = tmp_path / "model"  # the test model without its ONNX export
+    model.mkdir()
+    for item in embedding_model_dir.iterdir():
+        if item.name != ONNX_DIR:
+            (model / item.name).symlink_to(item, target_is_directory=item.is_dir())
+    tries = []
+
+    def no_export(model_dir):
+        tries.append(model_dir)
+        raise ModelLoadError(f"cannot write the ONNX export into {model_dir}: read-only file system")
+
+    monkeypatch.setattr(backends, "export_onnx", no_export)
+    monkeypatch.setattr(backends, "AUTO_ORDER", tuple(b for b in backends.AUTO_ORDER if b != "cuda"))
+    emb = Embedder(model, torch_threads=1, backend="auto")
+    assert len(tries) == 1  # tried once for all the ONNX backends
+    assert emb.backend == ("torch-bf16" if unavailable_reason("torch-bf16") is None else "torch")
+    assert emb.encode_queries(["охрана"]).shape == (1, 384)
+
+
 def test_unknown_backend_fails_at_startup_naming_the_backends():
     with pytest.raises(ValidationError) as err:
         Settings(embed_backend="tensorrt")

@@ -36,6 +36,7 @@ BACKENDS = ("torch", "torch-bf16", "onnxruntime", "openvino", "openvino-fp32", "
 # Fastest first, as measured on CPU in bench/embed.py (OpenVINO bf16 ~3x torch, ONNX Runtime ~1.6x,
 # torch bf16 ~2.5x); a GPU beats them all when there is one.
 AUTO_ORDER = ("cuda", "openvino", "onnxruntime", "torch-bf16", "torch")
+ONNX_BACKENDS = ("onnxruntime", "openvino", "openvino-fp32")  # the ones that run the ONNX export
 CUDA_MIN_BATCH = 128  # a GPU is idle at CPU-sized batches
 
 
@@ -290,14 +291,17 @@ def open_runtime(requested: str, model_dir: Path, threads: int, load_model: Call
         if reason is not None:
             raise _explain(requested, f"cannot run here: {reason}", model_dir)
         return _start(requested, model_dir, threads, load_model)
+    export_failed = False
     for name in AUTO_ORDER:
-        if unavailable_reason(name, model_dir) is not None:
+        if unavailable_reason(name, model_dir) is not None or (export_failed and name in ONNX_BACKENDS):
             continue
         try:
             return _start(name, model_dir, threads, load_model)
         except ModelLoadError as exc:
             if name == "torch":
                 raise
+            # a failed export (read-only folder, untraceable custom model) fails every ONNX backend alike
+            export_failed = export_failed or read_export(model_dir) is None
             log.warning("embedding backend %s did not start (%s); trying the next one", name, exc)
     raise AssertionError("unreachable: torch is always in AUTO_ORDER")
 
