@@ -237,6 +237,9 @@ def main() -> None:
         out = REPO / "bench" / "results" / ("embeddings-chunks.md" if args.chunks else "embeddings.md")
         out.parent.mkdir(parents=True, exist_ok=True)
         command = " ".join(["python bench/embed.py", *sys.argv[1:]])
+        # hand-written notes below "## Notes" survive a re-run
+        old = out.read_text(encoding="utf-8") if out.exists() else ""
+        notes = old[old.index("\n## Notes"):] if "\n## Notes" in old else ""
         starts = ", ".join(f"{n} {s:.1f} s" for n, s in load_s.items())
         out.write_text(
             "# Embeddings: throughput per backend, and query latency\n\n"
@@ -251,7 +254,8 @@ def main() -> None:
             f"{load_avg[1]:.1f} / {load_avg[2]:.1f} (1/5/15 min): other processes shared the 2 cores, so "
             "the wall figures are pessimistic and the CPU-second ones are the comparison.\n\n"
             + "\n".join(table)
-            + "\n",
+            + "\n"
+            + notes,
             encoding="utf-8",
         )
         print(f"wrote {out}")
