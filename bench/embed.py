@@ -66,7 +66,7 @@ def corpus_passages(n: int) -> list[str]:
 
 def indexer_passages(n: int, count) -> list[str]:
     """`n` of the texts the indexer embeds (context line + passage, kb.chunking) from corpora/kazakhstan-law."""
-    from ingest import parse_bytes
+    from ingest import mirror, parse_bytes
     from kb.chunking import chunk_document
     from kb.indexer import embed_text
 
