@@ -7,6 +7,7 @@ create it and are what actually changes a database: a change here needs a new re
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -105,4 +106,17 @@ store_meta = Table(
     "store_meta", metadata,
     Column("key", String(128), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Background ingestion jobs: kept here, not in a worker's memory, so that any API worker
+# (or machine) answers for any job and a cancel reaches the worker that runs it.
+jobs = Table(
+    "jobs", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("owner", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Index("ix_jobs_created", "created_at"),
 )
