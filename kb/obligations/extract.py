@@ -9,6 +9,7 @@ from kb.models import PATH_SEP, Actor, Block, Deadline, Document, Entity, Obliga
 
 from . import adapters
 from .morph import WORD, head_stem, is_adjective_nom, is_dative, is_genitive, is_nominative, is_infinitive, is_kk_dative, kk_head_case
+from .deadlines import parse_deadline
 from .rules import LangRules, Trigger, load_rules
 
 _KK_LETTERS = re.compile(r"[әғқңөұүһі]", re.IGNORECASE)
@@ -410,10 +411,7 @@ def _deadline_value(doc: Document, lang: str, text: str, start: int | None, end:
         ents = [e for e in doc.entities if e.type == "date" and e.start < end and start < e.end and e.value]
     if not ents:
         ents = [e for e in adapters.date_entities(text, lang, doc.date) if e.value]
-    if not ents:
-        return Deadline(text=_norm(text))
-    e = ents[0]
-    return Deadline(text=_norm(text), value=e.value, inferred=e.inferred)
+    return parse_deadline(text, lang, doc.date, ents)
 
 
 def _condition(r: LangRules, body: str, actor: tuple[int, int] | None = None) -> str | None:
