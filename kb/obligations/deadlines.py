@@ -26,6 +26,8 @@ DATA_FILE = "deadlines.yaml"
 OCCURRENCES_FROM = dt.date(2000, 1, 1)
 OCCURRENCES_TO = dt.date(2100, 12, 31)
 MAX_OCCURRENCES = 1500
+# Only a day and month are read off a recurring deadline; this year is never used.
+REFERENCE_DATE = dt.date(2001, 1, 1)
 
 
 class DeadlineGrammarError(ValueError):
@@ -154,7 +156,12 @@ def _recurring(text: str, lang: str, ents: list[Entity], doc_date: dt.date | Non
         rec = cue[0]
     following = _search(g.next_period, lang, text) is not None
     day = month = None
-    for e in ents:
+    # the day and month of a recurring deadline are read whatever the year: tag the text again
+    # with a reference date so that "1 марта" gets a value even in an undated act
+    from kb.entities import extract
+
+    dated = [e for e in extract(text, lang, REFERENCE_DATE) if e.type == "date"]
+    for e in dated or ents:
         if not e.value or e.value.startswith(("R/", "P")):
             continue
         d = _iso_date(e.value) if "/" not in e.value else None
@@ -217,6 +224,18 @@ def _duration(text: str, lang: str, ents: list[Entity]) -> tuple[str, int, int] 
     return None
 
 
+def _until_verb(s: str) -> str:
+    """An anchor phrase up to the first verb: a deadline span may run on into the action
+    ("со дня получения запроса представить информацию")."""
+    from kb.entities.keys import _morph
+
+    for m in re.finditer(r"[^\W\d_]+", s):
+        parses = _morph().parse(m.group(0).lower())
+        if parses and parses[0].tag.POS in ("INFN", "VERB"):
+            return s[:m.start()]
+    return s
+
+
 def _relative(text: str, lang: str, ents: list[Entity]) -> Deadline | None:
     g = grammar()
     dur = _duration(text, lang, ents)
@@ -239,7 +258,7 @@ def _relative(text: str, lang: str, ents: list[Entity]) -> Deadline | None:
             if dur and dur[1] >= a.end():
                 anchor = text[:a.start()].strip(" ,")
         else:
-            anchor = text[a.start():].strip(" ,.;")
+            anchor = _until_verb(text[a.start():]).strip(" ,.;")
     anchor = _norm(anchor) if anchor else None
     business = _search(g.business_days, lang, text) is not None
     if dur is None:

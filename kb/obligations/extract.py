@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from kb.models import PATH_SEP, Actor, Block, Deadline, Document, Entity, Obligation, Quote
 
-from . import adapters
+from . import actors, adapters
 from .morph import WORD, head_stem, is_adjective_nom, is_dative, is_genitive, is_nominative, is_infinitive, is_kk_dative, kk_head_case
 from .deadlines import parse_deadline
 from .rules import LangRules, Trigger, load_rules
@@ -443,8 +443,7 @@ def _actor(doc: Document, block: Block, body: str, base: int, span, reason) -> t
     if not text:
         return None, reason or "the text names no actor"
     a, b = base + span[0], base + span[1]
-    ids = [e.id for e in _entities(doc, block) if e.type == "agency" and e.id and e.start < b and a < e.end]
-    return Actor(text=text, id=ids[0] if ids else None), None
+    return actors.link(doc, text, block.lang if block.lang in ("kk", "ru") else doc.lang, _entities(doc, block), a, b), None
 
 
 def _quote(doc: Document, block: Block, a: int, b: int) -> Quote:
@@ -507,11 +506,9 @@ def _row(doc: Document, block: Block, lang: str, r: LangRules) -> list[Obligatio
     actor = reason = None
     if span:
         text = actor_cell[span[0]:span[1]]
-        ids = []
         pos = doc.text.find(text, block.start, block.end)
-        if pos >= 0:
-            ids = [e.id for e in _entities(doc, block) if e.type == "agency" and e.id and e.start < pos + len(text) and pos < e.end]
-        actor = Actor(text=text, id=ids[0] if ids else None)
+        actor = actors.link(doc, text, lang, _entities(doc, block), pos if pos >= 0 else None,
+                            pos + len(text) if pos >= 0 else None)
     else:
         reason = "the row names no responsible body"
     dl = None
