@@ -59,18 +59,25 @@ def _ru_case(name: str, case: str) -> str:
     return " ".join(out)
 
 
-def _kk_dative(name: str) -> str:
+_VOICELESS = "кпстфхцчшщқ"
+# Kazakh case endings after a possessive (-сы/-сі/-ы/-і), a voiceless consonant, or any other end:
+# (back vowel form, front vowel form)
+_KK_CASES = {
+    "dat": {"poss": ("на", "не"), "voiceless": ("қа", "ке"), "other": ("ға", "ге")},
+    "gen": {"poss": ("ның", "нің"), "voiceless": ("тың", "тің"), "other": ("дың", "дің")},
+    "abl": {"poss": ("нан", "нен"), "voiceless": ("тан", "тен"), "other": ("дан", "ден")},
+    "loc": {"poss": ("нда", "нде"), "voiceless": ("та", "те"), "other": ("да", "де")},
+}
+
+
+def _kk_case(name: str, case: str) -> str:
     words = name.split()
     last = words[-1]
     vowels = [c for c in last.lower() if c in "аоұыәеөүіэи"]
     back = bool(vowels) and vowels[-1] in "аоұы"
-    if last.endswith(("сы", "сі", "ы", "і")):
-        suffix = "на" if back else "не"
-    elif last[-1].lower() in "кпстфхцчшщ":
-        suffix = "қа" if back else "ке"
-    else:
-        suffix = "ға" if back else "ге"
-    return " ".join(words[:-1] + [last + suffix])
+    kind = ("poss" if last.endswith(("сы", "сі", "ы", "і")) else
+            "voiceless" if last[-1].lower() in _VOICELESS else "other")
+    return " ".join(words[:-1] + [last + _KK_CASES[case][kind][0 if back else 1]])
 
 
 def _cases():
@@ -81,11 +88,11 @@ def _cases():
                 out.append((e.id, "ru", _ru_case(name, case)))
         for name in e.names.kk:
             if "(" not in name:  # a parenthesis ends a name for the matcher
-                out.append((e.id, "kk", _kk_dative(name)))
+                out += [(e.id, "kk", _kk_case(name, case)) for case in _KK_CASES]
     return out
 
 
-def test_every_agency_links_in_dative_genitive_and_instrumental():
+def test_every_agency_links_in_its_case_forms():
     missed = [(i, lang, text) for i, lang, text in _cases()
               if i not in [x.id for x in tag_text(text, lang) if x.type == "agency"]]
     assert not missed, missed[:20]
