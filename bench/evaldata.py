@@ -4,11 +4,15 @@ Search judgments name documents by a language-neutral key so one set of judgment
 serves both same-language runs (both versions of every act indexed) and
 cross-language runs (only the other language's version indexed):
 
-- an act is ``acts/<name>``: both ``corpora/acts/kk/<name>.md`` and ``corpora/acts/ru/<name>.md``;
+- an act is ``kzlaw-<act_code>``: both ``rus.md`` and ``kaz.md`` of its folder under
+  ``corpora/kazakhstan-law/`` (the folder name ends with the act code);
+- a part of a code is ``kzlaw-<act_code>/<part>``: ``rus/<part>.md`` and ``kaz/<part>.md``
+  of the code's folder;
 - a seed exists in one language only and keeps its path: ``seeds/ru/<name>.txt``.
 
 `doc_key` maps any ingested path (absolute, repo-relative or corpora-relative) to
-that key, so a bench scores a hit with ``doc_key(hit.document.source)``.
+that key, so a bench scores a hit with ``doc_key(hit.document.source)``. The act keys
+are the `act_key` ingestion gives documents (`ingest.mirror.act_key`).
 
 The data lives in ``bench/data/search_queries.yaml`` and ``bench/data/qa_questions.yaml``;
 ``bench/data/README.md`` explains how it was written and judged.
@@ -16,6 +20,7 @@ The data lives in ``bench/data/search_queries.yaml`` and ``bench/data/qa_questio
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
@@ -50,36 +55,69 @@ def _parts(source_path: str | Path) -> list[str]:
     return [p for p in path.parts if p not in ("", ".", "/", "\\")]
 
 
+MIRROR = "kazakhstan-law"
+MIRROR_LANGS = {"rus": "ru", "kaz": "kk"}
+_ACT_FOLDER = re.compile(r"-(\d{3,})$")
+_KEY = re.compile(r"^kzlaw-(\d+)(?:/([^/\\]+))?$")
+
+
 def doc_key(source_path: str | Path) -> str:
     """Language-neutral key of a corpus document.
 
-    >>> doc_key("/work/main/corpora/acts/kk/gov-2022-andasai-zakaznik-expansion.md")
-    'acts/gov-2022-andasai-zakaznik-expansion'
+    >>> doc_key("/w/corpora/kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-r-169752/kaz.md")
+    'kzlaw-169752'
+    >>> doc_key("kazakhstan-law/codes/02-codes/2021/0102-e-151312/rus/ecocode-2021-ch21-ozone-layer.md")
+    'kzlaw-151312/ecocode-2021-ch21-ozone-layer'
     >>> doc_key("corpora/seeds/ru/almaty-bat-press-release.txt")
     'seeds/ru/almaty-bat-press-release.txt'
-    >>> doc_key("acts/gov-2022-andasai-zakaznik-expansion")  # already a key
-    'acts/gov-2022-andasai-zakaznik-expansion'
+    >>> doc_key("kzlaw-169752")  # already a key
+    'kzlaw-169752'
     """
+    text = str(source_path)
+    if _KEY.match(text):
+        return text
     parts = _parts(source_path)
-    # The last "acts"/"seeds" component anchors the key, whatever precedes it
-    # (an absolute checkout path, "corpora/", a data folder copy).
-    anchor = max((i for i, p in enumerate(parts) if p in ("acts", "seeds")), default=None)
+    if MIRROR in parts:
+        rest = parts[max(i for i, p in enumerate(parts) if p == MIRROR) + 1 :]
+        if len(rest) >= 3 and rest[-1].endswith(ACT_SUFFIX):
+            if rest[-1][: -len(ACT_SUFFIX)] in MIRROR_LANGS:  # <act folder>/rus.md
+                m = _ACT_FOLDER.search(rest[-2])
+                if m:
+                    return f"kzlaw-{m.group(1)}"
+            elif rest[-2] in MIRROR_LANGS:  # <code folder>/rus/<part>.md
+                m = _ACT_FOLDER.search(rest[-3])
+                if m:
+                    return f"kzlaw-{m.group(1)}/{rest[-1][: -len(ACT_SUFFIX)]}"
+        raise ValueError(
+            f"{source_path}: expected kazakhstan-law/.../<folder>-<code>/(rus|kaz).md "
+            "or .../<folder>-<code>/(rus|kaz)/<part>.md"
+        )
+    anchor = max((i for i, p in enumerate(parts) if p == "seeds"), default=None)
     if anchor is None:
-        raise ValueError(f"{source_path}: not a corpus path (no 'acts/' or 'seeds/' component)")
+        raise ValueError(f"{source_path}: not a corpus path (no 'kazakhstan-law/' or 'seeds/' component)")
     rest = parts[anchor + 1 :]
-    if parts[anchor] == "acts":
-        if len(rest) == 2 and rest[0] in LANGS and rest[1].endswith(ACT_SUFFIX):
-            return f"acts/{rest[1][: -len(ACT_SUFFIX)]}"
-        if len(rest) == 1 and "." not in rest[0]:
-            return f"acts/{rest[0]}"
-        raise ValueError(f"{source_path}: expected acts/<kk|ru>/<name>.md or acts/<name>")
     if len(rest) == 2 and rest[0] in LANGS and rest[1]:
         return f"seeds/{rest[0]}/{rest[1]}"
     raise ValueError(f"{source_path}: expected seeds/<kk|ru>/<file>")
 
 
 def is_act(key: str) -> bool:
-    return key.startswith("acts/")
+    return key.startswith("kzlaw-")
+
+
+def act_files(corpora_dir: Path | None = None) -> dict[str, dict[str, Path]]:
+    """Every act (and code part) under corpora/kazakhstan-law/: key -> {lang: file}."""
+    root = (corpora_dir or CORPORA_DIR) / MIRROR
+    out: dict[str, dict[str, Path]] = {}
+    for path in sorted(root.rglob(f"*{ACT_SUFFIX}")):
+        try:
+            key = doc_key(path)
+        except ValueError:
+            continue  # README.md and other files outside the layout
+        lang = MIRROR_LANGS.get(path.stem) or MIRROR_LANGS.get(path.parent.name)
+        if lang:
+            out.setdefault(key, {})[lang] = path
+    return out
 
 
 def doc_files(key: str, corpora_dir: Path | None = None) -> dict[str, Path]:
@@ -88,8 +126,10 @@ def doc_files(key: str, corpora_dir: Path | None = None) -> dict[str, Path]:
     if doc_key(key) != key:
         raise ValueError(f"{key}: not a document key (expected e.g. {doc_key(key)!r})")
     if is_act(key):
-        name = key.split("/", 1)[1]
-        return {lang: root / "acts" / lang / f"{name}{ACT_SUFFIX}" for lang in LANGS}
+        files = act_files(root).get(key)
+        if not files:
+            raise ValueError(f"{key}: no such act under {root / MIRROR}")
+        return files
     _, lang, name = key.split("/", 2)
     return {lang: root / "seeds" / lang / name}
 
@@ -103,7 +143,7 @@ def doc_langs(key: str) -> tuple[str, ...]:
 
 
 class Judgment(BaseModel):
-    doc: str = Field(description="Language-neutral key: acts/<name> or seeds/<lang>/<file>")
+    doc: str = Field(description="Language-neutral key: kzlaw-<act_code>[/<part>] or seeds/<lang>/<file>")
     grade: Literal[1, 2] = Field(description="2 = answers the query, 1 = partially relevant")
     passage: dict[QueryLang, str] = Field(
         default_factory=dict, description="Exact substring of the raw file in that language"
@@ -162,7 +202,7 @@ class QAQuestion(BaseModel):
     def _doc_is_file(cls, v: str) -> str:
         key = doc_key(v)  # raises on paths outside the corpus
         if is_act(key) and not v.endswith(ACT_SUFFIX):
-            raise ValueError(f"{v!r}: give the act file in one language, e.g. acts/ru/<name>.md")
+            raise ValueError(f"{v!r}: give the act file in one language, e.g. kazakhstan-law/.../rus.md")
         if v.startswith(("/", "corpora/")):
             raise ValueError(f"{v!r}: give the path relative to corpora/")
         return v
@@ -174,7 +214,10 @@ class QAQuestion(BaseModel):
 
     @property
     def doc_lang(self) -> str:
-        return PurePosixPath(self.doc).parts[1]
+        path = PurePosixPath(self.doc)
+        if is_act(doc_key(self.doc)):  # .../rus.md, .../kaz/<part>.md
+            return MIRROR_LANGS.get(path.stem) or MIRROR_LANGS[path.parent.name]
+        return path.parts[1]
 
     @property
     def cross_language(self) -> bool:

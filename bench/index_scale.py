@@ -56,7 +56,9 @@ def corpus_sentences() -> dict[str, list[list[str]]]:
     """Analysed sentences per language (each analysed once, reused by many passages)."""
     out: dict[str, list[list[str]]] = {"kk": [], "ru": []}
     for lang in out:
-        files = sorted((REPO / "corpora/acts" / lang).glob("*.md")) + sorted(
+        from ingest import mirror
+
+        files = [p for lg, p in mirror.files(REPO / "corpora/kazakhstan-law") if lg == lang] + sorted(
             (REPO / "corpora/seeds" / lang).glob("*.txt")
         )
         for f in files:

@@ -209,7 +209,11 @@ def parse_throughput() -> list[tuple[str, str]]:
         rows.append((f"parse PDF ({doc.pages} pages, generated table)", f"{doc.pages / s:,.1f} pages/s"))
     except ImportError as e:  # fpdf2 missing: the corpus files still measure the text path
         rows.append(("parse PDF", f"skipped ({e})"))
-    files = sorted(ROOT.glob("corpora/acts/*/*.md")) + sorted(ROOT.glob("corpora/seeds/*/*.txt"))
+    from ingest import mirror
+
+    files = [p for _, p in mirror.files(ROOT / "corpora" / "kazakhstan-law")] + sorted(
+        ROOT.glob("corpora/seeds/*/*.txt")
+    )
     data = [(f.read_bytes(), f.name) for f in files]
     t = time.perf_counter()
     chars = sum(len(parse_bytes(d, n).text) for d, n in data)

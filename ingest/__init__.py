@@ -1,6 +1,8 @@
 """Ingestion: readers (txt, md, html, pdf, docx), cleaning, structure and metadata.
 
-`parse_file(path)` / `parse_bytes(data, name)` turn one file into a `kb.models.Document`.
+`parse_file(path)` / `parse_bytes(data, name)` turn one file into an `ingest.models.Document`
+(re-exported by `kb.models`); `ingest.mirror` reads the kazakhstan-law mirrors' layout.
+`ingest/` imports nothing from `kb/`.
 """
 
 from ingest.errors import IngestError

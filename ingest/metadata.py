@@ -1,7 +1,6 @@
 """Document metadata from the text: genre, title, kind of act, number, date, issuer.
 
-Cues live in kb/data/genres.yaml; month names come from the shared date grammar
-(kb/data/dates.yaml). Only what the document states about itself is taken: the
+Cues live in ingest/data/genres.yaml; month names come from ingest/data/requisites.yaml. Only what the document states about itself is taken: the
 dates and numbers of acts it cites ("в постановление ... от 26 сентября 2017 года
 № 593") are not its own.
 """
@@ -48,6 +47,7 @@ def cues() -> dict:
         "min_score": float(raw["min_score"]),
         "genres": genres,
         "act_kinds": [(re.compile(a["cue"], re.I | re.M), a["kind"]) for a in raw["act_kinds"]],
+        "kind_genres": dict(raw.get("kind_genres", {})),
         "issuer_verbs": re.compile(raw["issuer"]["verbs"], re.I),
         "issuer_cut": raw["issuer"]["cut_after"],
         "issuer_max_words": int(raw["issuer"]["max_words"]),
@@ -74,6 +74,11 @@ def genre_scores(text: str, raw_text: str = "") -> dict[str, float]:
         if total:
             scores[genre] = total
     return scores
+
+
+def genre_for_kind(kind: str | None) -> str | None:
+    """The genre an act's stated kind implies (None when the kind is unknown or says nothing)."""
+    return cues()["kind_genres"].get(kind) if kind else None
 
 
 def genre(text: str, raw_text: str = "") -> str:
@@ -117,8 +122,7 @@ def issuer(text: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def _date_patterns() -> list[tuple[re.Pattern, str]]:
-    grammar = load("dates.yaml")
-    months = grammar["months"]
+    months = load("requisites.yaml")["months"]
     ru = "|".join(f"(?P<ru{n}>{p})" for n, p in months["ru"].items())
     kk = "|".join(f"(?P<kk{n}>{p})" for n, p in months["kk"].items())
     return [
@@ -217,7 +221,10 @@ def first_sentence(text: str) -> str:
 
 
 def tidy_title(text: str) -> str:
-    """No trailing full stop; an ALL-CAPS heading in sentence case after its number."""
+    """No Markdown heading marks, no trailing full stop; an ALL-CAPS heading in sentence
+    case after its number."""
+    text = re.sub(r"^(?:#{1,6}\s*)+", "", text.strip())
+    text = re.sub(r"\s+#+\s*$", "", text)
     text = text.strip().rstrip(".").strip()
     letters = [ch for ch in text if ch.isalpha()]
     if letters and sum(ch.isupper() for ch in letters) / len(letters) > 0.8:

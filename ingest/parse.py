@@ -1,4 +1,8 @@
-"""parse_file / parse_bytes: one file to one `kb.models.Document`."""
+"""parse_file / parse_bytes: one file to one `ingest.models.Document` (re-exported as `kb.models.Document`).
+
+A file's sidecar (its mirror folder's meta.yaml, a NAME.meta.yaml beside it, or YAML
+front matter) gives its act's requisites first; the text fills what the sidecar leaves
+out, and contradicts it only in warnings (`Document.warnings`)."""
 
 from __future__ import annotations
 
@@ -6,14 +10,15 @@ import hashlib
 import re
 from pathlib import Path
 
-from kb.config import Settings, get_settings
-from kb.langid import KK_SHARE, combine, detect_or_none, kk_letter_share
-from kb.models import Document
-from ingest import metadata
+from ingest import metadata, mirror, requisites
 from ingest.clean import is_boilerplate, normalize_chars, normalize_quotes, squeeze, take_date_header
 from ingest.encoding import BinaryContent, decode
 from ingest.errors import IngestError
+from ingest.langid import KK_SHARE, combine, detect_or_none, kk_letter_share
+from ingest.models import Document
+from ingest.options import HasMaxFileMb, IngestOptions, as_options
 from ingest.pieces import Piece
+from ingest.sidecar import Sidecar, find_for, split_front_matter
 from ingest.structure import build
 
 SHORT_LETTERS = 25
@@ -33,8 +38,14 @@ def is_supported(path: str | Path) -> bool:
     return Path(path).suffix.lower() in TEXT_FORMATS or Path(path).suffix.lower() in BINARY_FORMATS
 
 
-def parse_file(path: str | Path, settings: Settings | None = None) -> Document:
-    settings = settings or get_settings()
+Options = IngestOptions | HasMaxFileMb | None
+# Below this similarity a sidecar's title is reported as contradicting the text's.
+TITLE_AGREEMENT = 0.6
+
+
+def parse_file(path: str | Path, settings: Options = None) -> Document:
+    """Parse a file; its sidecar (see ingest.sidecar) is looked up beside it."""
+    settings = as_options(settings)
     path = Path(path)
     if not is_supported(path):
         raise IngestError(path, _unsupported(path))
@@ -48,10 +59,12 @@ def parse_file(path: str | Path, settings: Settings | None = None) -> Document:
         raise
     except OSError as e:
         raise IngestError(path, f"cannot read file ({e.strerror or e})") from e
-    return parse_bytes(data, path.name, settings, source=str(path))
+    sidecar = find_for(path) if settings.sidecars else None
+    return parse_bytes(data, path.name, settings, source=str(path), sidecar=sidecar)
 
 
-def check_size(name: str | Path, size: int, settings: Settings) -> None:
+def check_size(name: str | Path, size: int, settings: Options) -> None:
+    settings = as_options(settings)
     limit = settings.max_file_mb * 1024 * 1024
     if size > limit:
         raise IngestError(
@@ -60,10 +73,15 @@ def check_size(name: str | Path, size: int, settings: Settings) -> None:
 
 
 def parse_bytes(
-    data: bytes, name: str, settings: Settings | None = None, source: str | None = None
+    data: bytes,
+    name: str,
+    settings: Options = None,
+    source: str | None = None,
+    sidecar: Sidecar | None = None,
 ) -> Document:
-    """Parse an uploaded file's bytes; `name` gives the format (by extension) and the source."""
-    settings = settings or get_settings()
+    """Parse an uploaded file's bytes; `name` gives the format (by extension) and the source.
+    `sidecar`: what the file's sidecar says (`ingest.sidecar.find_for(path)`), if any."""
+    settings = as_options(settings)
     where = source or name
     ext = Path(name).suffix.lower()
     if ext not in TEXT_FORMATS and ext not in BINARY_FORMATS:
@@ -84,6 +102,9 @@ def parse_bytes(
                 raise IngestError(where, str(e)) from e
             meta["encoding"] = encoding
             text = normalize_chars(text)
+            if fmt == "markdown":  # front matter is never text; it is read when sidecars are
+                front, text = split_front_matter(text, where)
+                sidecar = _combine_sidecars(sidecar, front) if settings.sidecars else sidecar
             raw_text = text
             text, date = take_date_header(text)
             pieces = _read_text_format(fmt, text, meta)
@@ -102,7 +123,7 @@ def parse_bytes(
         raise IngestError(where, reason)
 
     title, title_index = metadata.pick_title(pieces, meta)
-    title = title or Path(name).stem
+    title = metadata.tidy_title(title) or Path(name).stem
     pieces = _drop_repeated_title(pieces, title_index)
     lang = _languages(pieces)
     text, blocks = build(pieces, lang, title_index)
@@ -115,20 +136,82 @@ def parse_bytes(
     if kind:
         meta["act_kind"] = kind
     meta = {k: v for k, v in meta.items() if k not in ("html_title", "docx_title", "html_date")}
+    if sidecar and sidecar.part:
+        meta["act_part"] = sidecar.part  # one part of a code: act_key + act_part name a language pair
+    genre = metadata.genre(text, raw_text)
+    issuer = metadata.issuer(text)
+    from_text = requisites.from_text(
+        raw_text or text, title=title, genre=genre, date=date, number=number, issuer=issuer
+    )
+    warnings = list(sidecar.warnings) if sidecar else []
+    reqs = from_text
+    if sidecar and sidecar.requisites:
+        reqs = requisites.merge(sidecar.requisites, from_text)
+        warnings += _contradictions(sidecar, lang, title, where)
+    elif sidecar and sidecar.lang and lang in ("kk", "ru") and sidecar.lang != lang:
+        warnings += _contradictions(sidecar, lang, title, where)
+    has_reqs = reqs is not None and bool(reqs.source_of)
+    if has_reqs:
+        genre = metadata.genre_for_kind(reqs.kind) or genre
+    # A code part's sidecar is the code's: its date and number are the code's, not the chapter's.
+    whole = sidecar is None or sidecar.whole_act
     return Document(
         id=doc_id(data),
         source=where,
         lang=lang,
-        genre=metadata.genre(text, raw_text),  # type: ignore[arg-type]
+        genre=genre,  # type: ignore[arg-type]
         title=title,
-        date=date,
-        number=number,
-        issuer=metadata.issuer(text),
+        date=date or (reqs.date if has_reqs and whole else None),
+        number=number or (reqs.number if has_reqs and whole else None),
+        issuer=issuer or (reqs.issuer if has_reqs else None),
         text=text,
         blocks=blocks,
         pages=int(meta["pages"]) if "pages" in meta else None,
         meta=meta,
+        requisites=reqs if has_reqs else None,
+        act_key=(sidecar.act_key if sidecar else None) or mirror.act_key(reqs.act_code if reqs else None),
+        warnings=warnings,
     )
+
+
+def _combine_sidecars(found: Sidecar | None, front: Sidecar | None) -> Sidecar | None:
+    """A sidecar file wins over front matter, field by field; the warnings of both are kept."""
+    if front is None or found is None:
+        return found or front
+    out = found.model_copy(deep=True)
+    out.requisites = requisites.merge(found.requisites, front.requisites)
+    out.warnings += front.warnings
+    out.lang = out.lang or front.lang
+    out.act_key = out.act_key or front.act_key
+    return out
+
+
+def _contradictions(sidecar: Sidecar, lang: str, title: str, where: str) -> list[str]:
+    """Where the sidecar and the text disagree: reported, the text's reading kept."""
+    out = []
+    if sidecar.lang and lang in ("kk", "ru") and sidecar.lang != lang:
+        out.append(
+            f"{where}: sidecar {sidecar.path} says the file is in {sidecar.lang}, the text reads as {lang}; kept {lang}"
+        )
+    reqs = sidecar.requisites
+    stated = getattr(reqs.title, lang, None) if reqs and lang in ("kk", "ru") else None
+    if sidecar.whole_act and stated and _similarity(stated, title) < TITLE_AGREEMENT:
+        out.append(f"{where}: sidecar {sidecar.path} field 'title': {stated!r} differs from the text's title {title!r}")
+    return out
+
+
+def _similarity(a: str, b: str) -> float:
+    from difflib import SequenceMatcher
+
+    def norm(s: str) -> str:
+        return " ".join(re.findall(r"\w+", s.lower()))
+
+    a, b = norm(a), norm(b)
+    if not a or not b:
+        return 0.0
+    if a in b or b in a:
+        return 1.0
+    return SequenceMatcher(None, a, b).ratio()
 
 
 def _languages(pieces: list[Piece]) -> str:
@@ -151,9 +234,7 @@ def _languages(pieces: list[Piece]) -> str:
 
 def _read_text_format(fmt: str, text: str, meta: dict[str, str]) -> list[Piece]:
     if fmt == "markdown":
-        from ingest.read_markdown import read_markdown
-
-        return read_markdown(text)
+        return _read_markdown_anchored(text)
     if fmt == "html":
         from ingest.read_html import read_html
 
@@ -163,6 +244,27 @@ def _read_text_format(fmt: str, text: str, meta: dict[str, str]) -> list[Piece]:
     from ingest.read_text import lines_to_pieces, split_lines
 
     return lines_to_pieces(split_lines(text), page_furniture=True)
+
+
+def _read_markdown_anchored(text: str) -> list[Piece]:
+    """Markdown read segment by segment between the mirrors' anchor lines, so that the first
+    piece after `<a id="st404"></a>` carries "st404" and no anchor reaches the text."""
+    from ingest.read_markdown import read_markdown
+
+    pieces: list[Piece] = []
+    tables_so_far = 0
+    for anchor, segment in mirror.split_anchors(mirror.strip_navigation(text)):
+        part = read_markdown(segment)
+        if part and anchor:
+            part[0].anchor = anchor
+        last = tables_so_far
+        for p in part:  # each segment numbers its tables from 1: continue the document's count
+            if p.table is not None:
+                p.table += tables_so_far
+                last = max(last, p.table)
+        tables_so_far = last
+        pieces += part
+    return pieces
 
 
 def _read_binary_format(fmt: str, data: bytes, meta: dict[str, str], where: str) -> list[Piece]:

@@ -21,4 +21,5 @@ class Piece:
     header: list[str] | None = None
     section_row: bool = False  # a table row that labels the rows below it (one spanning cell)
     lang: str | None = None  # kk / ru / mixed, None when the text has no language evidence
+    anchor: str | None = None  # the source's stable id for this block (a mirror's <a id="...">)
     meta: dict[str, str] = field(default_factory=dict)

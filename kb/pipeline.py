@@ -20,12 +20,14 @@ from typing import Literal
 
 from ingest import IngestError, doc_id, is_supported, parse_bytes
 from ingest.parse import check_size
+from ingest.sidecar import find_for as find_sidecar
 from kb.config import Settings, get_settings
 from kb.models import Document
 from kb.store import DocStore
 
 Status = Literal["added", "updated", "unchanged", "failed", "skipped"]
 SKIP_NAMES = ("readme", "manifest.tsv", "license", "licence")
+SIDECAR_NAMES = ("meta.yaml",)  # a mirror act's sidecar, and NAME.meta.yaml beside any file
 
 
 @dataclass
@@ -162,6 +164,8 @@ def _walk_dir(
                 continue
         if is_dir:
             subfolders.append((path, os.path.realpath(path)))
+        elif entry.name.lower().endswith(SIDECAR_NAMES):
+            yield WalkItem(path, skip="sidecar (requisites of the act beside it)")
         elif entry.name.lower().startswith(SKIP_NAMES):
             yield WalkItem(path, skip="not a document (README/manifest/licence)")
         elif not is_supported(path):
@@ -239,7 +243,9 @@ def ingest_file(
                 for removed in hooks.on_removed if orphan else []:
                     removed(orphan)
             return FileResult(str(path), "unchanged", new_id, _title(store, new_id))
-        doc = parse_bytes(data, path.name, settings, source=str(path))
+        doc = parse_bytes(
+            data, path.name, settings.ingest_options(), source=str(path), sidecar=find_sidecar(path)
+        )
         return store_document(doc, store, hooks, path=str(path))
     except IngestError as e:
         return FileResult(str(path), "failed", reason=e.reason)
@@ -294,7 +300,7 @@ def _read(path: Path, settings: Settings) -> bytes:
         raise IngestError(path, _link_error(path, e)) from e
     if not stat.S_ISREG(st.st_mode):
         raise IngestError(path, "not a regular file")
-    check_size(path, st.st_size, settings)
+    check_size(path, st.st_size, settings.ingest_options())
     try:
         return path.read_bytes()
     except OSError as e:

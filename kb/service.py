@@ -115,7 +115,11 @@ class KnowledgeBase:
             from kb.embeddings import ensure_model
             from kb.embeddings.embedder import Embedder
 
-            return Embedder(ensure_model(self.settings).resolve(), torch_threads=self.settings.torch_threads)
+            return Embedder(
+                ensure_model(self.settings).resolve(),
+                torch_threads=self.settings.torch_threads,
+                backend=self.settings.embed_backend,
+            )
 
         return self._opened("ingest_embedder", make)
 
@@ -239,7 +243,7 @@ class KnowledgeBase:
         from ingest import parse_bytes
 
         # Parsing is the slow, CPU-bound part: it runs before taking the writer lock.
-        doc = parse_bytes(data, filename, self.settings, source=f"upload:{Path(filename).name}")
+        doc = parse_bytes(data, filename, self.settings.ingest_options(), source=f"upload:{Path(filename).name}")
         with self._lock:
             self.reconcile()
             if not force and doc.id in self.docs:

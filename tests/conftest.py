@@ -20,23 +20,31 @@ SMALL_CORPUS = [
     "seeds/ru/2022-tailings-working-group-plan.txt",
     "seeds/ru/2026-waste-management-reform-news.txt",
     "seeds/ru/2017-minamata-cop1-decision-mc-1-21.txt",
-    "acts/kk/gov-2022-andasai-zakaznik-expansion.md",
-    "acts/ru/gov-2022-andasai-zakaznik-expansion.md",
-    "acts/kk/gov-2023-mchs-nura-district-emergency-department.md",
-    "acts/ru/gov-2023-mchs-nura-district-emergency-department.md",
-    "acts/kk/ecocode-2021-ch21-ozone-layer.md",
-    "acts/ru/ecocode-2021-ch21-ozone-layer.md",
+    "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-rasshirenii-territorii-andasaiskogo-gosudarstvennogo-prirodnog-169752/kaz.md",
+    "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-rasshirenii-territorii-andasaiskogo-gosudarstvennogo-prirodnog-169752/rus.md",
+    "kazakhstan-law/government/06-government/103-pravitelstvo/2023/0303-o-nekotorykh-voprosakh-ministerstva-po-chrezvychainym-situatsiia-179095/kaz.md",
+    "kazakhstan-law/government/06-government/103-pravitelstvo/2023/0303-o-nekotorykh-voprosakh-ministerstva-po-chrezvychainym-situatsiia-179095/rus.md",
+    "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/kaz/ecocode-2021-ch21-ozone-layer.md",
+    "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/rus/ecocode-2021-ch21-ozone-layer.md",
 ]
 
 
 @pytest.fixture(scope="session")
 def small_corpus(tmp_path_factory) -> Path:
-    """A copy of SMALL_CORPUS laid out as under corpora/."""
+    """A copy of SMALL_CORPUS laid out as under corpora/, with the files' sidecars
+    (the acts' meta.yaml, the seeds' NAME.meta.yaml)."""
+    from ingest import mirror
+
     root = tmp_path_factory.mktemp("corpus")
     for rel in SMALL_CORPUS:
-        target = root / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(CORPORA / rel, target)
+        source = CORPORA / rel
+        place = mirror.place(source)
+        sidecars = [place.sidecar] if place and place.sidecar else []
+        sidecars += [s for s in [source.with_name(source.stem + ".meta.yaml")] if s.is_file()]
+        for f in [source, *sidecars]:
+            target = root / f.relative_to(CORPORA)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy(f, target)
     return root
 
 

@@ -47,10 +47,15 @@ def client(real_kb):
 
 @pytest.fixture(scope="module")
 def doc_ids(client) -> dict[tuple[str, str], str]:
-    """Document id by (language, source file name)."""
+    """Document id by (language, source file name); an act's rus.md/kaz.md by "<folder>/<file>"."""
     page = client.get(f"{V1}/documents", params={"limit": 500}).json()
     assert page["total"] == len(page["items"])
-    return {(d["lang"], Path(d["source"].removeprefix("upload:")).name): d["id"] for d in page["items"]}
+
+    def name(source: str) -> str:
+        path = Path(source.removeprefix("upload:"))
+        return f"{path.parent.name}/{path.name}" if path.stem in ("rus", "kaz") else path.name
+
+    return {(d["lang"], name(d["source"])): d["id"] for d in page["items"]}
 
 
 def test_documents_are_listed_and_filtered(client, doc_ids):

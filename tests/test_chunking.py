@@ -16,7 +16,7 @@ CORPORA = Path(__file__).resolve().parents[1] / "corpora"
 
 @pytest.fixture(scope="module")
 def ozone_ru() -> Document:
-    return parse_file(CORPORA / "acts/ru/ecocode-2021-ch21-ozone-layer.md")
+    return parse_file(CORPORA / "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/rus/ecocode-2021-ch21-ozone-layer.md")
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +26,7 @@ def plan_ru() -> Document:
 
 @pytest.fixture(scope="module")
 def andasai_kk() -> Document:
-    return parse_file(CORPORA / "acts/kk/gov-2022-andasai-zakaznik-expansion.md")
+    return parse_file(CORPORA / "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-rasshirenii-territorii-andasaiskogo-gosudarstvennogo-prirodnog-169752/kaz.md")
 
 
 def _doc(blocks: list[tuple[str, list[str], str]], title: str = "Тест", lang: str = "ru") -> Document:
@@ -44,9 +44,9 @@ def _doc(blocks: list[tuple[str, list[str], str]], title: str = "Тест", lang
 @pytest.mark.parametrize(
     "rel",
     [
-        "acts/ru/ecocode-2021-ch21-ozone-layer.md",
-        "acts/kk/ecocode-2021-sec20-special-requirements-accidents-subsoil-pops.md",
-        "acts/kk/gov-2022-ashchiozek-zakaznik-bokeiorda-reserve.md",
+        "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/rus/ecocode-2021-ch21-ozone-layer.md",
+        "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/kaz/ecocode-2021-sec20-special-requirements-accidents-subsoil-pops.md",
+        "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0525-o-sozdanii-ashchiozekskogo-gosudarstvennogo-prirodnogo-zakaznika-168134/kaz.md",
         "seeds/ru/2022-tailings-working-group-plan.txt",
         "seeds/kk/2025-stockholm-nip-press-release.txt",
     ],

@@ -43,8 +43,10 @@ from kb.models import (
 CORPUS = Path(__file__).resolve().parents[1] / "corpora"
 FILES = [
     "seeds/ru/2017-minamata-cop1-decision-mc-1-21.txt",
-    "acts/kk/gov-2023-mchs-nura-district-emergency-department.md",
-    "acts/ru/gov-2023-mchs-nura-district-emergency-department.md",
+    "kazakhstan-law/government/06-government/103-pravitelstvo/2023/"
+    "0303-o-nekotorykh-voprosakh-ministerstva-po-chrezvychainym-situatsiia-179095/kaz.md",
+    "kazakhstan-law/government/06-government/103-pravitelstvo/2023/"
+    "0303-o-nekotorykh-voprosakh-ministerstva-po-chrezvychainym-situatsiia-179095/rus.md",
 ]
 EXTRA = CORPUS / "seeds/kk/2025-stockholm-nip-press-release.txt"
 TOKEN = "test-admin-token"

@@ -17,7 +17,7 @@ from kb.config import Settings
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpora"
 GOOD_KK = CORPUS / "seeds/kk/2025-stockholm-nip-press-release.txt"
-GOOD_RU = CORPUS / "acts/ru/local-astana-2020-natural-emergency-declaration.md"
+GOOD_RU = CORPUS / "kazakhstan-law/local-astana/08-local-decisions/150-goroda-nur-sultan/15000000-goroda-nur-sultan/2020/0128-ob-obiavlenii-chrezvychainoi-situatsii-prirodnogo-kharaktera-mes-139112/rus.md"
 
 
 def encrypted_pdf() -> bytes:

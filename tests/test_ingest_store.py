@@ -12,7 +12,7 @@ from kb.pipeline import Hooks, ingest_paths, remove_document
 from kb.store import DocStore
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpora"
-ACT = CORPUS / "acts/kk/local-astana-2020-natural-emergency-declaration.md"
+ACT = CORPUS / "kazakhstan-law/local-astana/08-local-decisions/150-goroda-nur-sultan/15000000-goroda-nur-sultan/2020/0128-ob-obiavlenii-chrezvychainoi-situatsii-prirodnogo-kharaktera-mes-139112/kaz.md"
 SEED = CORPUS / "seeds/ru/2022-tailings-working-group-plan.txt"
 
 

@@ -16,7 +16,7 @@ from kb.obligations.rules import RulesError, load_rules
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "corpora" / "seeds"
-ACTS = ROOT / "corpora" / "acts"
+CORPORA = ROOT / "corpora"
 
 
 def _doc(tmp_path: Path, text: str, lang: str = "ru"):
@@ -83,8 +83,8 @@ def test_news_registration_duty():
 
 @pytest.mark.parametrize("path", [SEEDS / "kk" / "2025-stockholm-nip-press-release.txt",
                                   SEEDS / "ru" / "almaty-bat-press-release.txt",
-                                  ACTS / "ru" / "gov-2023-ontustik-altai-zakaznik-area-reduction.md",
-                                  ACTS / "kk" / "gov-2023-ontustik-altai-zakaznik-area-reduction.md"])
+                                  CORPORA / "kazakhstan-law/government/06-government/103-pravitelstvo/2023/0201-ob-umenshenii-ploshchadi-gosudarstvennogo-prirodnogo-kompleksnog-178481/rus.md",
+                                  CORPORA / "kazakhstan-law/government/06-government/103-pravitelstvo/2023/0201-ob-umenshenii-ploshchadi-gosudarstvennogo-prirodnogo-kompleksnog-178481/kaz.md"])
 def test_documents_without_obligations(path):
     assert obligations_for_file(path) == []
 
@@ -111,7 +111,7 @@ def test_resolution_lead_in_with_sub_points_ru(tmp_path):
 
 def test_resolution_lead_in_with_sub_points_kk():
     # Kazakh puts the verb at the end of the last sub-point: "... қамтамасыз етсін."
-    items = obligations_for_file(ACTS / "kk" / "gov-2024-water-resources-info-analytical-center.md")
+    items = obligations_for_file(CORPORA / "kazakhstan-law/government/06-government/103-pravitelstvo/2024/0710-o-reorganizatsii-respublikanskogo-gosudarstvennogo-uchrezhdeniia-198618/kaz.md")
     assert len(items) == 5
     assert all(o.actor.text.endswith("комитеті") for o in items)
     assert items[0].action == "қоғамның жарғысын бекітуді"
@@ -119,7 +119,7 @@ def test_resolution_lead_in_with_sub_points_kk():
 
 
 def test_law_duties_and_prohibitions_ru():
-    items = obligations_for_file(ACTS / "ru" / "ecocode-2021-ch21-ozone-layer.md")
+    items = obligations_for_file(CORPORA / "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/rus/ecocode-2021-ch21-ozone-layer.md")
     duties = [o for o in items if o.modality == "duty"]
     bans = [o for o in items if o.modality == "prohibition"]
     assert len(duties) == 7 and len(bans) == 4
@@ -160,7 +160,7 @@ def test_kazakh_imperative_and_passive(tmp_path):
 
 
 def test_kazakh_law_trailing_modal_and_prohibition():
-    items = obligations_for_file(ACTS / "kk" / "ecocode-2021-ch21-ozone-layer.md")
+    items = obligations_for_file(CORPORA / "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/kaz/ecocode-2021-ch21-ozone-layer.md")
     assert [o.modality for o in items].count("duty") == 7
     assert [o.modality for o in items].count("prohibition") == 4
     assert all(o.actor.text == "Заңды тұлғалар мен дара кәсіпкерлер" for o in items if o.modality == "duty")
@@ -184,9 +184,9 @@ def test_sentence_without_actor_has_null_actor_with_reason(tmp_path):
 
 
 def test_quotes_are_exact_and_actors_never_empty():
-    for path in [ACTS / "ru" / "local-astana-2020-natural-emergency-declaration.md",
-                 ACTS / "kk" / "local-astana-2020-natural-emergency-declaration.md",
-                 ACTS / "ru" / "ecocode-2021-ch31-extended-producer-responsibility.md"]:
+    for path in [CORPORA / "kazakhstan-law/local-astana/08-local-decisions/150-goroda-nur-sultan/15000000-goroda-nur-sultan/2020/0128-ob-obiavlenii-chrezvychainoi-situatsii-prirodnogo-kharaktera-mes-139112/rus.md",
+                 CORPORA / "kazakhstan-law/local-astana/08-local-decisions/150-goroda-nur-sultan/15000000-goroda-nur-sultan/2020/0128-ob-obiavlenii-chrezvychainoi-situatsii-prirodnogo-kharaktera-mes-139112/kaz.md",
+                 CORPORA / "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/rus/ecocode-2021-ch31-extended-producer-responsibility.md"]:
         doc = tag(parse_file(path))
         items = extract(doc)
         assert items
@@ -253,15 +253,15 @@ def test_f1_floor_on_blind_split():
 def test_json_and_export_csv_helpers():
     from kb.obligations import export_csv, obligations_json
 
-    recs = obligations_json(ACTS / "ru" / "gov-2022-andasai-zakaznik-expansion.md")
+    recs = obligations_json(CORPORA / "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-rasshirenii-territorii-andasaiskogo-gosudarstvennogo-prirodnog-169752/rus.md")
     assert len(recs) == 1
     assert {"actor", "action", "deadline", "condition", "modality", "quote", "lang"} <= set(recs[0])
     assert recs[0]["deadline"]["value"] == "2022-12-01"
     buf = io.StringIO()
-    n = export_csv([ACTS / "ru" / "gov-2022-andasai-zakaznik-expansion.md",
-                    ACTS / "kk" / "gov-2022-andasai-zakaznik-expansion.md"], buf, lang="kk")
+    n = export_csv([CORPORA / "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-rasshirenii-territorii-andasaiskogo-gosudarstvennogo-prirodnog-169752/rus.md",
+                    CORPORA / "kazakhstan-law/government/06-government/103-pravitelstvo/2022/0711-o-rasshirenii-territorii-andasaiskogo-gosudarstvennogo-prirodnog-169752/kaz.md"], buf, lang="kk")
     rows = list(csv.DictReader(io.StringIO(buf.getvalue())))
-    assert n == 1 and rows[0]["lang"] == "kk" and rows[0]["source"].endswith("gov-2022-andasai-zakaznik-expansion.md")
+    assert n == 1 and rows[0]["lang"] == "kk" and rows[0]["source"].endswith("-169752/kaz.md")
     assert rows[0]["deadline_value"] == "2022-12-01"
 
 
