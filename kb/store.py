@@ -458,7 +458,11 @@ def _next_due(as_of: dt.date):
                obligation_due.c.due >= as_of)
         .scalar_subquery()
     )
-    return type_coerce(case((obligations.c.due_kind == "recurring", upcoming), else_=obligations.c.due_date), Date)
+    return type_coerce(case(
+        (and_(obligations.c.due_kind == "recurring", obligations.c.rrule.like("FREQ=DAILY%")), literal(as_of, Date)),
+        (obligations.c.due_kind == "recurring", upcoming),
+        else_=obligations.c.due_date,
+    ), Date)
 
 
 def _status(as_of: dt.date):

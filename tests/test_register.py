@@ -8,12 +8,11 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import json
 
 import pytest
 from fastapi.testclient import TestClient
 from icalendar import Calendar
-from sqlalchemy import create_engine, insert, select, text
+from sqlalchemy import text
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -95,11 +94,10 @@ def test_status_next_due_and_days_left_as_of_a_day(settings):
         "рассмотреть заявку": ("undated", None, None),
         "есеп ұсынсын": ("recurring", dt.date(2026, 12, 10), 3),
     }
-    # a day later in the year the same rows read differently
-    later = {r.action: r.status for r in _rows(_store(settings), )[1]}
-    assert later["обновить план"] == "overdue"
+    # the same rows as of an earlier day: the one-off deadline is still ahead
     _, rows = DocStore(settings).obligations_page(ObligationFilters(as_of=dt.date(2026, 11, 1)), 0, None)
-    assert {r.action: r.status for r in rows}["обновить план"] == "due"
+    earlier = {r.action: (r.status, r.days_left) for r in rows}
+    assert earlier["обновить план"] == ("due", 30)
 
 
 def test_sorted_by_due_date_undated_last(settings):
@@ -132,6 +130,23 @@ def test_register_filters_in_sql_match_the_python_reading(settings, f, expected)
     # the SQL statuses are the ones kb.obligations.register computes for an unstored file
     python = {r.action: (r.status, r.next_due) for d in corpus() for r in register_rows(d.obligations, filters)}
     assert all(python[r.action] == (r.status, r.next_due) for r in rows)
+
+
+def test_daily_and_weekly_rules_are_due_as_of_any_day(settings):
+    op = Actor(text="Оператор", roles=["role:operator"])
+    store = DocStore(settings)
+    store.put(Document(id="doc-ops", source="/c/ru/ops.md", lang="ru", genre="law", title="Инструкция",
+                       date=dt.date(2001, 1, 1), text="z" * 60, obligations=[
+                           _ob("doc-ops", 0, op, "вести журнал", "ежедневно", act_date=dt.date(2001, 1, 1)),
+                           _ob("doc-ops", 20, op, "проверять фильтры", "еженедельно", act_date=dt.date(2001, 1, 1)),
+                       ]))
+    for as_of in (dt.date(2026, 12, 7), dt.date(2090, 6, 1)):
+        _, rows = store.obligations_page(ObligationFilters(as_of=as_of), 0, None)
+        got = {r.action: (r.status, r.next_due) for r in rows}
+        assert got["вести журнал"] == ("recurring", as_of)
+        status, weekly = got["проверять фильтры"]
+        assert status == "recurring" and as_of <= weekly < as_of + dt.timedelta(days=7)
+        assert weekly.weekday() == dt.date(2001, 1, 1).weekday()  # the act's weekday, as the RRULE counts
 
 
 def test_migration_0002_fills_the_rows_stored_before(tmp_path):

@@ -22,7 +22,8 @@ from kb.models import Deadline, Entity
 
 DATA_FILE = "deadlines.yaml"
 # Occurrences written to the store for a recurring deadline (kb.store: the register's SQL reads
-# the next one as of any day from these). Yearly and quarterly rules fit many decades.
+# the next one as of any day from these): a century of yearly to monthly rules, weekly ones
+# up to five times the cap; daily rules need none.
 OCCURRENCES_FROM = dt.date(2000, 1, 1)
 OCCURRENCES_TO = dt.date(2100, 12, 31)
 MAX_OCCURRENCES = 1500
@@ -351,10 +352,13 @@ def next_due(d: Deadline | None, as_of: dt.date) -> dt.date | None:
 
 
 def occurrences(d: Deadline, start: dt.date = OCCURRENCES_FROM, end: dt.date = OCCURRENCES_TO,
-                limit: int = MAX_OCCURRENCES) -> list[dt.date]:
-    """A recurring deadline's days between start and end (at most `limit`), from its DTSTART on."""
-    if d.kind != "recurring" or not d.rrule:
+                limit: int | None = None) -> list[dt.date]:
+    """A recurring deadline's days between start and end (at most `limit`), from its DTSTART on.
+    A daily rule has none listed: it is due every day (kb.store reads that without a table)."""
+    if d.kind != "recurring" or not d.rrule or d.rrule.startswith("FREQ=DAILY"):
         return []
+    if limit is None:
+        limit = MAX_OCCURRENCES * (5 if d.rrule.startswith("FREQ=WEEKLY") else 1)
     first = max(start, d.dtstart or start)
     out = []
     for when in _rule(d, first):
