@@ -5,18 +5,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from kb.lang.sentences import split as split_sentences
 from kb.models import PATH_SEP, Actor, Block, Deadline, Document, Entity, Obligation, Quote
 
-from . import adapters
+from . import actors, adapters
 from .morph import WORD, head_stem, is_adjective_nom, is_dative, is_genitive, is_nominative, is_infinitive, is_kk_dative, kk_head_case
+from .cues import kk_cues
+from .deadlines import parse_deadline
 from .rules import LangRules, Trigger, load_rules
 
-_KK_LETTERS = re.compile(r"[әғқңөұүһі]", re.IGNORECASE)
+_KK = kk_cues()  # Kazakh endings and cue words: kb/data/kk_cues.yaml
+_KK_LETTERS = _KK["letters"]
 _MARKER = re.compile(r"^\s*(?:\d+(?:-\d+)?[.)]|[а-яa-z]\)|[-•*])\s*")
 _SUB_MARKER = re.compile(r"^\s*(?:\d+(?:-\d+)?\)|[а-яa-z]\))\s")
 _SUB_SPLIT = re.compile(r"\n(?=\s*(?:\d+(?:-\d+)?\)|[а-я]\))\s)")
-_SENT_END = re.compile(r"(?<=[.!?])\s+(?=[«\"(]?[А-ЯЁӘҒҚҢӨҰҮҺІA-Z0-9])|(?<=;)\s+")
-_NO_SPLIT_BEFORE = re.compile(r"(?:\b[А-ЯЁӘҒҚҢӨҰҮҺІA-Z]\.|\b(?:г|гг|ст|п|пп|т|др|им|обл|р|ж|б|т\.б|т\.д)\.)$")
 _TRAIL = re.compile(r"[\s.;:,]+$")
 
 
@@ -60,13 +62,7 @@ def _block_clauses(doc: Document, block: Block) -> list[Clause]:
     pieces.append((pos, len(block.text)))
     for ps, pe in pieces:
         piece = block.text[ps:pe]
-        cuts, last = [], 0
-        for m in _SENT_END.finditer(piece):
-            if _NO_SPLIT_BEFORE.search(piece[:m.start()]):
-                continue
-            cuts.append((last, m.start()))
-            last = m.end()
-        cuts.append((last, len(piece)))
+        cuts = split_sentences(piece, ends=".!?", always=";")  # kb/lang/sentences.py: one splitter
         for i, (cs, ce) in enumerate(cuts):
             seg = piece[cs:ce]
             lead = len(seg) - len(seg.lstrip())
@@ -84,7 +80,7 @@ def _block_clauses(doc: Document, block: Block) -> list[Clause]:
 def _lang_of(doc: Document, block: Block, rules: dict[str, LangRules]) -> str | None:
     lang = block.lang if block.lang in rules else doc.lang if doc.lang in rules else None
     if lang is None and block.lang == "mixed":
-        lang = "kk" if len(_KK_LETTERS.findall(block.text)) > 3 else "ru"
+        lang = "kk" if len(_KK_LETTERS.findall(block.text)) > _KK["letter_threshold"] else "ru"
     return lang if lang in rules else None
 
 
@@ -180,7 +176,7 @@ def _ru_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
     return _trim(body, words[left].start(), right)
 
 
-_KK_PARTICIPLE = re.compile(r"\s*\w+(?:ған|ген|қан|кен|атын|етін|йтын|йтін)\b")
+_KK_PARTICIPLE = _KK["participle"]
 
 
 def _kk_heads(body: str, r: LangRules, end: int):
@@ -191,9 +187,9 @@ def _kk_heads(body: str, r: LangRules, end: int):
             yield w, case
 
 
-_KK_MODIFIER = re.compile(r"(?:ның|нің|дың|дің|тың|тің|сы|сі|ы|і)$")
-_KK_OBJECT = re.compile(r"(?:ды|ді|ты|ті|ны|ні|ын|ін)$")
-_KK_CONNECT = re.compile(r",|\b(?:және|мен|бен|пен|немесе)\b")
+_KK_MODIFIER = _KK["modifier"]
+_KK_OBJECT = _KK["object"]
+_KK_CONNECT = _KK["connect"]
 
 
 def _kk_np_end(body: str, heads: list, end: int) -> int | None:
@@ -253,7 +249,7 @@ def _kk_dative_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | No
     a = last.start()
     for w in reversed(words[:-1]):
         t = w.group(0)
-        if t[0].isupper() or head_stem(t, r.actor_heads) or re.search(r"(?:сы|сі|ның|нің|дың|дің|тың|тің)$", t):
+        if t[0].isupper() or head_stem(t, r.actor_heads) or _KK["name"].search(t):
             a = w.start()
         else:
             break
@@ -410,10 +406,7 @@ def _deadline_value(doc: Document, lang: str, text: str, start: int | None, end:
         ents = [e for e in doc.entities if e.type == "date" and e.start < end and start < e.end and e.value]
     if not ents:
         ents = [e for e in adapters.date_entities(text, lang, doc.date) if e.value]
-    if not ents:
-        return Deadline(text=_norm(text))
-    e = ents[0]
-    return Deadline(text=_norm(text), value=e.value, inferred=e.inferred)
+    return parse_deadline(text, lang, doc.date, ents)
 
 
 def _condition(r: LangRules, body: str, actor: tuple[int, int] | None = None) -> str | None:
@@ -445,8 +438,7 @@ def _actor(doc: Document, block: Block, body: str, base: int, span, reason) -> t
     if not text:
         return None, reason or "the text names no actor"
     a, b = base + span[0], base + span[1]
-    ids = [e.id for e in _entities(doc, block) if e.type == "agency" and e.id and e.start < b and a < e.end]
-    return Actor(text=text, id=ids[0] if ids else None), None
+    return actors.link(doc, text, block.lang if block.lang in ("kk", "ru") else doc.lang, _entities(doc, block), a, b), None
 
 
 def _quote(doc: Document, block: Block, a: int, b: int) -> Quote:
@@ -509,11 +501,9 @@ def _row(doc: Document, block: Block, lang: str, r: LangRules) -> list[Obligatio
     actor = reason = None
     if span:
         text = actor_cell[span[0]:span[1]]
-        ids = []
         pos = doc.text.find(text, block.start, block.end)
-        if pos >= 0:
-            ids = [e.id for e in _entities(doc, block) if e.type == "agency" and e.id and e.start < pos + len(text) and pos < e.end]
-        actor = Actor(text=text, id=ids[0] if ids else None)
+        actor = actors.link(doc, text, lang, _entities(doc, block), pos if pos >= 0 else None,
+                            pos + len(text) if pos >= 0 else None)
     else:
         reason = "the row names no responsible body"
     dl = None
