@@ -16,6 +16,9 @@ CHROME = ["script", "style", "noscript", "template", "nav", "header", "footer", 
 BLOCKS = {"p", "div", "section", "article", "main", "blockquote", "pre", "dd", "dt", "figcaption",
           "address", "center", "td", "th", "body"}
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
+# Blocks nested deeper than this are read as one paragraph each: real pages nest a few
+# dozen levels; hostile ones nest thousands (and recursion has a limit).
+MAX_DEPTH = 100
 
 
 def read_html(text: str) -> tuple[list[Piece], dict[str, str]]:
@@ -45,7 +48,7 @@ def read_html(text: str) -> tuple[list[Piece], dict[str, str]]:
     return out, meta
 
 
-def _walk(node: Tag, out: list[Piece], state: dict) -> None:
+def _walk(node: Tag, out: list[Piece], state: dict, depth: int = 0) -> None:
     inline: list[str] = []
 
     def flush(kind: str = "paragraph") -> None:
@@ -77,24 +80,40 @@ def _walk(node: Tag, out: list[Piece], state: dict) -> None:
             out.extend(table_pieces(grid, state["table"], None, header_rows))
         elif name in ("ul", "ol"):
             flush()
-            for li in child.find_all("li", recursive=False):
-                nested = li.find_all(["ul", "ol"], recursive=False)
-                for n in nested:
-                    n.extract()
-                text = squeeze(li.get_text(" "))
-                if text:
-                    out.append(Piece(text=text, kind="list_item"))
-                for n in nested:
-                    _walk(_wrap(n), out, state)
+            _list(child, out, state, depth)
         elif name in BLOCKS or name == "li":
             flush()
-            _walk(child, out, state)
+            if depth >= MAX_DEPTH:
+                inline.append(child.get_text(" "))
+                flush()
+            else:
+                _walk(child, out, state, depth + 1)
         else:
             inline.append(child.get_text(" "))
     flush()
 
 
-def _wrap(tag: Tag) -> Tag:
-    soup = BeautifulSoup("<div></div>", "html.parser")
-    soup.div.append(tag)
-    return soup.div
+def _list(node: Tag, out: list[Piece], state: dict, depth: int) -> None:
+    """A <ul>/<ol>: one item per <li>, the lists nested in an item after it. (Read in
+    place: detaching nested lists from the tree costs their depth each time.)"""
+    for li in node.find_all("li", recursive=False):
+        nested = [c for c in li.children if isinstance(c, Tag) and c.name in ("ul", "ol")]
+        own = [c for c in li.children if not (isinstance(c, Tag) and c.name in ("ul", "ol"))]
+        text = squeeze(" ".join(_text(c) for c in own))
+        if text:
+            out.append(Piece(text=text, kind="list_item"))
+        for n in nested:
+            if depth >= MAX_DEPTH:
+                text = squeeze(n.get_text(" "))
+                if text:
+                    out.append(Piece(text=text, kind="list_item"))
+            else:
+                _list(n, out, state, depth + 1)
+
+
+def _text(node) -> str:
+    if isinstance(node, Tag):
+        return node.get_text(" ")
+    if node.__class__.__name__ in ("Comment", "Doctype", "Declaration", "ProcessingInstruction"):
+        return ""
+    return str(node)

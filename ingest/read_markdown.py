@@ -11,18 +11,24 @@ from ingest.pieces import Piece
 from ingest.read_text import table_pieces
 from ingest.tables import html_grid
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# Patterns here run on whole paragraphs of untrusted text: each must stop at the next
+# delimiter, never rescan to the end from every start (100 KB of "[" took two minutes).
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _BOLD_LINE = re.compile(r"^\*\*(.+)\*\*$")
-_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_EMPHASIS = re.compile(
+    r"\*\*(?=\S)((?:[^*]|\*(?!\*))+?)(?<=\S)\*\*"  # bold: no "**" inside
+    r"|__(?=\S)((?:[^_]|_(?!_))+?)(?<=\S)__"
+    r"|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"
+)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*(?:\([^()]*\)[^()]*)*\)")  # URLs may hold "(...)"
 _RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 
 
 def inline(text: str) -> str:
     """Markdown inline markup off, words kept."""
     text = _LINK.sub(r"\1", text)
-    text = _EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(3), text)
+    text = _EMPHASIS.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _ESCAPE.sub(r"\1", text)
     return squeeze(text)
 
@@ -88,7 +94,8 @@ def read_markdown(text: str) -> list[Piece]:
         m = _HEADING.match(stripped)
         if m:
             flush()
-            title = inline(m.group(2))
+            # closing hashes off ("## Title ##"), done in code: a lazy regex rescans long lines
+            title = inline(m.group(2).rstrip().rstrip("#").rstrip())
             if title.strip("_ ").strip():
                 out.append(Piece(text=title, kind="heading", level=len(m.group(1))))
             i += 1

@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.clean import BULLET, ends_sentence, is_boilerplate, join_lines, joins, squeeze
+from ingest.clean import BULLET, ends_sentence, is_boilerplate, join_all, joins, squeeze
 from ingest.pieces import Piece
 
 _TAB_SPLIT = re.compile(r"\t+")
@@ -140,10 +140,7 @@ def lines_to_pieces(
 
 
 def _join(lines: list[str]) -> str:
-    text = lines[0]
-    for nxt in lines[1:]:
-        text = join_lines(text, nxt)
-    return text
+    return join_all(lines)
 
 
 def classify(pieces: list[Piece]) -> list[Piece]:

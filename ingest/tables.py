@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import deque
 
 from ingest.clean import squeeze
 
@@ -52,15 +53,18 @@ def split_header(
 
 def html_grid(table) -> tuple[list[list[str]], int | None]:
     """Rows of a BeautifulSoup <table> with row/colspans expanded, and how many
-    leading rows a rowspanned first row makes the header (None: decide by content)."""
+    leading rows a rowspanned first row makes the header (None: decide by content).
+
+    The rows of a table nested in a cell follow as rows of their own, and a cell's
+    text leaves nested tables out: each word is read once, however deep the nesting
+    (thousands of nested tables made every level re-read all the levels below)."""
     grid: list[list[str]] = []
     carry: dict[int, tuple[str, int]] = {}  # column -> (text, rows still spanned)
     first_rowspan = None
     for r, tr in enumerate(table.find_all("tr")):
         row: list[str] = []
         col = 0
-        cells = tr.find_all(["td", "th"], recursive=False) or tr.find_all(["td", "th"])
-        queue = list(cells)
+        queue = deque(_row_cells(tr))
         while queue or col in carry:
             if col in carry:
                 text, left = carry[col]
@@ -71,8 +75,8 @@ def html_grid(table) -> tuple[list[list[str]], int | None]:
                     carry[col] = (text, left - 1)
                 col += 1
                 continue
-            cell = queue.pop(0)
-            text = squeeze(cell.get_text(" "))
+            cell = queue.popleft()
+            text = squeeze(cell_text(cell))
             span = _int(cell.get("colspan"))
             down = _int(cell.get("rowspan"))
             if r == 0 and down > 1:
@@ -84,6 +88,35 @@ def html_grid(table) -> tuple[list[list[str]], int | None]:
                 col += 1
         grid.append(row)
     return grid, first_rowspan
+
+
+def _row_cells(tr) -> list:
+    """The row's own cells: its td/th, also when wrapped (tr > span > td), not those of a
+    nested table or row."""
+    cells, stack = [], list(reversed(tr.contents))
+    while stack:
+        node = stack.pop()
+        name = getattr(node, "name", None)
+        if name in ("td", "th"):
+            cells.append(node)
+        elif name is not None and name not in ("table", "tr"):
+            stack.extend(reversed(node.contents))
+    return cells
+
+
+def cell_text(cell) -> str:
+    """The text of a cell without the tables nested in it (those give rows of their own)."""
+    parts, stack = [], list(reversed(cell.contents))
+    while stack:
+        node = stack.pop()
+        name = getattr(node, "name", None)
+        if name is None:
+            if type(node).__name__ in ("NavigableString", "CData"):
+                parts.append(str(node))
+        elif name != "table":
+            stack.extend(reversed(node.contents))
+            parts.append(" ")
+    return " ".join(parts)
 
 
 def _int(value) -> int:
