@@ -6,6 +6,7 @@ import datetime as dt
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from ingest.budget import check
 from ingest.clean import squeeze
 from ingest.pieces import Piece
 from ingest.read_text import table_pieces
@@ -58,6 +59,7 @@ def _walk(node: Tag, out: list[Piece], state: dict, depth: int = 0) -> None:
             out.append(Piece(text=text, kind=kind))  # type: ignore[arg-type]
 
     for child in node.children:
+        check()
         if isinstance(child, NavigableString):
             if child.__class__.__name__ in ("Comment", "Doctype", "Declaration"):
                 continue
@@ -97,6 +99,7 @@ def _list(node: Tag, out: list[Piece], state: dict, depth: int) -> None:
     """A <ul>/<ol>: one item per <li>, the lists nested in an item after it. (Read in
     place: detaching nested lists from the tree costs their depth each time.)"""
     for li in node.find_all("li", recursive=False):
+        check()
         nested = [c for c in li.children if isinstance(c, Tag) and c.name in ("ul", "ol")]
         own = [c for c in li.children if not (isinstance(c, Tag) and c.name in ("ul", "ol"))]
         text = squeeze(" ".join(_text(c) for c in own))

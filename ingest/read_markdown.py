@@ -6,6 +6,7 @@ import re
 
 from bs4 import BeautifulSoup
 
+from ingest.budget import check
 from ingest.clean import BULLET, squeeze
 from ingest.pieces import Piece
 from ingest.read_text import table_pieces
@@ -55,6 +56,7 @@ def read_markdown(text: str) -> list[Piece]:
         para = []
 
     while i < len(lines):
+        check()
         line = lines[i]
         stripped = line.strip()
         if not stripped or _RULE.match(line):
@@ -67,6 +69,7 @@ def read_markdown(text: str) -> list[Piece]:
             j = i + 1
             body = []
             while j < len(lines) and not lines[j].strip().startswith("```"):
+                check()
                 body.append(lines[j].strip())
                 j += 1
             text_ = squeeze(" ".join(body))
@@ -79,6 +82,7 @@ def read_markdown(text: str) -> list[Piece]:
             j = i
             chunk = []
             while j < len(lines):
+                check()
                 chunk.append(lines[j])
                 if "</table>" in lines[j].lower():
                     break

@@ -9,6 +9,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
+from ingest.budget import BudgetExceeded, check
 from ingest.clean import is_boilerplate, join_all, join_lines, normalize_chars, squeeze
 from ingest.pieces import Piece
 from ingest.read_text import Line, lines_to_pieces, table_pieces
@@ -49,6 +50,7 @@ def read_pdf(data: bytes) -> tuple[list[Piece], dict[str, str]]:
         with pdf:
             pages = len(pdf.pages)
             for number, page in enumerate(pdf.pages, start=1):
+                check()
                 found = page.find_tables()
                 boxes = [t.bbox for t in found]
 
@@ -68,7 +70,7 @@ def read_pdf(data: bytes) -> tuple[list[Piece], dict[str, str]]:
                         entries.append((t.bbox[1], rows))
                 entries.sort(key=lambda e: e[0])
                 pages_entries.append([e for _, e in entries])
-    except PdfError:
+    except (PdfError, BudgetExceeded):
         raise
     except Exception as e:
         raise PdfError(_reason(e)) from e

@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.budget import check
 from ingest.clean import BULLET, ends_sentence, is_boilerplate, join_all, joins, squeeze
 from ingest.pieces import Piece
 
@@ -100,6 +101,7 @@ def lines_to_pieces(
         rows = []
 
     for it in items:
+        check()
         if isinstance(it, Piece):
             flush_para()
             flush_rows()
@@ -152,6 +154,7 @@ def classify(pieces: list[Piece]) -> list[Piece]:
     """
     in_list = False
     for i, p in enumerate(pieces):
+        check()
         if p.kind != "paragraph":
             in_list = False
             continue

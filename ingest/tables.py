@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import deque
 
+from ingest.budget import check
 from ingest.clean import squeeze
 
 _NUMERIC = re.compile(r"^[\d\s.,/%*+−-]+$")
@@ -62,6 +63,7 @@ def html_grid(table) -> tuple[list[list[str]], int | None]:
     carry: dict[int, tuple[str, int]] = {}  # column -> (text, rows still spanned)
     first_rowspan = None
     for r, tr in enumerate(table.find_all("tr")):
+        check()
         row: list[str] = []
         col = 0
         queue = deque(_row_cells(tr))
