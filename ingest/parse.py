@@ -21,7 +21,7 @@ from ingest.structure import build
 log = logging.getLogger(__name__)
 
 SHORT_LETTERS = 25
-_FORM_LINE = re.compile(r"^_{3,}\s*|\s*(?<!_)_{3,}$")  # (?<!_): one try per run of "_", not one per "_"
+_FORM_START = re.compile(r"_{3,}\s*")
 TEXT_FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                 ".html": "html", ".htm": "html"}
 BINARY_FORMATS = {".pdf": "pdf", ".docx": "docx"}
@@ -219,7 +219,7 @@ def _drop_chrome(pieces: list[Piece]) -> list[Piece]:
     out = []
     for p in pieces:
         check()
-        p.text = _FORM_LINE.sub("", squeeze(normalize_quotes(p.text)))
+        p.text = _strip_form_line(squeeze(normalize_quotes(p.text)))
         if p.kind != "table_row" and not any(ch.isalnum() for ch in p.text):
             continue  # "«", "»;" around amended table rows, "_____" form lines
         if p.cells is not None:
@@ -231,6 +231,18 @@ def _drop_chrome(pieces: list[Piece]) -> list[Piece]:
         if p.text:
             out.append(p)
     return out
+
+
+def _strip_form_line(text: str) -> str:
+    """"_____" blanks of a form off both ends (in code: the regex `\\s*_{3,}$` retried
+    from every space of a long run of them)."""
+    m = _FORM_START.match(text)
+    if m:
+        text = text[m.end():]
+    bare = text.rstrip("_")
+    if len(text) - len(bare) >= 3:
+        text = bare.rstrip()
+    return text
 
 
 def _drop_repeated_title(pieces: list[Piece], title_index: int | None) -> list[Piece]:
