@@ -17,6 +17,7 @@ from ingest.encoding import BinaryContent, decode_text
 from ingest.errors import IngestError
 from ingest.pieces import Piece
 from ingest.structure import build
+from ingest.tables import TableLimit
 
 log = logging.getLogger(__name__)
 
@@ -110,6 +111,8 @@ def _parse(data: bytes, name: str, ext: str, where: str, settings: Settings) -> 
             pieces = _read_binary_format(fmt, data, meta, where, settings)
     except (IngestError, BudgetExceeded):
         raise
+    except TableLimit as e:
+        raise IngestError(where, str(e)) from e
     except Exception as e:  # a reader bug must still name the file
         raise IngestError(where, f"cannot parse {fmt} ({type(e).__name__}: {e})") from e
     meta["format"] = fmt

@@ -16,6 +16,7 @@ from ingest import budget
 from ingest.clean import normalize_chars, squeeze
 from ingest.pieces import Piece
 from ingest.read_text import table_pieces
+from ingest.tables import MAX_CELLS
 
 
 class DocxLimit(ValueError):
@@ -97,6 +98,7 @@ def _table_rows(tbl, document, max_columns: int) -> list[list[str]]:
 
     rows: list[list[str]] = []
     above: dict[int, str] = {}  # grid column -> text of the previous row's cell there
+    total = 0
     for tr in tbl.iterchildren(qn("w:tr")):
         budget.check()
         cells: list[str] = []
@@ -116,6 +118,9 @@ def _table_rows(tbl, document, max_columns: int) -> list[list[str]]:
             cells.extend([text] * span)
         for col, text in enumerate(cells):
             above[col] = text
+        total += len(cells)
+        if total > MAX_CELLS:
+            raise DocxLimit(f"DOCX table expands to more than {MAX_CELLS} cells")
         rows.append(cells)
     return rows
 

@@ -9,6 +9,14 @@ from ingest.budget import check
 from ingest.clean import squeeze
 
 _NUMERIC = re.compile(r"^[\d\s.,/%*+−-]+$")
+# Bounds on what row/colspans may expand a table to: spans multiply cells, so a few KB
+# of "<td rowspan=100 colspan=100>" rows grew into millions of cells.
+MAX_COLUMNS = 1000
+MAX_CELLS = 1_000_000
+
+
+class TableLimit(ValueError):
+    """A table expands past MAX_COLUMNS / MAX_CELLS; the message says which."""
 
 
 def is_numeric(cell: str) -> bool:
@@ -62,6 +70,7 @@ def html_grid(table) -> tuple[list[list[str]], int | None]:
     grid: list[list[str]] = []
     carry: dict[int, tuple[str, int]] = {}  # column -> (text, rows still spanned)
     first_rowspan = None
+    cells_total = 0
     for r, tr in enumerate(table.find_all("tr")):
         check()
         row: list[str] = []
@@ -83,11 +92,16 @@ def html_grid(table) -> tuple[list[list[str]], int | None]:
             down = _int(cell.get("rowspan"))
             if r == 0 and down > 1:
                 first_rowspan = max(first_rowspan or 0, down)
+            if col + span > MAX_COLUMNS:
+                raise TableLimit(f"HTML table row spans more than {MAX_COLUMNS} columns (colspan/rowspan)")
             for _ in range(span):
                 if down > 1:
                     carry[col] = (text, down - 1)
                 row.append(text)
                 col += 1
+        cells_total += len(row)
+        if cells_total > MAX_CELLS:
+            raise TableLimit(f"HTML table expands to more than {MAX_CELLS} cells (colspan/rowspan)")
         grid.append(row)
     return grid, first_rowspan
 
