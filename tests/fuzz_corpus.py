@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import io
 import random
+import re
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -113,14 +114,9 @@ def _tc(text: str, span: int | None = None, vmerge: str | None = None) -> str:
 
 
 def docx_package(body: str, extra: dict[str, bytes] | None = None, level: int = zipfile.ZIP_DEFLATED) -> bytes:
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", level) as z:
-        z.writestr("[Content_Types].xml", _CT)
-        z.writestr("_rels/.rels", _RELS)
-        z.writestr("word/document.xml", _document_xml(body))
-        for name, data in (extra or {}).items():
-            z.writestr(name, data)
-    return buf.getvalue()
+    members = {"[Content_Types].xml": _CT.encode(), "_rels/.rels": _RELS.encode(),
+               "word/document.xml": _document_xml(body).encode(), **(extra or {})}
+    return _zip(members, level)
 
 
 def docx_gridspan(span: int = 100_000_000) -> bytes:
@@ -276,7 +272,7 @@ def _pdf_cases(rng: random.Random, n: int, scale: float) -> Iterator[Case]:
     try:
         from ingest_samples import make_pdf
 
-        seeds.append(make_pdf(rows=6))
+        seeds.append(_fixed_pdf_stamps(make_pdf(rows=6)))
     except Exception:  # fpdf2 or its font missing: ASCII seeds only
         pass
     fixed: list[tuple[str, Callable[[], bytes]]] = [
@@ -293,6 +289,14 @@ def _pdf_cases(rng: random.Random, n: int, scale: float) -> Iterator[Case]:
         ("nul_bytes", lambda: b"%PDF-1.4\n" + b"\0" * 5000),
     ]
     yield from _cycle("pdf", rng, n, seeds, fixed)
+
+
+def _fixed_pdf_stamps(data: bytes) -> bytes:
+    """fpdf2 stamps the time, a file id and a random font-subset tag: fixed, same lengths (the xref
+    offsets stay right), so that the corpus depends on the seed alone."""
+    data = re.sub(rb"\(D:\d{14}[^)]*\)", lambda m: b"(D:20240101000000" + b"0" * (len(m.group(0)) - 18) + b")", data)
+    data = re.sub(rb"/ID \[<[0-9A-F]+><[0-9A-F]+>\]", lambda m: re.sub(rb"[0-9A-F]", b"0", m.group(0)), data)
+    return re.sub(rb"/[A-Z]{6}\+", b"/AAAAAA+", data)
 
 
 def _docx_cases(rng: random.Random, n: int, scale: float) -> Iterator[Case]:
@@ -325,11 +329,11 @@ def _docx_cases(rng: random.Random, n: int, scale: float) -> Iterator[Case]:
     yield from _cycle("docx", rng, n, seeds, fixed)
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
+def _zip(members: dict[str, bytes], level: int = zipfile.ZIP_DEFLATED) -> bytes:
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as z:
+    with zipfile.ZipFile(buf, "w", level) as z:
         for name, data in members.items():
-            z.writestr(name, data)
+            z.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), data, compress_type=level)
     return buf.getvalue()
 
 
