@@ -304,7 +304,7 @@ def _docx_cases(rng: random.Random, n: int, scale: float) -> Iterator[Case]:
     try:
         from ingest_samples import make_docx
 
-        seeds.append(make_docx())
+        seeds.append(_fixed_docx_stamps(make_docx()))
     except Exception:
         pass
     fixed = [
@@ -327,6 +327,16 @@ def _docx_cases(rng: random.Random, n: int, scale: float) -> Iterator[Case]:
         ("empty_zip", lambda: _zip({})),
     ]
     yield from _cycle("docx", rng, n, seeds, fixed)
+
+
+def _fixed_docx_stamps(data: bytes) -> bytes:
+    """python-docx stamps the save time (member dates, core properties): fixed."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        members = {i.filename: z.read(i) for i in z.infolist()}
+    if "docProps/core.xml" in members:
+        members["docProps/core.xml"] = re.sub(rb">\d{4}-\d\d-\d\dT[\d:]+Z<", b">2024-01-01T00:00:00Z<",
+                                              members["docProps/core.xml"])
+    return _zip(members)
 
 
 def _zip(members: dict[str, bytes], level: int = zipfile.ZIP_DEFLATED) -> bytes:
