@@ -62,6 +62,7 @@ def read_docx(data: bytes, limits: DocxLimits | None = None) -> tuple[list[Piece
         meta["docx_title"] = squeeze(core.title)
     out: list[Piece] = []
     table_no = 0
+    style_names: dict[str | None, str] = {}
     body = document.element.body
     for child in body.iterchildren():
         budget.check()
@@ -71,7 +72,10 @@ def read_docx(data: bytes, limits: DocxLimits | None = None) -> tuple[list[Piece
             text = squeeze(normalize_chars(par.text))
             if not text:
                 continue
-            style = (par.style.name if par.style is not None else "") or ""
+            style_id = par._p.style  # a style is looked up in styles.xml: once per id, not per paragraph
+            if style_id not in style_names:
+                style_names[style_id] = (par.style.name if par.style is not None else "") or ""
+            style = style_names[style_id]
             kind, level = "paragraph", None
             if style == "Title":
                 kind, level = "heading", 1

@@ -17,6 +17,7 @@ CHROME = ["script", "style", "noscript", "template", "nav", "header", "footer", 
 BLOCKS = {"p", "div", "section", "article", "main", "blockquote", "pre", "dd", "dt", "figcaption",
           "address", "center", "td", "th", "body"}
 HEADINGS = {f"h{i}": i for i in range(1, 7)}
+_LOOKED_UP = {"title", "meta", "time", "body", *CHROME}  # read_html's one pass collects these
 # Blocks nested deeper than this are read as one paragraph each: real pages nest a few
 # dozen levels; hostile ones nest thousands (and recursion has a limit).
 MAX_DEPTH = 100
@@ -25,14 +26,24 @@ MAX_DEPTH = 100
 def read_html(text: str) -> tuple[list[Piece], dict[str, str]]:
     """Pieces in reading order, and what the page's head says (title, date)."""
     soup = BeautifulSoup(text, "html.parser")
+    # one pass over the tree for every tag looked up by name (bs4's find_all matches each
+    # tag against its filter: five searches cost more than parsing a 6 MB page)
+    found: dict[str, list[Tag]] = {}
+    chrome: list[Tag] = []  # in document order, as soup(CHROME) lists them
+    for el in soup.descendants:
+        if isinstance(el, Tag) and el.name in _LOOKED_UP:
+            found.setdefault(el.name, []).append(el)
+            if el.name in CHROME:
+                chrome.append(el)
     meta: dict[str, str] = {}
-    if soup.title and soup.title.string:
-        meta["html_title"] = squeeze(soup.title.string)
-    for tag in soup.find_all("meta"):
+    title = (found.get("title") or [None])[0]
+    if title is not None and title.string:
+        meta["html_title"] = squeeze(title.string)
+    for tag in found.get("meta", []):
         key = (tag.get("name") or tag.get("property") or "").lower()
         if key in ("date", "dc.date", "article:published_time", "pubdate") and tag.get("content"):
             meta.setdefault("html_date", tag["content"][:10])
-    time_tag = soup.find("time", attrs={"datetime": True})
+    time_tag = next((t for t in found.get("time", []) if t.get("datetime") is not None), None)
     if time_tag is not None:
         meta.setdefault("html_date", str(time_tag["datetime"])[:10])
     if "html_date" in meta:
@@ -40,9 +51,9 @@ def read_html(text: str) -> tuple[list[Piece], dict[str, str]]:
             dt.date.fromisoformat(meta["html_date"])
         except ValueError:
             del meta["html_date"]
-    for tag in soup(CHROME):
+    for tag in chrome:
         tag.decompose()
-    root = soup.body or soup
+    root = next((b for b in found.get("body", []) if not b.decomposed), soup)
     out: list[Piece] = []
     state = {"table": 0}
     _walk(root, out, state)

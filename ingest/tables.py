@@ -71,7 +71,8 @@ def html_grid(table) -> tuple[list[list[str]], int | None]:
     carry: dict[int, tuple[str, int]] = {}  # column -> (text, rows still spanned)
     first_rowspan = None
     cells_total = 0
-    for r, tr in enumerate(table.find_all("tr")):
+    rows = [el for el in table.descendants if getattr(el, "name", None) == "tr"]  # find_all("tr"), cheaper
+    for r, tr in enumerate(rows):
         check()
         row: list[str] = []
         col = 0
