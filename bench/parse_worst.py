@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import logging
 import os
 import platform
 import sys
@@ -103,6 +104,7 @@ def main() -> None:
                     help="size of the corpus' pathological files: 10 = the campaign's 100 KB shapes")
     ap.add_argument("--budget", type=float, default=600.0, help="per-file time budget for the run, s")
     args = ap.parse_args()
+    logging.disable(logging.WARNING)  # pdfminer's and the decoder's per-file warnings: hundreds here
     settings = Settings(parse_timeout_s=args.budget)
     parse_bytes("Прогрев: загрузка модели языка.".encode(), "warm.txt", settings)
 

@@ -10,7 +10,7 @@ from ingest.budget import check
 from ingest.clean import squeeze
 from ingest.pieces import Piece
 from ingest.read_text import table_pieces
-from ingest.tables import html_grid
+from ingest.tables import HTML_PARSER, html_grid
 
 CHROME = ["script", "style", "noscript", "template", "nav", "header", "footer", "aside", "form",
           "button", "iframe", "svg", "select"]
@@ -25,7 +25,7 @@ MAX_DEPTH = 100
 
 def read_html(text: str) -> tuple[list[Piece], dict[str, str]]:
     """Pieces in reading order, and what the page's head says (title, date)."""
-    soup = BeautifulSoup(text, "html.parser")
+    soup = BeautifulSoup(text, HTML_PARSER)
     # one pass over the tree for every tag looked up by name (bs4's find_all matches each
     # tag against its filter: five searches cost more than parsing a 6 MB page)
     found: dict[str, list[Tag]] = {}

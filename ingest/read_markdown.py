@@ -10,7 +10,7 @@ from ingest.budget import check
 from ingest.clean import BULLET, squeeze
 from ingest.pieces import Piece
 from ingest.read_text import table_pieces
-from ingest.tables import html_grid
+from ingest.tables import HTML_PARSER, html_grid
 
 # Patterns here run on whole paragraphs of untrusted text: each must stop at the next
 # delimiter, never rescan to the end from every start (100 KB of "[" took two minutes).
@@ -88,7 +88,7 @@ def read_markdown(text: str) -> list[Piece]:
                     break
                 j += 1
             table_no += 1
-            soup = BeautifulSoup("\n".join(chunk), "html.parser")
+            soup = BeautifulSoup("\n".join(chunk), HTML_PARSER)
             table = soup.find("table")
             if table is not None:
                 grid, header_rows = html_grid(table)
