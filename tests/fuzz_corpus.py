@@ -260,6 +260,7 @@ def pathological_texts(scale: float = 1.0) -> dict[str, tuple[str, bytes]]:
         "html_nested_spans": (".html", b"<p>" + b"<b>a " * (k // 6)),
         "html_spans": (".html", b"<table>" + b"<tr><td rowspan=100 colspan=100>a</td></tr>" * (k // 45)
                        + b"</table>"),
+        "html_unclosed_paragraphs": (".html", b"<p>a <b>b</b> c" * (k // 15)),
         "html_unclosed_comment": (".html", b"<p>a</p><!--" + b"a" * k),
         "html_attributes": (".html", b"<p " + b"a=b " * (k // 4) + b">x</p>"),
     }

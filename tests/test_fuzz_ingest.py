@@ -102,6 +102,8 @@ def test_fuzz_corpus_parses_or_fails_cleanly():
     ("letters.txt", "а\n".encode() * 100_000, 15),  # over 15 min before
     ("nested.html", b"<table><tr><td>" * 20_000, 20),  # 300 KB; 6.6 MB took over 5 min
     ("nested-lists.html", b"<ul><li>a " * 30_000, 20),
+    ("unclosed-p.html", b"<p>a <b>b</b> c" * 20_000, 20),  # sloppy HTML: 158 s with html.parser
+    ("table-rows.md", b"<table>\n" + b"<tr><td>a</td>\n" * 20_000, 20),  # rows never closed
     ("underscores.txt", b"_" * 300_000 + b"a", 10),
     ("one-word.txt", "а".encode() * 300_000, 15),  # lingua on one 300K-letter word
 ])
