@@ -26,13 +26,17 @@ FUZZ_FILE_LIMIT_S = 10.0
 PER_FORMAT = 200
 
 
+class HardLimit(BaseException):
+    """A BaseException, so that no reader's `except Exception` can turn it into an IngestError."""
+
+
 @contextmanager
 def hard_limit(seconds: float, what: str):
     """Fail the test (instead of hanging) when the block runs longer than `seconds`:
     a timer signal interrupts Python code and the regex engine alike."""
 
     def on_alarm(signum, frame):
-        raise TimeoutError(f"{what} took longer than {seconds:g} s")
+        raise HardLimit(f"{what} took longer than {seconds:g} s")
 
     assert threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGALRM, on_alarm)
