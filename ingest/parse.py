@@ -97,12 +97,14 @@ def parse_bytes(
 
     try:
         with time_budget(settings.parse_timeout_s):
-            return _parse(data, name, ext, where, settings)
+            return _parse(data, name, ext, where, settings, sidecar)
     except BudgetExceeded as e:
         raise IngestError(where, f"parsing took longer than {e.seconds:g} s (limit KB_PARSE_TIMEOUT_S)") from None
 
 
-def _parse(data: bytes, name: str, ext: str, where: str, settings: IngestOptions) -> Document:
+def _parse(
+    data: bytes, name: str, ext: str, where: str, settings: IngestOptions, sidecar: Sidecar | None
+) -> Document:
     meta: dict[str, str] = {}
     raw_text = ""
     date = None
