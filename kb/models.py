@@ -27,6 +27,7 @@ from ingest.models import (  # noqa: F401  (re-exported: defined once, in ingest
     Block,
     BlockKind,
     Deadline,
+    DeadlineKind,
     Document,
     Entity,
     EntityType,
@@ -177,12 +178,25 @@ class EntityCount(BaseModel):
     documents: int
 
 
+RegisterStatus = Literal["overdue", "due", "recurring", "on_event", "undated", "no_deadline"]
+REGISTER_STATUSES: tuple[str, ...] = ("overdue", "due", "recurring", "on_event", "undated", "no_deadline")
+
+
 class ObligationRow(Obligation):
-    """An obligation in the registry, with where it comes from."""
+    """An obligation in the registry, with where it comes from and where it stands as of a day."""
 
     doc_id: str
     source: str
     title: str
+    status: RegisterStatus | None = Field(
+        None,
+        description="As of the register's day: overdue, due (a dated deadline ahead), recurring, on_event "
+        "(counts from an event), undated (a deadline with no readable date), no_deadline",
+    )
+    next_due: dt.date | None = Field(
+        None, description="The day it falls due next (a one-off deadline's day, even when past; a recurring one's next)"
+    )
+    days_left: int | None = Field(None, description="Days from the register's day to next_due (negative: overdue)")
 
 
 class SearchResponse(BaseModel):
@@ -193,13 +207,23 @@ class SearchResponse(BaseModel):
     took_ms: float
 
 
+RegisterSort = Literal["document", "due"]
+
+
 class ObligationFilters(BaseModel):
-    actor: str | None = Field(None, description="Agency id (or a substring of the actor text)")
+    actor: str | None = Field(
+        None, description="Agency id (min-ecology), role id (role:authorized-body) or a substring of the actor text"
+    )
     convention: str | None = None
     deadline_from: dt.date | None = None
     deadline_to: dt.date | None = None
     lang: Lang | None = None
     doc_id: str | None = None
+    status: list[RegisterStatus] = Field(default_factory=list, description="Keep these statuses (as of `as_of`)")
+    due_from: dt.date | None = Field(None, description="Next due on or after this day")
+    due_to: dt.date | None = Field(None, description="Next due on or before this day")
+    as_of: dt.date | None = Field(None, description="The day statuses and next due dates are computed for (today)")
+    sort: RegisterSort = Field("document", description="document: by source and position; due: next due date first")
 
 
 class Page(BaseModel, Generic[T]):

@@ -115,7 +115,11 @@ class KnowledgeBase:
             from kb.embeddings import ensure_model
             from kb.embeddings.embedder import Embedder
 
-            return Embedder(ensure_model(self.settings).resolve(), torch_threads=self.settings.torch_threads)
+            return Embedder(
+                ensure_model(self.settings).resolve(),
+                torch_threads=self.settings.torch_threads,
+                backend=self.settings.embed_backend,
+            )
 
         return self._opened("ingest_embedder", make)
 

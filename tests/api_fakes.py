@@ -40,6 +40,8 @@ from kb.models import (
     SearchRequest,
     SearchResponse,
 )
+from kb.obligations.actors import actor_ids
+from kb.obligations.register import register_rows
 from kb.service import KnowledgeBase
 
 NAMES = {
@@ -291,11 +293,11 @@ class FakeKB(KnowledgeBase):
 
     def obligations(self, filters: ObligationFilters, offset: int = 0, limit: int = 100) -> Page[ObligationRow]:
         self._check()
-        rows = []
+        rows, sources = [], {}
         for d in sorted(self.docs.values(), key=lambda d: d.id):
             for o in d.obligations:
                 a = filters.actor
-                if a and not (o.actor and (o.actor.id == a or a.lower() in o.actor.text.lower())):
+                if a and not (o.actor and (a in actor_ids(o.actor) or a.lower() in o.actor.text.lower())):
                     continue
                 if filters.convention and filters.convention not in o.conventions:
                     continue
@@ -306,7 +308,13 @@ class FakeKB(KnowledgeBase):
                     continue
                 if (filters.lang and o.lang != filters.lang) or (filters.doc_id and d.id != filters.doc_id):
                     continue
-                rows.append(ObligationRow(**o.model_dump(), doc_id=d.id, source=d.source, title=d.title))
+                rows.append(o)
+                sources[id(o)] = d
+        # status, next due date, status/due-window filters and sort: as the real register reads them
+        rows = [r for o in rows for r in register_rows([o], filters, source=sources[id(o)].source,
+                                                       title=sources[id(o)].title)]
+        if filters.sort == "due":
+            rows.sort(key=lambda r: (r.next_due is None, r.next_due or dt.date.max))
         return Page[ObligationRow](total=len(rows), offset=offset, limit=limit, items=rows[offset: offset + limit])
 
     def health(self) -> dict:

@@ -172,3 +172,34 @@ def test_upload_asks_for_a_key_and_shows_the_job(page, base_url, tmp_path):
     added = next(d for d in kb.docs.values() if d.source == "eskertu.txt")
     assert "Қалдықтарды бөлек жинау міндетті." in added.text
     del kb.docs[added.id]  # leave the module's KB as found
+
+
+def test_obligations_status_badges_due_sort_and_calendar_link(page):
+    # waits through locators: a string passed to wait_for_function is eval, which the page's CSP forbids
+    import re
+
+    from icalendar import Calendar
+    from playwright.sync_api import expect
+
+    page.goto("/#obligations")
+    rows = page.locator("#obl-table tbody tr")
+    expect(rows).to_have_count(3)
+    # every row says where it stands today; dated ones that passed are overdue
+    expect(page.locator("#obl-table tbody tr .badge[class*='st-']")).to_have_count(3)
+    expect(page.locator("#obl-table .badge.st-overdue")).to_have_count(2)
+    expect(page.locator("#obl-table .badge.st-no_deadline")).to_have_count(1)
+    page.select_option("#o-sort", "due")
+    expect(page.locator("#ics-link")).to_have_attribute("href", re.compile(r"sort=due"))
+    expect(rows.first).to_contain_text("2025-12-31")  # the earliest due date first
+    page.select_option("#o-status", "overdue")
+    expect(rows).to_have_count(2)
+    page.select_option("#o-actor", "mepnr")
+    expect(page.locator("#ics-link")).to_have_attribute("href", re.compile(r"actor=mepnr"))
+    href = page.locator("#ics-link").get_attribute("href")
+    assert href.startswith("http") and "/api/v1/obligations.ics?" in href and "status=overdue" in href
+    # the generic roles of Rules are offered next to the agencies
+    expect(page.locator("#o-actor option[value='role:authorized-body']")).to_have_count(1)
+    resp = page.request.get(href)
+    assert resp.ok and resp.headers["content-type"].startswith("text/calendar")
+    events = Calendar.from_ical(resp.body()).walk("VEVENT")
+    assert len(events) == 2 and all(len(e.walk("VALARM")) == 2 for e in events)

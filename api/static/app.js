@@ -8,10 +8,12 @@ const LANGS = ["kk", "ru"];
 const GENRES = ["law", "decision", "order", "plan", "report", "convention_text", "press_release", "news", "other"];
 const ENTITY_TYPES = ["convention", "agency", "date", "doc_ref", "person", "location"];
 const PAGE = 25;
+const STATUSES = ["overdue", "due", "recurring", "on_event", "undated", "no_deadline"];
+const SORTS = ["document", "due"];
 
 const state = {
   ui: localStorage.getItem("kb-ui-lang") || "ru",
-  entities: { convention: [], agency: [] },
+  entities: { convention: [], agency: [], role: [] },
   search: { hits: null, offset: 0, total: 0 },
   answer: null,
   obl: { offset: 0, total: 0 },
@@ -51,9 +53,18 @@ function fillOptions() {
     let opts = [];
     if (kind === "doc_lang") opts = LANGS.map((l) => [l, t("lang_" + l)]);
     else if (kind === "genre") opts = GENRES.map((g) => [g, t("genre_" + g)]);
+    else if (kind === "status") opts = STATUSES.map((st) => [st, t("st_" + st)]);
+    else if (kind === "sort") opts = SORTS.map((so) => [so, t("sort_" + so)]);
+    else if (kind === "actor")
+      // agencies named in the knowledge base, then the generic roles of Rules (role:...)
+      opts = [
+        ...state.entities.agency.map((e) => [e.id, `${entityName(e)} (${e.mentions})`]),
+        ...state.entities.role.map((r) => [r.id, `${entityName(r)} · ${t("role")}`]),
+      ];
     else opts = (state.entities[kind] || []).map((e) => [e.id, `${entityName(e)} (${e.mentions})`]);
-    sel.replaceChildren(el("option", { value: "" }, t("any")), ...opts.map(([v, label]) => el("option", { value: v }, label)));
-    sel.value = opts.some(([v]) => v === keep) ? keep : "";
+    const any = "noAny" in sel.dataset ? [] : [el("option", { value: "" }, t("any"))];
+    sel.replaceChildren(...any, ...opts.map(([v, label]) => el("option", { value: v }, label)));
+    sel.value = opts.some(([v]) => v === keep) ? keep : any.length ? "" : opts[0][0];
   }
 }
 
@@ -275,12 +286,27 @@ function oblFilters() {
     deadline_from: $("#o-deadline-from").value,
     deadline_to: $("#o-deadline-to").value,
     lang: $("#o-lang").value,
+    status: $("#o-status").value,
+    sort: $("#o-sort").value,
   };
+}
+
+// Where an obligation stands today: a badge ("overdue 6 d", "due in 24 d", "recurring · 2027-03-01").
+function statusBadge(o) {
+  if (!o.status) return null;
+  let label = t("st_" + o.status);
+  if (o.status === "due" && o.days_left !== null) label = t("due_in", { n: o.days_left });
+  else if (o.status === "overdue" && o.days_left !== null) label = t("overdue_by", { n: -o.days_left });
+  else if (o.status === "recurring" && o.next_due) label = t("recurring_next", { date: o.next_due });
+  const title = o.deadline ? [o.deadline.rrule, o.deadline.reason].filter(Boolean).join(" · ") : "";
+  return el("span", { class: "badge st-" + o.status, title: title || null }, label);
 }
 
 async function loadObligations(offset = 0) {
   const filters = oblFilters();
   $("#csv-link").href = `${API}/obligations.csv?${query(filters)}`;
+  // the feed a calendar subscribes to: an absolute address, with the filters shown
+  $("#ics-link").href = new URL(`${API}/obligations.ics?${query(filters)}`, location.href).href;
   let page;
   try {
     page = await api(`/obligations?${query({ ...filters, offset, limit: PAGE })}`);
@@ -300,6 +326,7 @@ async function loadObligations(offset = 0) {
         el("td", {}, o.actor ? o.actor.text : el("span", { class: "muted", title: o.actor_reason || "" }, t("actor_none"))),
         el("td", {}, el("span", { class: "badge mod-" + o.modality }, t("mod_" + o.modality)), " ", o.action),
         el("td", {}, o.deadline ? o.deadline.text : "", o.deadline && o.deadline.value ? el("div", { class: "muted" }, o.deadline.value) : null),
+        el("td", {}, statusBadge(o)),
         el("td", {}, o.condition || ""),
         el("td", {}, el("a", { href: docHref(o.doc_id, o.quote.start, o.quote.end), title: o.quote.text }, o.title), o.quote.block_path ? el("div", { class: "path" }, o.quote.block_path) : null),
       ),
@@ -495,6 +522,7 @@ async function loadEntities() {
     const all = await api("/entities");
     state.entities.convention = all.filter((e) => e.type === "convention");
     state.entities.agency = all.filter((e) => e.type === "agency");
+    state.entities.role = await api("/roles");
   } catch (err) {
     showError(err.message);
   }
@@ -522,7 +550,7 @@ function init() {
   $("#ask-form").addEventListener("submit", (ev) => (ev.preventDefault(), runAsk()));
 
   $("#obl-form").addEventListener("submit", (ev) => (ev.preventDefault(), loadObligations(0)));
-  for (const sel of ["#o-actor", "#o-convention", "#o-deadline-from", "#o-deadline-to", "#o-lang"])
+  for (const sel of ["#o-actor", "#o-convention", "#o-deadline-from", "#o-deadline-to", "#o-lang", "#o-status", "#o-sort"])
     $(sel).addEventListener("change", () => loadObligations(0));
   $("#obl-prev").addEventListener("click", () => loadObligations(Math.max(0, state.obl.offset - PAGE)));
   $("#obl-next").addEventListener("click", () => loadObligations(state.obl.offset + PAGE));

@@ -7,6 +7,7 @@ create it and are what actually changes a database: a change here needs a new re
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
@@ -65,8 +66,35 @@ obligations = Table(
     Column("deadline_start", Date),
     Column("deadline_end", Date),
     Column("body", Text, nullable=False),
+    # revision 0002: the deadline as data. due_kind: absolute | interval | relative | recurring |
+    # unparsed (NULL: no deadline); due_date: the day a one-off deadline falls due; rrule: a
+    # recurring deadline's rule, its days in obligation_due.
+    Column("due_kind", String(16)),
+    Column("due_date", Date),
+    Column("rrule", Text),
     Index("ix_obligations_actor_id", "actor_id"),
     Index("ix_obligations_lang", "lang"),
+    Index("ix_obligations_due_date", "due_date"),
+)
+
+# Every id an obligation's actor is filed under: each co-actor's agency id and each role id
+# ("role:authorized-body"), so that a joint task is found under every body (revision 0002).
+obligation_actors = Table(
+    "obligation_actors", metadata,
+    Column("doc_id", String(128), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("actor_id", String(128), primary_key=True),
+    Index("ix_obligation_actors_actor_id", "actor_id"),
+)
+
+# The days a recurring deadline falls due (kb.obligations.deadlines.occurrences), so that the
+# next one as of any day is a SQL query (revision 0002).
+obligation_due = Table(
+    "obligation_due", metadata,
+    Column("doc_id", String(128), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("due", Date, primary_key=True),
+    Index("ix_obligation_due_due", "due"),
 )
 
 # Conventions an obligation's quote names: (doc_id, seq) is the obligation.
@@ -105,4 +133,17 @@ store_meta = Table(
     "store_meta", metadata,
     Column("key", String(128), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Background ingestion jobs: kept here, not in a worker's memory, so that any API worker
+# (or machine) answers for any job and a cancel reaches the worker that runs it.
+jobs = Table(
+    "jobs", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("owner", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Index("ix_jobs_created", "created_at"),
 )

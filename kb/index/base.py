@@ -115,6 +115,10 @@ class VectorStore(Protocol):
     def document_ids(self) -> set[str]:
         """Ids of the documents that have points."""
 
+    def document_vectors(self, doc_id: str, key: str) -> dict[str, list[float]]:
+        """The dense vectors of the document's points, by the value of payload field `key`
+        (points without it are left out): what re-indexing a changed document can reuse."""
+
     def search(
         self,
         *,

@@ -244,6 +244,29 @@ class ServerStore:
             response = self.client.facet(self.collection, key="doc_id", limit=n, exact=True)
         return {str(hit.value) for hit in response.hits if hit.count > 0}
 
+    def document_vectors(self, doc_id: str, key: str) -> dict[str, list[float]]:
+        if not self._has_collection():
+            return {}
+        out: dict[str, list[float]] = {}
+        offset = None
+        while True:
+            with self._call("scroll"):
+                records, offset = self.client.scroll(
+                    self.collection,
+                    scroll_filter=_doc_filter(doc_id),
+                    limit=256,
+                    offset=offset,
+                    with_payload=[key],
+                    with_vectors=[DENSE],
+                )
+            for r in records:
+                value = (r.payload or {}).get(key)
+                vector = r.vector.get(DENSE) if isinstance(r.vector, dict) else None
+                if value is not None and vector is not None:
+                    out[str(value)] = list(vector)
+            if offset is None or not records:
+                return out
+
     def search(
         self,
         *,

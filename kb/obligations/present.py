@@ -682,13 +682,13 @@ def _duties(core: str, lang: str, d: DutyRules, r: LangRules) -> list[Duty]:
 
 def clause_obligations(doc, lang: str, r: LangRules, clause) -> list:
     """Present-tense duties of one clause that no modal trigger claimed (one record per verb)."""
-    from .extract import _TRAIL, Found, _emit, _excluded
+    from .extract import Found, _untrail, _emit, _excluded
 
     d = for_lang(r)
     body = clause.body(doc.text)
     if d is None or len(body) > MAX_CLAUSE_CHARS or _excluded(body, r):
         return []
-    core = _TRAIL.sub("", body)
+    core = _untrail(body)
     out = []
     by_actor: dict[tuple[int, int], list[Duty]] = {}
     for duty in _duties(core, lang, d, r):
@@ -731,20 +731,20 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
       органами:", "мынадай мемлекеттік органдар: ... ұсынады"): one obligation, the lead-in;
     None when neither applies (the clauses are then read one by one).
     """
-    from .extract import _TRAIL, Found, _actor, _emit, _excluded
+    from .extract import Found, _untrail, _actor, _emit, _excluded
 
     d = for_lang(r)
     text = doc.text
     lead_body = lead.body(text)
     if d is None or len(lead_body) > MAX_CLAUSE_CHARS or _excluded(lead_body, r) or permitted(lead_body, d):
         return None
-    core = _TRAIL.sub("", lead_body)
+    core = _untrail(lead_body)
     duties = _duties(core, lang, d, r)
     loose = [it for it in items if not it.sub and not nested]
     items = [it for it in items if it.sub or nested]
     if not items:
         return None
-    item_cores = [_TRAIL.sub("", _whole_item(doc, it).body(text)) for it in items]
+    item_cores = [_untrail(_whole_item(doc, it).body(text)) for it in items]
     if duties:
         actor_span, rule = duties[0].actor, duties[0].rule
     else:
@@ -772,7 +772,7 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
     out = []
     for it in items:
         it = _whole_item(doc, it)
-        c = _TRAIL.sub("", it.body(text))
+        c = _untrail(it.body(text))
         if len(c) > MAX_CLAUSE_CHARS or _excluded(it.body(text), r) or not c.strip():
             continue
         item_found = Found(trig, None, None, item_actions(c, lang, d), None)
