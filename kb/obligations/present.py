@@ -625,7 +625,6 @@ def lead_actor(core: str, lang: str, d: DutyRules, r: LangRules) -> tuple[int, i
         if lang == "ru":
             t = ru_tag(w.group(0))
             if _ru_head(w.group(0), d) and t.nom and not _preceded_by_prep(words, i, d, core) and not t.verb:
-                sub = [False] * len(words)
                 return _ru_np(core, words, i, d, "nom")
         else:
             if _kk_nom_head(w.group(0), d, r):
