@@ -11,19 +11,27 @@ from collections.abc import Callable, Iterable
 
 from kb.chunking import chunk_document
 from kb.embeddings import Embedder
+from kb.acts.ids import default_act_id
 from kb.index.base import IndexPoint, VectorStore
 from kb.index.sparse import doc_sparse
 from kb.models import Document, Passage
 
 
-def passage_payload(doc: Document, passage: Passage) -> dict:
-    """What a hit needs without reading the document back: filters and display fields."""
+ActOf = Callable[[Document], str]
+
+
+def passage_payload(doc: Document, passage: Passage, act_id: str | None = None) -> dict:
+    """What a hit needs without reading the document back: filters and display fields.
+
+    `act_id` is the act the document is a version of (kb.acts); by default its act_key or
+    its own "doc-<id>" act."""
     ids: dict[str, set[str]] = {"convention": set(), "agency": set()}
     for e in doc.entities:
         if e.id and e.type in ids:
             ids[e.type].add(e.id)
     return {
         "doc_id": doc.id,
+        "act_id": act_id or default_act_id(doc),
         "number": passage.number,
         "text": passage.text,
         "block_path": passage.block_path,
@@ -45,7 +53,9 @@ def passage_payload(doc: Document, passage: Passage) -> dict:
     }
 
 
-def document_points(doc: Document, embedder: Embedder, batch_size: int = 16) -> list[IndexPoint]:
+def document_points(
+    doc: Document, embedder: Embedder, batch_size: int = 16, act_id: str | None = None
+) -> list[IndexPoint]:
     """Dense vectors of context + text; lexical vectors of the text alone.
 
     The context line (title, heading path) tells the embedding what a terse point
@@ -64,23 +74,32 @@ def document_points(doc: Document, embedder: Embedder, batch_size: int = 16) -> 
             id=p.id,
             dense=vec.tolist(),
             sparse=doc_sparse(p.text, p.lang),
-            payload=passage_payload(doc, p),
+            payload=passage_payload(doc, p, act_id),
         )
         for p, vec in zip(passages, vectors)
     ]
 
 
 class Indexer:
-    def __init__(self, store: VectorStore, embedder: Embedder, batch_size: int = 16):
+    def __init__(
+        self, store: VectorStore, embedder: Embedder, batch_size: int = 16, act_of: ActOf | None = None
+    ):
         self.store = store
         self.embedder = embedder
         self.batch_size = batch_size
+        # The act a document belongs to lives in the document store (pairing, kb link):
+        # the service passes its lookup; without one the document's own act id is used.
+        self.act_of = act_of or default_act_id
         store.ensure_collection(embedder.dim)
 
     def index_document(self, doc: Document) -> int:
-        points = document_points(doc, self.embedder, self.batch_size)
+        points = document_points(doc, self.embedder, self.batch_size, self.act_of(doc))
         self.store.replace_document(doc.id, points)
         return len(points)
+
+    def set_act(self, doc_id: str, act_id: str) -> None:
+        """A document changed act (pairing, kb link/unlink): its points say so."""
+        self.store.set_payload_by_doc(doc_id, {"act_id": act_id})
 
     def remove_document(self, doc_id: str) -> None:
         self.store.delete_document(doc_id)

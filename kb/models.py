@@ -82,6 +82,7 @@ class Hit(BaseModel):
     end: int
     entities: list[Entity] = Field(default_factory=list)
     match: str = Field("", description="Why it matched: dense, lexical or both, and the matched terms")
+    act_id: str | None = Field(None, description="The act this passage's document is a version of (kb.acts)")
 
 
 class Citation(BaseModel):
@@ -94,6 +95,7 @@ class Citation(BaseModel):
     start: int
     end: int
     quote: str
+    act_id: str | None = Field(None, description="The act the cited document is a version of (kb.acts)")
 
 
 class Answer(BaseModel):

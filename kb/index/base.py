@@ -29,6 +29,7 @@ LEXICAL = "lexical"
 # indexed as a datetime so date ranges filter on the index.
 PAYLOAD_INDEXES: dict[str, Literal["keyword", "datetime"]] = {
     "doc_id": "keyword",
+    "act_id": "keyword",
     "lang": "keyword",
     "genre": "keyword",
     "date": "datetime",
@@ -114,6 +115,9 @@ class VectorStore(Protocol):
 
     def document_ids(self) -> set[str]:
         """Ids of the documents that have points."""
+
+    def set_payload_by_doc(self, doc_id: str, payload: dict) -> None:
+        """Set these payload keys (others are kept) on every point of the document."""
 
     def search(
         self,
