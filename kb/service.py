@@ -300,6 +300,8 @@ class KnowledgeBase:
     def list_acts(
         self, filters: ActFilters | None = None, sort: ActSort = "-date", offset: int = 0, limit: int = 50
     ) -> Page[Act]:
+        if not self._reconciled and self.acts.unlinked():
+            self.reconcile()  # documents stored before acts existed get theirs first
         total, items = self.acts.page(filters, sort=sort, offset=offset, limit=limit)
         return Page[Act](total=total, offset=offset, limit=limit, items=items)
 

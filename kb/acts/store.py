@@ -41,7 +41,15 @@ IssuerId = Callable[[str, str], str | None]  # (issuer text, lang) -> agency id
 
 
 class ActError(ValueError):
-    """A link that cannot be made (unknown document, a language version already there)."""
+    """A link that cannot be made: the message names the documents and the reason."""
+
+
+class ActNotFound(ActError):
+    """An unknown document (or one not linked to any act yet)."""
+
+
+class ActConflict(ActError):
+    """The act already has this language version from another file."""
 
 
 class ActStore:
@@ -209,16 +217,16 @@ class ActStore:
         """Make `other_id` a version of the act of `doc_id` (kb link A B): by hand, confidence 1."""
         for d in (doc_id, other_id):
             if not is_valid_doc_id(d) or d not in self.docs:
-                raise ActError(f"document {d!r}: no such document")
+                raise ActNotFound(f"document {d!r}: no such document")
         if doc_id == other_id:
-            raise ActError(f"document {doc_id}: cannot link a document to itself")
+            raise ActConflict(f"document {doc_id}: cannot link a document to itself")
         now = dt.datetime.now(dt.UTC)
         with self.docs._write() as conn:
             target = self._require_link(conn, doc_id)
             src = conn.execute(select(document_acts.c.act_id, document_acts.c.lang, document_acts.c.part)
                                .where(document_acts.c.doc_id == other_id)).one_or_none()
             if src is None:
-                raise ActError(f"document {other_id}: not linked to any act yet (re-ingest it)")
+                raise ActNotFound(f"document {other_id}: not linked to any act yet (re-ingest it)")
             old_act, lang, part = src
             clash = conn.execute(
                 select(document_acts.c.doc_id, documents.c.source)
@@ -228,7 +236,7 @@ class ActStore:
             ).first()
             if clash is not None and old_act != target:
                 other_src = conn.scalar(select(documents.c.source).where(documents.c.id == other_id))
-                raise ActError(
+                raise ActConflict(
                     f"act {target} already has a {LANG_NAMES.get(lang, lang)} version: {clash[1]} "
                     f"({clash[0]}); {other_src} ({other_id}) was not linked (unlink the other first)"
                 )
@@ -243,7 +251,7 @@ class ActStore:
     def unlink(self, doc_id: str) -> Moves:
         """Make a document an act of its own (kb unlink DOC)."""
         if not is_valid_doc_id(doc_id) or doc_id not in self.docs:
-            raise ActError(f"document {doc_id!r}: no such document")
+            raise ActNotFound(f"document {doc_id!r}: no such document")
         now = dt.datetime.now(dt.UTC)
         own = own_act_id(doc_id)
         with self.docs._write() as conn:
@@ -290,7 +298,7 @@ class ActStore:
     def _require_link(self, conn: Connection, doc_id: str) -> str:
         act_id = conn.scalar(select(document_acts.c.act_id).where(document_acts.c.doc_id == doc_id))
         if act_id is None:
-            raise ActError(f"document {doc_id}: not linked to any act yet (re-ingest it)")
+            raise ActNotFound(f"document {doc_id}: not linked to any act yet (re-ingest it)")
         return act_id
 
     def _after_leaving(self, conn: Connection, act_id: str, now) -> Moves:
@@ -407,4 +415,4 @@ def _filters(f: ActFilters) -> list:
     return where
 
 
-__all__ = ["ActError", "ActStore", "merge_act", "score", "PairingMethod"]
+__all__ = ["ActConflict", "ActError", "ActNotFound", "ActStore", "merge_act", "score", "PairingMethod"]
