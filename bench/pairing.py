@@ -94,6 +94,7 @@ def run(settings: Settings, seed: int, files: list[tuple[Path, str, str]] | None
         failed = [(f.path, f.reason) for f in report.failed]
         name_of = {f.doc_id: Path(f.path).name for f in report.files if f.doc_id}
         acts = kb.acts.all()
+        sigs = signatures(kb)
         kb.close()
     gold = gold_pairs(named)
     got = found_pairs(acts, name_of)
@@ -101,12 +102,59 @@ def run(settings: Settings, seed: int, files: list[tuple[Path, str, str]] | None
     wrong = sorted(tuple(sorted(key_of[n] for n in p)) for p in got - gold)
     missed = sorted(tuple(sorted(key_of[n] for n in p)) for p in gold - got)
     tp = len(got & gold)
+    separation = {
+        "all signals": _separation(sigs, name_of, gold),
+        "text only (no requisites)": _separation(sigs, name_of, gold, strip_requisites=True),
+        "model similarity only": _separation(sigs, name_of, gold, only="similarity"),
+    }
+    methods: dict[str, int] = {}
+    for a in acts:
+        for v in a.versions:
+            if len(a.versions) > 1 and v.method != "own":
+                methods[v.method] = methods.get(v.method, 0) + 1
     return {
         "files": len(named), "gold": len(gold), "found": len(got), "tp": tp,
         "precision": tp / len(got) if got else 1.0, "recall": tp / len(gold) if gold else 1.0,
         "wrong": wrong, "missed": missed, "failed": failed, "seconds": took,
-        "methods": sorted({(v.method) for a in acts for v in a.versions}),
+        "methods": methods, "separation": separation,
     }
+
+
+def signatures(kb) -> dict[str, object]:
+    """doc id -> its pairing signature, as the act store keeps it."""
+    from sqlalchemy import select
+
+    from kb.acts.pairing import Signature
+    from kb.db.schema import document_acts
+
+    with kb.docs.engine.connect() as conn:
+        rows = conn.execute(select(document_acts.c.doc_id, document_acts.c.signature)).all()
+    return {d: Signature.model_validate_json(raw) for d, raw in rows}
+
+
+def _separation(sigs, name_of, gold, strip_requisites=False, only: str | None = None) -> tuple[float, float]:
+    """(lowest confidence of a true kk-ru pair, highest of a false one) over every kk x ru
+    combination: the gap between them is how much room the threshold has."""
+    from kb.acts import pairing
+
+    def prep(sig):
+        if strip_requisites:
+            sig = sig.model_copy(update={"kind": None, "date": None, "number": None})
+        if only == "similarity":
+            sig = sig.model_copy(update={"kind": None, "date": None, "number": None, "skeleton": [],
+                                         "anchors": [], "numbers": [], "names": []})
+        return sig
+
+    kk = [(d, prep(s)) for d, s in sigs.items() if s.lang == "kk" and d in name_of]
+    ru = [(d, prep(s)) for d, s in sigs.items() if s.lang == "ru" and d in name_of]
+    true_low, false_high = 1.0, 0.0
+    for (a, sa), (b, sb) in product(kk, ru):
+        c = pairing.score(sa, sb).confidence
+        if frozenset((name_of[a], name_of[b])) in gold:
+            true_low = min(true_low, c)
+        else:
+            false_high = max(false_high, c)
+    return true_low, false_high
 
 
 def report(results: list[dict], seeds: list[int]) -> str:
@@ -127,11 +175,31 @@ def report(results: list[dict], seeds: list[int]) -> str:
             f"| {seed} | {r['files']} | {r['gold']} | {r['found']} | {r['tp']} | {r['precision']:.3f} | "
             f"{r['recall']:.3f} | {len(r['wrong'])} | {r['seconds']:.0f} |"
         )
+    r = results[0]
+    lines += [
+        "",
+        f"How the pairs were made (seed {seeds[0]}, versions linked to another): "
+        + ", ".join(f"{m} {n}" for m, n in sorted(r["methods"].items())) + ".",
+        "",
+        f"Room for the threshold ({pairing_threshold()}): over every kk x ru combination, the lowest "
+        "confidence of a true pair and the highest of a false one.",
+        "",
+        "| signals | lowest true pair | highest false pair |",
+        "| --- | --- | --- |",
+    ]
+    for name, (low, high) in r["separation"].items():
+        lines.append(f"| {name} | {low:.3f} | {high:.3f} |")
     for seed, r in zip(seeds, results):
         for what in ("wrong", "missed", "failed"):
             for item in r[what]:
                 lines.append(f"- seed {seed}, {what}: {' / '.join(map(str, item))}")
     return "\n".join(lines) + "\n"
+
+
+def pairing_threshold() -> float:
+    from kb.acts.pairing import config
+
+    return config().threshold
 
 
 def main(argv: list[str] | None = None) -> int:

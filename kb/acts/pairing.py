@@ -59,6 +59,7 @@ class Signature(BaseModel):
     anchors: list[str] = Field(default_factory=list)
     numbers: list[str] = Field(default_factory=list)
     names: list[str] = Field(default_factory=list)
+    years: list[str] = Field(default_factory=list)
     vector: str | None = Field(None, description="float16 vector, base64")
 
     def vec(self) -> np.ndarray | None:
@@ -82,6 +83,9 @@ def signature(doc: Document, embed: Embed | None = None) -> Signature:
             skeleton.add("/".join(nums))
     numbers = list(dict.fromkeys(_NUMBER.findall(doc.text)))[: config().max_numbers]
     names = sorted({e.id for e in doc.entities if e.id and e.type in ("convention", "agency")})
+    # Years of the dates the text states: day and month are read less reliably across the two
+    # languages than the year, and the same template re-issued a year later differs in them.
+    years = sorted({e.value[:4] for e in doc.entities if e.type == "date" and e.value and e.value[:4].isdigit()})
     vector = None
     if embed is not None:
         v = np.asarray(embed(opening_text(doc)), dtype=np.float32)
@@ -96,6 +100,7 @@ def signature(doc: Document, embed: Embed | None = None) -> Signature:
         anchors=sorted({b.anchor for b in doc.blocks if b.anchor}),
         numbers=numbers,
         names=names,
+        years=years,
         vector=vector,
     )
 
@@ -106,9 +111,10 @@ def _norm_number(number: str | None) -> str | None:
     return re.sub(r"[\s№]+", "", number).lower() or None
 
 
-def _jaccard(a: Iterable[str], b: Iterable[str]) -> float | None:
+def _jaccard(a: Iterable[str], b: Iterable[str], min_items: int | None = None) -> float | None:
     a, b = set(a), set(b)
-    if len(a) < config().min_items or len(b) < config().min_items:
+    need = config().min_items if min_items is None else min_items
+    if len(a) < need or len(b) < need:
         return None
     return len(a & b) / len(a | b)
 
@@ -140,6 +146,9 @@ def score(new: Signature, other: Signature) -> Score:
         j = _jaccard(getattr(new, name), getattr(other, name))
         if j is not None:
             signals[name] = j
+    j = _jaccard(new.years, other.years, min_items=1)
+    if j is not None:
+        signals["years"] = j
     a, b = new.vec(), other.vec()
     if a is not None and b is not None and a.shape == b.shape:
         cos = float(a @ b)
@@ -152,7 +161,7 @@ def score(new: Signature, other: Signature) -> Score:
     confidence = sum(cfg.weights[k] * v for k, v in used.items()) / total
     # the signal that carried the most weight names the method
     top = max(used, key=lambda k: cfg.weights[k] * v if (v := used[k]) else 0.0)
-    method: PairingMethod = {"numbering": "numbering", "numbers": "numbers", "names": "numbers"}.get(
+    method: PairingMethod = {"numbering": "numbering", "numbers": "numbers", "names": "numbers", "years": "numbers"}.get(
         top, "similarity"
     )
     return Score(confidence=round(confidence, 4), method=method, signals=signals)
