@@ -17,7 +17,7 @@ import datetime as dt
 import json
 from collections.abc import Callable
 
-from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, and_, delete, exists, func, insert, or_, select, true, update
 
 from kb.acts.ids import default_act_id, is_valid_act_id, own_act_id
 from kb.acts.pairing import Signature, best_match, score
@@ -391,7 +391,11 @@ def merge_act(act_id: str, versions: list[tuple[str, dict]], issuer_id: IssuerId
 
 
 def _same_part(part: str | None):
-    return document_acts.c.part.is_(None) if part is None else document_acts.c.part == part
+    """Versions in one language that cannot sit beside a document of this part: the same
+    part, and any whole text (a whole act and its parts, or two whole texts, cannot coexist)."""
+    if part is None:
+        return true()
+    return document_acts.c.part.is_(None) | (document_acts.c.part == part)
 
 
 def _filters(f: ActFilters) -> list:
