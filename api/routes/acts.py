@@ -7,12 +7,30 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query
+from starlette.convertors import Convertor, register_url_convertor
 
 from api.deps import KB, CanRead, CanWrite, call, known_id
 from api.public import scrub
 from kb.acts.ids import is_valid_act_id
 from kb.acts.store import ActConflict, ActError, ActNotFound
 from kb.models import Act, ActFilters, ActKind, ActSort, ActStatus, LinkRequest, Page, UnlinkRequest
+
+
+
+class ActIdConvertor(Convertor):
+    """An act id in a path: never "link" or "unlink", so those paths are POST only (the Allow
+    header and the schema agree); anything else that is not an id is simply not found."""
+
+    regex = r"(?!(?:un)?link$)[A-Za-z0-9_-]{1,128}"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("act_id", ActIdConvertor())
 
 router = APIRouter(prefix="/acts", tags=["acts"])
 NOT_FOUND = {404: {"description": "No such act"}}
@@ -52,7 +70,7 @@ def list_acts(
     return page.model_copy(update={"items": [_public(a, kb) for a in page.items]})
 
 
-@router.get("/{act_id}", response_model=Act, responses=NOT_FOUND)
+@router.get("/{act_id:act_id}", response_model=Act, responses=NOT_FOUND)
 def get_act(act_id: str, kb: KB, _: CanRead) -> Act:
     act = call(kb.get_act, act_id) if is_valid_act_id(act_id) else None
     if act is None:
