@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import expect
 from typer.testing import CliRunner
 
 from api.app import create_app
@@ -218,8 +219,8 @@ def test_act_page_shows_requisites_and_both_texts_aligned(browser, base_url):  #
         page.goto("/#acts")
         page.wait_for_selector("#acts-list .act-row")
         page.select_option("#a-kind", "government_resolution")
-        page.wait_for_function("[...document.querySelectorAll('#acts-list .act-row')].every("
-                               "r => r.dataset.kind === 'government_resolution')")
+        expect(page.locator("#acts-list .act-row:not([data-kind='government_resolution'])")).to_have_count(0)
+        expect(page.locator(f"#acts-list .act-row[data-act='{ANDASAI}']")).to_have_count(1)
         page.locator(f"#acts-list .act-row[data-act='{ANDASAI}'] a").first.click()
         page.wait_for_selector("#act-view .act-requisites")
         # search results show the hit's act: kind, date and a status badge

@@ -591,9 +591,10 @@ async function upload() {
     state.docCache.clear();
     const failed = job.failed.map((f) => `${f.path}: ${f.reason}`).join("; ");
     status.textContent = t("job_done", { added: job.added + job.updated, unchanged: job.unchanged, failed: job.failed.length });
-    showError(failed || job.error || "");
     await loadEntities();
     await loadDocuments(0);
+    state.actCache.clear();
+    showError(failed || job.error || ""); // after the reloads, which clear the error box when they succeed
   } catch (err) {
     status.textContent = "";
     showError(err.message);
