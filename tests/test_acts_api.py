@@ -229,3 +229,32 @@ def test_act_page_shows_requisites_and_both_texts_aligned(browser, base_url):  #
         page.press("#q", "Enter")
         page.wait_for_selector("#results .hit .act-badge")
         assert page.locator("#results .hit .status-badge").count() >= 1
+
+
+def test_the_cli_calls_go_through_the_running_service_too(corpus_kb):
+    """kb.client answers list_acts/get_act/link/unlink like the KnowledgeBase (the CLI beside `kb serve`)."""
+    from kb.client import ServiceClient, ServiceError, ServiceInfo
+    from kb.models import ActFilters
+
+    import httpx
+
+    class Through(httpx.BaseTransport):  # the service's app, in process
+        def __init__(self, tc: TestClient):
+            self.tc = tc
+
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            r = self.tc.request(request.method, str(request.url), headers=dict(request.headers),
+                                content=request.read())
+            return httpx.Response(r.status_code, headers=r.headers, content=r.content)
+
+    _, secret = corpus_kb.keys.create("write", "client test")
+    with TestClient(create_app(corpus_kb)) as tc:
+        info = ServiceInfo(url="http://testserver", pid=1, token=secret)
+        with ServiceClient(info, transport=Through(tc)) as client:
+            local = corpus_kb.list_acts(ActFilters(kind="government_resolution"), sort="title", limit=1000)
+            remote = client.list_acts(ActFilters(kind="government_resolution"), sort="title", limit=1000)
+            assert [a.id for a in remote.items] == [a.id for a in local.items] and remote.total == local.total
+            assert client.get_act(ANDASAI).id == ANDASAI and client.get_act("kzlaw-0") is None
+            with pytest.raises(ServiceError) as e:
+                client.link_documents(corpus_kb.acts.get(ANDASAI).versions[0].doc_id, "no-such-doc")
+            assert e.value.status == 404
