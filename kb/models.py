@@ -128,7 +128,8 @@ class ActVersion(BaseModel):
     confidence: float = Field(1.0, ge=0, le=1, description="How sure the link of this document to the act is")
     method: PairingMethod = Field(
         "own", description="How the link was made: the sidecar's act_key, requisites, numbering of articles "
-        "and points, numbers and names in the text, cross-language similarity, by hand (kb link), or own (the document is its own act)"
+        "and points, numbers and names in the text, cross-language similarity, by hand (kb link), or own "
+        "(the document is its own act)"
     )
 
 

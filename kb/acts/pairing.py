@@ -119,6 +119,12 @@ def _jaccard(a: Iterable[str], b: Iterable[str], min_items: int | None = None) -
     return len(a & b) / len(a | b)
 
 
+# The signal that weighed most names how a link was made (kb.models.PairingMethod).
+METHOD_OF_SIGNAL: dict[str, PairingMethod] = {
+    "numbering": "numbering", "numbers": "numbers", "names": "numbers", "years": "numbers",
+}
+
+
 class Score(BaseModel):
     confidence: float
     method: PairingMethod
@@ -161,9 +167,7 @@ def score(new: Signature, other: Signature) -> Score:
     confidence = sum(cfg.weights[k] * v for k, v in used.items()) / total
     # the signal that carried the most weight names the method
     top = max(used, key=lambda k: cfg.weights[k] * v if (v := used[k]) else 0.0)
-    method: PairingMethod = {"numbering": "numbering", "numbers": "numbers", "names": "numbers", "years": "numbers"}.get(
-        top, "similarity"
-    )
+    method: PairingMethod = METHOD_OF_SIGNAL.get(top, "similarity")
     return Score(confidence=round(confidence, 4), method=method, signals=signals)
 
 

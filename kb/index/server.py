@@ -218,8 +218,8 @@ class ServerStore:
         self._require()
         with self._call("set_payload"):
             self.client.set_payload(
-                self.collection, payload=storable_payload(payload), points=qm.FilterSelector(filter=_doc_filter(doc_id)),
-                wait=True, ordering=_STRONG,
+                self.collection, payload=storable_payload(payload),
+                points=qm.FilterSelector(filter=_doc_filter(doc_id)), wait=True, ordering=_STRONG,
             )
 
     def replace_document(self, doc_id: str, points: list[IndexPoint]) -> None:
