@@ -252,3 +252,14 @@ def test_signature_round_trips_its_vector():
     sig = signature(make_doc("x", "ru"), embed=lambda _t: v)
     back = Signature.model_validate_json(sig.model_dump_json()).vec()
     assert back.shape == (8,) and abs(float(back @ back) - 1.0) < 1e-3
+
+
+def test_a_sidecar_added_later_wins_over_pairing_but_not_over_a_manual_link(acts):
+    put(acts, make_doc("ru1", "ru"))
+    assert acts.act_id_of("ru1") == "doc-ru1"
+    acts.attach(make_doc("ru1", "ru", act_key="kzlaw-77"), signature(make_doc("ru1", "ru")))  # ingest --force
+    assert acts.act_id_of("ru1") == "kzlaw-77" and acts.get("doc-ru1") is None
+    put(acts, make_doc("kk1", "kk"))
+    acts.link("kk1", "ru1")
+    acts.attach(make_doc("ru1", "ru", act_key="kzlaw-77"), signature(make_doc("ru1", "ru")))
+    assert acts.act_id_of("ru1") == "doc-kk1"  # the hand-made link stays

@@ -151,13 +151,19 @@ class ActStore:
                    signature=sig.model_dump_json(), linked_at=now)
         moves: Moves = {}
         with self.docs._write() as conn:
-            current = conn.scalar(select(document_acts.c.act_id).where(document_acts.c.doc_id == doc.id))
-            if current is not None:
-                # already linked (stored again unchanged, or by hand): refresh its data, keep the act
+            link = conn.execute(select(document_acts.c.act_id, document_acts.c.method)
+                                .where(document_acts.c.doc_id == doc.id)).one_or_none()
+            keyed = doc.act_key if doc.act_key and is_valid_act_id(doc.act_key) else None
+            if link is not None and (link.method == "manual" or keyed in (None, link.act_id)):
+                # already linked (stored again, or linked by hand): refresh its data, keep the act
                 conn.execute(update(document_acts).where(document_acts.c.doc_id == doc.id).values(
                     requisites=row["requisites"], signature=row["signature"], part=row["part"]))
-                self._rebuild(conn, current)
+                self._rebuild(conn, link.act_id)
                 return moves
+            if link is not None:
+                # re-ingested with a sidecar that now names its act: the sidecar wins over pairing
+                conn.execute(delete(document_acts).where(document_acts.c.doc_id == doc.id))
+                self._rebuild(conn, link.act_id)
             if doc.act_key and is_valid_act_id(doc.act_key):
                 act_id, conf, method = doc.act_key, 1.0, "act_key"
             else:
