@@ -18,9 +18,10 @@ from kb.models import Document, Passage
 
 
 ActOf = Callable[[Document], str]
+ActFields = Callable[[str], dict]  # act id -> the act's payload fields (act_kind, act_status)
 
 
-def passage_payload(doc: Document, passage: Passage, act_id: str | None = None) -> dict:
+def passage_payload(doc: Document, passage: Passage, act_id: str | None = None, act: dict | None = None) -> dict:
     """What a hit needs without reading the document back: filters and display fields.
 
     `act_id` is the act the document is a version of (kb.acts); by default its act_key or
@@ -50,11 +51,14 @@ def passage_payload(doc: Document, passage: Passage, act_id: str | None = None) 
         "agencies": sorted(ids["agency"]),
         "title": doc.title,
         "source": doc.source,
+        # the act's kind and status, for search filters; kept in step by Indexer.set_act
+        "act_kind": (act or {}).get("act_kind") or (doc.requisites.kind if doc.requisites else None),
+        "act_status": (act or {}).get("act_status") or (doc.requisites.status if doc.requisites else "unknown"),
     }
 
 
 def document_points(
-    doc: Document, embedder: Embedder, batch_size: int = 16, act_id: str | None = None
+    doc: Document, embedder: Embedder, batch_size: int = 16, act_id: str | None = None, act: dict | None = None
 ) -> list[IndexPoint]:
     """Dense vectors of context + text; lexical vectors of the text alone.
 
@@ -74,7 +78,7 @@ def document_points(
             id=p.id,
             dense=vec.tolist(),
             sparse=doc_sparse(p.text, p.lang),
-            payload=passage_payload(doc, p, act_id),
+            payload=passage_payload(doc, p, act_id, act),
         )
         for p, vec in zip(passages, vectors)
     ]
@@ -82,7 +86,8 @@ def document_points(
 
 class Indexer:
     def __init__(
-        self, store: VectorStore, embedder: Embedder, batch_size: int = 16, act_of: ActOf | None = None
+        self, store: VectorStore, embedder: Embedder, batch_size: int = 16, act_of: ActOf | None = None,
+        act_fields: ActFields | None = None,
     ):
         self.store = store
         self.embedder = embedder
@@ -90,16 +95,20 @@ class Indexer:
         # The act a document belongs to lives in the document store (pairing, kb link):
         # the service passes its lookup; without one the document's own act id is used.
         self.act_of = act_of or default_act_id
+        self.act_fields = act_fields
         store.ensure_collection(embedder.dim)
 
     def index_document(self, doc: Document) -> int:
-        points = document_points(doc, self.embedder, self.batch_size, self.act_of(doc))
+        act_id = self.act_of(doc)
+        act = self.act_fields(act_id) if self.act_fields else None
+        points = document_points(doc, self.embedder, self.batch_size, act_id, act)
         self.store.replace_document(doc.id, points)
         return len(points)
 
     def set_act(self, doc_id: str, act_id: str) -> None:
-        """A document changed act (pairing, kb link/unlink): its points say so."""
-        self.store.set_payload_by_doc(doc_id, {"act_id": act_id})
+        """A document changed act (pairing, kb link/unlink) or its act changed: its points say so."""
+        fields = self.act_fields(act_id) if self.act_fields else {}
+        self.store.set_payload_by_doc(doc_id, {"act_id": act_id, **fields})
 
     def remove_document(self, doc_id: str) -> None:
         self.store.delete_document(doc_id)

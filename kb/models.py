@@ -190,6 +190,9 @@ class SearchFilters(BaseModel):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     doc_id: list[str] = Field(default_factory=list)
+    kind: list[ActKind] = Field(default_factory=list, description="Kinds of the passages' acts")
+    status: list[ActStatus] = Field(default_factory=list, description="Status of the passages' acts")
+    act_id: list[str] = Field(default_factory=list, description="Only these acts (kb.acts ids)")
 
 
 SearchMode = Literal["hybrid", "dense", "lexical"]

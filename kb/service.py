@@ -143,7 +143,8 @@ class KnowledgeBase:
         return self._opened(
             "indexer",
             lambda: Indexer(
-                self.index, self.ingest_embedder, self.settings.embed_batch_size, act_of=self.acts.act_of
+                self.index, self.ingest_embedder, self.settings.embed_batch_size, act_of=self.acts.act_of,
+                act_fields=self.acts.payload_fields,
             ),
         )
 
@@ -266,7 +267,14 @@ class KnowledgeBase:
     def _attach_act(self, doc: Document) -> None:
         """Link a stored document to its act (act_key, pairing, or its own); other documents
         that joined the act (a version stored earlier as an act of its own) get its id in the index."""
-        self._move_points(self.acts.attach(doc, self._act_signature(doc)))
+        moves = self.acts.attach(doc, self._act_signature(doc))
+        # the act's record may have changed (a version stating its repeal): its other versions'
+        # passages get its kind and status; the document itself is indexed next, with them
+        act_id = self.acts.act_of(doc)
+        for other in self.acts.doc_ids_of(act_id):
+            if other != doc.id and other not in moves:
+                moves[other] = act_id
+        self._move_points(moves)
 
     def _move_points(self, moves: dict[str, str]) -> None:
         for doc_id, act_id in moves.items():

@@ -233,6 +233,8 @@ class FakeKB(KnowledgeBase):
             and (not f.date_from or (d.date and d.date >= f.date_from))
             and (not f.date_to or (d.date and d.date <= f.date_to))
             and (not f.doc_id or d.id in f.doc_id)
+            and (not f.kind or (d.requisites is not None and d.requisites.kind in f.kind))
+            and (not f.status or (d.requisites.status if d.requisites else "unknown") in f.status)
         )
 
     def _hits(self, q: str, f: SearchFilters) -> list[Hit]:

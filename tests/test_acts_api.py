@@ -111,6 +111,21 @@ def test_every_search_hit_and_citation_carries_its_act(client):
     assert citations and all(c["act_id"] for c in citations)
 
 
+def test_search_filters_on_the_acts_kind_and_status(client):
+    q = {"q": "территория заказника озоноразрушающие вещества", "top_k": 30}
+    every = client.post(f"{V1}/search", json=q).json()["hits"]
+    kinds = {h["act_id"]: client.get(f"{V1}/acts/{h['act_id']}").json()["kind"] for h in every}
+    assert {"government_resolution", "code"} <= set(kinds.values())
+    hits = client.post(f"{V1}/search", json={**q, "kind": ["code"]}).json()["hits"]
+    assert hits and {h["act_id"] for h in hits} == {ECOCODE}
+    hits = client.get(f"{V1}/search", params=[("q", q["q"]), ("kind", "government_resolution")]).json()["hits"]
+    assert hits and all(kinds.get(h["act_id"], "government_resolution") == "government_resolution" for h in hits)
+    status = client.get(f"{V1}/acts/{ANDASAI}").json()["status"]
+    hits = client.post(f"{V1}/search", json={**q, "status": [status], "act_id": [ANDASAI]}).json()["hits"]
+    assert hits and {h["act_id"] for h in hits} == {ANDASAI}
+    assert client.post(f"{V1}/search", json={**q, "kind": ["poem"]}).status_code == 422
+
+
 # -- writing ------------------------------------------------------------------------------------
 def test_link_and_unlink_need_a_write_key(anonymous):
     assert anonymous.post(f"{V1}/acts/link", json={"doc_id": "a", "other_id": "b"}).status_code == 401

@@ -187,6 +187,8 @@ function searchRequest(offset) {
     genre: listOf($("#f-genre").value),
     convention: listOf($("#f-convention").value),
     agency: listOf($("#f-agency").value),
+    kind: listOf($("#f-kind").value),
+    status: listOf($("#f-status").value),
     date_from: $("#f-date-from").value || null,
     date_to: $("#f-date-to").value || null,
   };
@@ -757,7 +759,7 @@ function init() {
   applyLabels();
 
   $("#search-form").addEventListener("submit", (ev) => (ev.preventDefault(), runSearch(0)));
-  for (const sel of ["#f-lang", "#f-genre", "#f-convention", "#f-agency", "#f-date-from", "#f-date-to"])
+  for (const sel of ["#f-lang", "#f-genre", "#f-convention", "#f-agency", "#f-kind", "#f-status", "#f-date-from", "#f-date-to"])
     $(sel).addEventListener("change", () => $("#q").value.trim() && runSearch(0));
   $("#search-more").addEventListener("click", () => runSearch(state.search.offset));
 

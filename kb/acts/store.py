@@ -70,6 +70,16 @@ class ActStore:
         """The act id a document's passages carry (the indexer asks this)."""
         return self.act_id_of(doc.id) or default_act_id(doc)
 
+    def payload_fields(self, act_id: str) -> dict:
+        """What the index keeps of an act on each of its passages (search filters)."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(acts.c.kind, acts.c.status).where(acts.c.id == act_id)).one_or_none()
+        return {"act_kind": row.kind, "act_status": row.status} if row else {}
+
+    def doc_ids_of(self, act_id: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.scalars(select(document_acts.c.doc_id).where(document_acts.c.act_id == act_id)))
+
     def get(self, act_id: str) -> Act | None:
         if not is_valid_act_id(act_id):
             return None

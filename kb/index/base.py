@@ -30,6 +30,8 @@ LEXICAL = "lexical"
 PAYLOAD_INDEXES: dict[str, Literal["keyword", "datetime"]] = {
     "doc_id": "keyword",
     "act_id": "keyword",
+    "act_kind": "keyword",
+    "act_status": "keyword",
     "lang": "keyword",
     "genre": "keyword",
     "date": "datetime",
