@@ -525,5 +525,5 @@ def _is_year(number: str) -> bool:
 def _citation(n: int, hit: Hit, start: int, end: int, quote: str) -> Citation:
     return Citation(
         n=n, doc_id=hit.document.id, title=hit.document.title, source=hit.document.source,
-        block_path=hit.block_path, page=hit.page, start=start, end=end, quote=quote,
+        block_path=hit.block_path, page=hit.page, start=start, end=end, quote=quote, act_id=hit.act_id,
     )

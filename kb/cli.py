@@ -473,6 +473,76 @@ def documents(
     console.print(table)
 
 
+# The fields `kb acts --json` prints (a contract checked by tools outside the tests).
+ACT_JSON_FIELDS = {
+    "id": True, "kind": True, "number": True, "date": True, "issuer": True, "title": True, "status": True,
+    "repealed_on": True, "edition_date": True, "urls": True,
+    "versions": {"__all__": {"lang", "doc_id", "source"}},
+}
+
+
+@app.command()
+def acts(
+    kind: str | None = typer.Option(None, help="code, law, government_resolution, ministerial_order, ..."),
+    issuer: str | None = typer.Option(None, help="Agency id or part of the issuer's name"),
+    date_from: str | None = typer.Option(None, "--from", help="Adopted on or after (YYYY-MM-DD)"),
+    date_to: str | None = typer.Option(None, "--to", help="Adopted on or before (YYYY-MM-DD)"),
+    status: str | None = typer.Option(None, help="in_force, repealed or unknown"),
+    lang: str | None = typer.Option(None, help="Acts with a version in kk or ru"),
+    q: str | None = typer.Option(None, help="Words of the title"),
+    sort: str = typer.Option("-date", help="date, -date, title or -title"),
+    as_json: bool = typer.Option(False, "--json"),
+    local: bool = _local_option(),
+) -> None:
+    """List the acts: one record per act with its Kazakh and Russian versions."""
+    from kb.models import ActFilters
+
+    with _service_errors():
+        filters = ActFilters(kind=kind, issuer=issuer, date_from=date_from, date_to=date_to, status=status,
+                             lang=lang, q=q)
+        if sort not in ("date", "-date", "title", "-title"):
+            raise ValueError(f"--sort: {sort!r} is not one of date, -date, title, -title")
+        with _backend(local) as kb:
+            page = kb.list_acts(filters, sort=sort, offset=0, limit=100000)
+    if as_json:
+        rows = [a.model_dump(mode="json", include=ACT_JSON_FIELDS) for a in page.items]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{page.total} acts")
+    for col in ("id", "kind", "date", "number", "status", "langs", "title"):
+        table.add_column(col, overflow="fold")
+    for a in page.items:
+        langs = ",".join(sorted({v.lang for v in a.versions}))
+        table.add_row(Text(a.id), a.kind or "", str(a.date or ""), Text(a.number or ""), a.status, langs,
+                      Text((a.title.ru or a.title.kk or "")[:80]))
+    console.print(table)
+
+
+@app.command()
+def link(
+    doc_id: str = typer.Argument(..., help="A document whose act the other joins"),
+    other_id: str = typer.Argument(..., help="The document that becomes a version of that act"),
+    local: bool = _local_option(),
+) -> None:
+    """Make OTHER_ID a version of the act of DOC_ID (overrides automatic pairing)."""
+    # an unknown document or a language version already there: one line, exit 2 (_service_errors)
+    with _service_errors(), _backend(local) as kb:
+        act = kb.link_documents(doc_id, other_id)
+    typer.echo(f"{_safe(other_id)} is now a version of act {act.id}")
+
+
+@app.command()
+def unlink(
+    doc_id: str = typer.Argument(..., help="The document to make an act of its own"),
+    local: bool = _local_option(),
+) -> None:
+    """Make a document an act of its own (overrides automatic pairing)."""
+    # an unknown document or a language version already there: one line, exit 2 (_service_errors)
+    with _service_errors(), _backend(local) as kb:
+        act = kb.unlink_document(doc_id)
+    typer.echo(f"{_safe(doc_id)} is now act {act.id}")
+
+
 @app.command()
 def delete(
     doc_id: str = typer.Argument(..., help="A document id (see `kb documents`)"),

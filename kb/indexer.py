@@ -19,19 +19,28 @@ from collections.abc import Callable, Iterable, Mapping
 
 from kb.chunking import chunk_document
 from kb.embeddings import Embedder
+from kb.acts.ids import default_act_id
 from kb.index.base import IndexPoint, VectorStore
 from kb.index.sparse import doc_sparse
 from kb.models import Document, Passage
 
 
-def passage_payload(doc: Document, passage: Passage) -> dict:
-    """What a hit needs without reading the document back: filters and display fields."""
+ActOf = Callable[[Document], str]
+ActFields = Callable[[str], dict]  # act id -> the act's payload fields (act_kind, act_status)
+
+
+def passage_payload(doc: Document, passage: Passage, act_id: str | None = None, act: dict | None = None) -> dict:
+    """What a hit needs without reading the document back: filters and display fields.
+
+    `act_id` is the act the document is a version of (kb.acts); by default its act_key or
+    its own "doc-<id>" act."""
     ids: dict[str, set[str]] = {"convention": set(), "agency": set()}
     for e in doc.entities:
         if e.id and e.type in ids:
             ids[e.type].add(e.id)
     return {
         "doc_id": doc.id,
+        "act_id": act_id or default_act_id(doc),
         "number": passage.number,
         "text": passage.text,
         "block_path": passage.block_path,
@@ -50,6 +59,9 @@ def passage_payload(doc: Document, passage: Passage) -> dict:
         "agencies": sorted(ids["agency"]),
         "title": doc.title,
         "source": doc.source,
+        # the act's kind and status, for search filters; kept in step by Indexer.set_act
+        "act_kind": (act or {}).get("act_kind") or (doc.requisites.kind if doc.requisites else None),
+        "act_status": (act or {}).get("act_status") or (doc.requisites.status if doc.requisites else "unknown"),
     }
 
 
@@ -71,6 +83,8 @@ def document_points(
     embedder: Embedder,
     batch_size: int = 16,
     reuse: Mapping[str, list[float]] | None = None,
+    act_id: str | None = None,
+    act: dict | None = None,
 ) -> list[IndexPoint]:
     """Dense vectors of context + text; lexical vectors of the text alone.
 
@@ -99,17 +113,24 @@ def document_points(
             id=p.id,
             dense=list(vec),
             sparse=doc_sparse(p.text, p.lang),
-            payload=passage_payload(doc, p) | {EMBED_HASH: h},
+            payload=passage_payload(doc, p, act_id, act) | {EMBED_HASH: h},
         )
         for p, vec, h in zip(passages, vectors, hashes)
     ]
 
 
 class Indexer:
-    def __init__(self, store: VectorStore, embedder: Embedder, batch_size: int = 16):
+    def __init__(
+        self, store: VectorStore, embedder: Embedder, batch_size: int = 16, act_of: ActOf | None = None,
+        act_fields: ActFields | None = None,
+    ):
         self.store = store
         self.embedder = embedder
         self.batch_size = batch_size
+        # The act a document belongs to lives in the document store (pairing, kb link):
+        # the service passes its lookup; without one the document's own act id is used.
+        self.act_of = act_of or default_act_id
+        self.act_fields = act_fields
         store.ensure_collection(embedder.dim)
         # passages embedded and passages whose stored vector was reused, since this Indexer opened
         self.embedded = 0
@@ -121,12 +142,19 @@ class Indexer:
         # Same text, same model, same vector: reusing across documents is as right as within one.
         reuse = self._removed | self.store.document_vectors(doc.id, EMBED_HASH)
         self._removed = {}
-        points = document_points(doc, self.embedder, self.batch_size, reuse=reuse)
+        act_id = self.act_of(doc)
+        act = self.act_fields(act_id) if self.act_fields else None
+        points = document_points(doc, self.embedder, self.batch_size, reuse=reuse, act_id=act_id, act=act)
         reused = sum(1 for p in points if p.payload[EMBED_HASH] in reuse)
         self.reused += reused
         self.embedded += len(points) - reused
         self.store.replace_document(doc.id, points)
         return len(points)
+
+    def set_act(self, doc_id: str, act_id: str) -> None:
+        """A document changed act (pairing, kb link/unlink) or its act changed: its points say so."""
+        fields = self.act_fields(act_id) if self.act_fields else {}
+        self.store.set_payload_by_doc(doc_id, {"act_id": act_id, **fields})
 
     def remove_document(self, doc_id: str) -> None:
         # A changed file is removed just before its new version is indexed: keep what it had.

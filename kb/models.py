@@ -83,6 +83,7 @@ class Hit(BaseModel):
     end: int
     entities: list[Entity] = Field(default_factory=list)
     match: str = Field("", description="Why it matched: dense, lexical or both, and the matched terms")
+    act_id: str | None = Field(None, description="The act this passage's document is a version of (kb.acts)")
 
 
 class Citation(BaseModel):
@@ -95,6 +96,7 @@ class Citation(BaseModel):
     start: int
     end: int
     quote: str
+    act_id: str | None = Field(None, description="The act the cited document is a version of (kb.acts)")
 
 
 class Answer(BaseModel):
@@ -114,6 +116,71 @@ class Answer(BaseModel):
     reason: str | None = Field(None, description="Why no answer was given, or notes from the generator")
 
 
+PairingMethod = Literal["act_key", "requisites", "numbering", "numbers", "similarity", "manual", "own"]
+
+
+class ActVersion(BaseModel):
+    """One document of an act: a language version (or a part of a code in one language)."""
+
+    lang: Lang
+    doc_id: str
+    source: str = Field(description="The ingested file's path as given to `kb ingest` (or upload:NAME)")
+    part: str | None = Field(None, description="The code part this file is, when the act has parts")
+    confidence: float = Field(1.0, ge=0, le=1, description="How sure the link of this document to the act is")
+    method: PairingMethod = Field(
+        "own", description="How the link was made: the sidecar's act_key, requisites, numbering of articles "
+        "and points, numbers and names in the text, cross-language similarity, by hand (kb link), or own "
+        "(the document is its own act)"
+    )
+
+
+class Act(BaseModel):
+    """An act as staff think of it: one record for its Kazakh and Russian versions."""
+
+    id: str = Field(description="kzlaw-<act_code> from a sidecar, else doc-<first 16 of a document id>")
+    kind: ActKind | None = None
+    issuer: str | None = Field(None, description="Issuing body as stated")
+    issuer_id: str | None = Field(None, description="Agency id when the issuer links to the gazetteer")
+    date: dt.date | None = Field(None, description="Adoption date")
+    number: str | None = None
+    registration: Registration | None = None
+    status: ActStatus = "unknown"
+    repealed_by: str | None = None
+    repealed_on: dt.date | None = None
+    title: LangPair = Field(default_factory=LangPair)
+    edition_date: dt.date | None = None
+    urls: LangPair = Field(default_factory=LangPair)
+    act_code: str | None = None
+    versions: list[ActVersion] = Field(default_factory=list)
+    amended_by: list[ActLink] = Field(default_factory=list)
+
+
+ActSort = Literal["date", "-date", "title", "-title"]
+
+
+class ActFilters(BaseModel):
+    """Filters of the act list (answered by SQL)."""
+
+    kind: ActKind | None = None
+    issuer: str | None = Field(None, description="Agency id, or a part of the issuer's name")
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    status: ActStatus | None = None
+    lang: Literal["kk", "ru"] | None = Field(None, description="Acts that have a version in this language")
+    q: str | None = Field(None, max_length=500, description="Words of the title (either language)")
+
+
+class LinkRequest(BaseModel):
+    """`kb link A B`: make document B a version of the act of document A."""
+
+    doc_id: str = Field(description="The document whose act the other joins")
+    other_id: str = Field(description="The document that joins it")
+
+
+class UnlinkRequest(BaseModel):
+    doc_id: str = Field(description="The document to make an act of its own")
+
+
 class SearchFilters(BaseModel):
     """Filters shared by search, ask and the obligation registry. Empty = no filter."""
 
@@ -124,6 +191,9 @@ class SearchFilters(BaseModel):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     doc_id: list[str] = Field(default_factory=list)
+    kind: list[ActKind] = Field(default_factory=list, description="Kinds of the passages' acts")
+    status: list[ActStatus] = Field(default_factory=list, description="Status of the passages' acts")
+    act_id: list[str] = Field(default_factory=list, description="Only these acts (kb.acts ids)")
 
 
 SearchMode = Literal["hybrid", "dense", "lexical"]

@@ -174,4 +174,5 @@ class Retriever:
             end=pl["end"],
             entities=entities,
             match=("terms: " + ", ".join(matched)) if matched else "meaning (no shared words)",
+            act_id=pl.get("act_id"),
         )

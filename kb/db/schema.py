@@ -11,6 +11,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -114,6 +115,49 @@ entity_mentions = Table(
     Column("type", String(32), primary_key=True),
     Column("mentions", Integer, nullable=False),
     Index("ix_entity_mentions_entity", "entity_id"),
+)
+
+# Acts (kb.acts): one row per act with the columns its list filters and sorts on, and the
+# Act record as JSON (its versions come from document_acts). `built_from` names the
+# documents the record was merged from, so removing one of them rebuilds it.
+acts = Table(
+    "acts", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("kind", String(32)),
+    Column("issuer", Text),
+    Column("issuer_id", String(128)),
+    Column("issuer_lc", Text),
+    Column("date", Date),
+    Column("number", Text),
+    Column("status", String(16), nullable=False),
+    Column("repealed_on", Date),
+    Column("edition_date", Date),
+    Column("title_sort", Text),
+    Column("title_lc", Text),
+    Column("built_from", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_acts_kind", "kind"),
+    Index("ix_acts_date", "date"),
+    Index("ix_acts_issuer_id", "issuer_id"),
+    Index("ix_acts_status", "status"),
+)
+
+# Which act each document is a version of, how sure, and how the link was made; the
+# document's requisites and pairing signature (numbers, numbering, vector) as JSON, so that
+# acts are merged and new documents paired without reading whole documents back.
+document_acts = Table(
+    "document_acts", metadata,
+    Column("doc_id", String(128), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("act_id", String(128), ForeignKey("acts.id", ondelete="CASCADE"), nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("part", Text),
+    Column("confidence", Float, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("requisites", Text, nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Index("ix_document_acts_act_id", "act_id"),
 )
 
 api_keys = Table(

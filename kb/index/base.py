@@ -29,6 +29,9 @@ LEXICAL = "lexical"
 # indexed as a datetime so date ranges filter on the index.
 PAYLOAD_INDEXES: dict[str, Literal["keyword", "datetime"]] = {
     "doc_id": "keyword",
+    "act_id": "keyword",
+    "act_kind": "keyword",
+    "act_status": "keyword",
     "lang": "keyword",
     "genre": "keyword",
     "date": "datetime",
@@ -118,6 +121,9 @@ class VectorStore(Protocol):
     def document_vectors(self, doc_id: str, key: str) -> dict[str, list[float]]:
         """The dense vectors of the document's points, by the value of payload field `key`
         (points without it are left out): what re-indexing a changed document can reuse."""
+
+    def set_payload_by_doc(self, doc_id: str, payload: dict) -> None:
+        """Set these payload keys (others are kept) on every point of the document."""
 
     def search(
         self,

@@ -176,6 +176,10 @@ class EdgeStore:
         shard = self._require()
         shard.update(qe.UpdateOperation.delete_points_by_filter(_doc_filter(doc_id)))
 
+    def set_payload_by_doc(self, doc_id: str, payload: dict) -> None:
+        shard = self._require()
+        shard.update(qe.UpdateOperation.set_payload_by_filter(_doc_filter(doc_id), storable_payload(payload)))
+
     def replace_document(self, doc_id: str, points: list[IndexPoint]) -> None:
         shard = self._require()
         if not points:

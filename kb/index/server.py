@@ -214,6 +214,14 @@ class ServerStore:
         self._require()
         self._delete(_doc_filter(doc_id))
 
+    def set_payload_by_doc(self, doc_id: str, payload: dict) -> None:
+        self._require()
+        with self._call("set_payload"):
+            self.client.set_payload(
+                self.collection, payload=storable_payload(payload),
+                points=qm.FilterSelector(filter=_doc_filter(doc_id)), wait=True, ordering=_STRONG,
+            )
+
     def replace_document(self, doc_id: str, points: list[IndexPoint]) -> None:
         self._require()
         if not points:
