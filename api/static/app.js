@@ -258,7 +258,7 @@ function actHref(actId) {
   return "#act/" + encodeURIComponent(actId);
 }
 
-function statusBadge(act) {
+function actStatusBadge(act) {
   const status = act.status || "unknown";
   const label = t("status_" + status) + (status === "repealed" && act.repealed_on ? " " + act.repealed_on : "");
   return el("span", { class: "status-badge status-" + status }, label);
@@ -278,7 +278,7 @@ function actBadgeSlot(actId) {
     slot.replaceChildren(
       el("a", { href: actHref(act.id) }, t("act") + (langs.length > 1 ? " (" + langs.map((l) => l.toUpperCase()).join("/") + ")" : "")),
       el("span", {}, actSummary(act)),
-      statusBadge(act),
+      actStatusBadge(act),
     );
   });
   return slot;
@@ -323,7 +323,7 @@ async function loadActs(offset = 0) {
         el("td", {}, a.date || ""),
         el("td", {}, a.number || ""),
         el("td", {}, a.issuer || ""),
-        el("td", {}, statusBadge(a)),
+        el("td", {}, actStatusBadge(a)),
         el("td", {}, [...new Set(a.versions.map((v) => t("lang_" + v.lang)))].join(", ")),
       );
     }),
@@ -424,7 +424,7 @@ async function showAct(actId) {
     ["col_date", act.date || ""],
     ["col_number", act.number || ""],
     ["act_registration", reg ? [reg.date, reg.number ? "№ " + reg.number : "", reg.body].filter(Boolean).join(" · ") : ""],
-    ["act_status", statusBadge(act)],
+    ["act_status", actStatusBadge(act)],
     ["act_repealed_by", act.repealed_by || ""],
     ["act_edition", act.edition_date || ""],
   ].filter(([, v]) => v);
