@@ -262,11 +262,15 @@ class Answerer:
         are the other language's, from a separate search whose scores are on another scale)."""
         qlang = qlang or self.retriever.query_lang(req.question)
         filters = req.model_dump(include=set(type(req).model_fields) - {"question", "top_k"})
-        hits = self.retriever.search(SearchRequest(q=req.question, top_k=req.top_k, **filters)).hits
+        hits = self.retriever.search(
+            SearchRequest(q=req.question, top_k=req.top_k, group="passage", **filters)
+        ).hits
         # The other language's documents: only when the caller did not pick languages.
         if self.cross_passages and not req.lang and qlang in ("kk", "ru"):
             cross = self.retriever.search(
-                SearchRequest(q=req.question, top_k=self.cross_passages, cross_lingual=True, **filters)
+                SearchRequest(
+                    q=req.question, top_k=self.cross_passages, cross_lingual=True, group="passage", **filters
+                )
             ).hits
             seen = {h.passage_id for h in hits}
             return hits + [h for h in cross if h.passage_id not in seen], len(hits)

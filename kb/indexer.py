@@ -16,6 +16,11 @@ from kb.index.sparse import doc_sparse
 from kb.models import Document, Passage
 
 
+def act_id_of(doc: Document) -> str:
+    """The act a document is a version (or part) of; a document of no known act is its own act."""
+    return doc.act_key or f"doc-{doc.id[:16]}"
+
+
 def passage_payload(doc: Document, passage: Passage) -> dict:
     """What a hit needs without reading the document back: filters and display fields."""
     ids: dict[str, set[str]] = {"convention": set(), "agency": set()}
@@ -24,6 +29,8 @@ def passage_payload(doc: Document, passage: Passage) -> dict:
             ids[e.type].add(e.id)
     return {
         "doc_id": doc.id,
+        # Search groups passages by act: both language versions (and the parts of a code) share it.
+        "act_id": act_id_of(doc),
         "number": passage.number,
         "text": passage.text,
         "block_path": passage.block_path,

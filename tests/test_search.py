@@ -151,7 +151,7 @@ def test_unknown_filter_values_give_no_hits(corpus_kb, filters):
 
 
 def test_one_per_doc(corpus_kb):
-    many = search(corpus_kb, "озоноразрушающие вещества", lang=["ru"], top_k=10)
+    many = search(corpus_kb, "озоноразрушающие вещества", lang=["ru"], top_k=10, group="passage")
     assert len({h.document.id for h in many.hits}) < len(many.hits)  # the chapter fills the list
     one = search(corpus_kb, "озоноразрушающие вещества", lang=["ru"], top_k=10, one_per_doc=True)
     ids = [h.document.id for h in one.hits]
@@ -274,7 +274,7 @@ def scratch_kb(kb_settings, tmp_path):
 
 
 def _points_of(kb: KnowledgeBase, doc_id: str) -> int:
-    return len(search(kb, "отходы", doc_id=[doc_id], top_k=100, mode="dense").hits)
+    return len(search(kb, "отходы", doc_id=[doc_id], top_k=100, mode="dense", group="passage").hits)
 
 
 def test_reingest_change_and_delete(scratch_kb, tmp_path):

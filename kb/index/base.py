@@ -29,6 +29,7 @@ LEXICAL = "lexical"
 # indexed as a datetime so date ranges filter on the index.
 PAYLOAD_INDEXES: dict[str, Literal["keyword", "datetime"]] = {
     "doc_id": "keyword",
+    "act_id": "keyword",
     "lang": "keyword",
     "genre": "keyword",
     "date": "datetime",
@@ -56,7 +57,7 @@ class SparseVec:
 class IndexPoint:
     """One passage as stored: id is Passage.id (a UUID string).
 
-    Payload keys the filters rely on: doc_id, lang, genre, date (ISO date string
+    Payload keys the filters rely on: doc_id, act_id, lang, genre, date (ISO date string
     or datetime.date; converted on write), conventions and agencies (lists of ids).
     Anything else in the payload is stored and returned as is.
     """

@@ -38,6 +38,7 @@ _LIST_FIELDS = {
     "convention": "conventions",
     "agency": "agencies",
     "doc_id": "doc_id",
+    "act_id": "act_id",
 }
 
 
