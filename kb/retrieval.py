@@ -150,7 +150,7 @@ class Retriever:
 
     # -- language pools ----------------------------------------------------------------------
 
-    def _pools(self, filters: SearchFilters, qlang: str) -> list[SearchFilters]:
+    def _pools(self, filters: SearchFilters, qlang: str, pooled: bool = True) -> list[SearchFilters]:
         """The request's filters split into one candidate pool per language.
 
         In one ranked list the query's own language wins on lexical evidence the
@@ -162,7 +162,7 @@ class Retriever:
         pooling is off, or the language filter leaves one language.
         """
         other = _other_lang(qlang)
-        if not self.pool_by_lang or other is None:
+        if not pooled or other is None:
             return [filters]
         allowed = set(filters.lang) or {"kk", "ru", "mixed"}
         own = [lang for lang in (qlang, "mixed") if lang in allowed]
@@ -251,7 +251,8 @@ class Retriever:
             out.append(found if target in allowed else None)
         return out
 
-    def search(self, req: SearchRequest) -> SearchResponse:
+    def search(self, req: SearchRequest, *, pooled: bool | None = None) -> SearchResponse:
+        """`pooled` overrides `pool_by_lang` for this call (the answerer keeps one list)."""
         t0 = time.perf_counter()
         qlang = self.query_lang(req.q)
         filters = self._filters(req, qlang)
@@ -259,7 +260,7 @@ class Retriever:
         # The same terms drive the lexical vector and the snippet's marks.
         words = query_terms(req.q, qlang)
         dense, sparse = self._vectors(req, words)
-        pools = self._pools(filters, qlang)
+        pools = self._pools(filters, qlang, self.pool_by_lang if pooled is None else pooled)
         group = "document" if req.one_per_doc else req.group
         others: list[ScoredPoint | None] = []
         if group == "passage":
