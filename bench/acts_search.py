@@ -19,8 +19,8 @@ first 10 distinct acts count. Metrics from ranx.
     python -m bench.acts_search --queries bench/data/act_queries.yaml --label blind --no-write
     python -m bench.acts_search --latency 200                 # also p50/p95 of POST /search over HTTP
 
-The knowledge base is ingested from --corpora into --data-dir on first run; delete the directory
-after changing chunking, indexing or the corpus.
+The knowledge base at --data-dir is brought up to date with --corpora on every run (unchanged
+files are skipped); delete the directory after changing chunking or indexing.
 """
 
 from __future__ import annotations
@@ -64,10 +64,12 @@ def act_grades(q: SearchQuery) -> dict[str, int]:
 
 
 def open_kb(data_dir: Path, corpora: Path, model: Path | None) -> KnowledgeBase:
+    """The knowledge base at data_dir with every file of `corpora` (unchanged files are skipped,
+    so a corpus that gained acts since the last run is brought up to date)."""
     kb = KnowledgeBase(Settings(data_dir=data_dir, corpora_dir=corpora, embedding_model=model))
-    if len(kb.docs) == 0:
-        report = kb.ingest([corpora])
-        print(f"ingested {report.count('added')} documents from {corpora}")
+    report = kb.ingest([corpora])
+    print(f"corpus {corpora}: {report.count('added')} added, {report.count('updated')} updated, "
+          f"{report.count('unchanged')} unchanged, {len(report.failed)} failed")
     return kb
 
 
