@@ -302,11 +302,12 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
         kb.close()
     n_points = sum(len(v) for v in by_act.values())
+    qfile = args.queries.resolve()
+    qfile = qfile.relative_to(ROOT) if qfile.is_relative_to(ROOT) else qfile
     report = [
-        f"\n## {args.label}: {args.queries.relative_to(ROOT) if args.queries.is_relative_to(ROOT) else args.queries}"
-        f" ({dt.date.today().isoformat()})\n",
+        f"\n## {args.label}: {qfile} ({dt.date.today().isoformat()})\n",
         f"- Machine: {os.cpu_count()} cores ({platform.machine()}), shared with other jobs",
-        f"- Command: `python -m bench.acts_search --queries {args.queries} --label {args.label}"
+        f"- Command: `python -m bench.acts_search --queries {qfile} --label {args.label}"
         + (f" --latency {args.latency}" if args.latency else "") + "`",
         f"- Index: {len(by_act)} acts, {len(alt.lang_in_a)} of them in both languages, {n_points} passages;"
         " cross runs use half of each act pair's passages",
