@@ -185,9 +185,9 @@ class Retriever:
             out.append((points, len(points) < limit))
         return out
 
-    def _merged(self, lists: list[tuple[list[ScoredPoint], bool]]) -> list[ScoredPoint]:
+    def _merged(self, lists: list[tuple[list[ScoredPoint], bool]], weight: float = 1.0) -> list[ScoredPoint]:
         """The pools' candidates in one ranking (see `pool_merge`); the first pool is the
-        query's own language."""
+        query's own language; `weight` scales acts only the other pools reach."""
         if len(lists) == 1:
             return list(lists[0][0])
         own_acts = {act_of(p) for p in lists[0][0]}
@@ -200,7 +200,7 @@ class Retriever:
                 elif self.pool_merge == "top":
                     score = p.score / top if top > 0 else 0.0
                 elif i and act_of(p) not in own_acts:
-                    score = p.score * self.other_pool_weight
+                    score = p.score * weight
                 else:
                     score = p.score
                 out.append(ScoredPoint(p.id, score, p.payload))
@@ -208,7 +208,7 @@ class Retriever:
 
     def _grouped(
         self, dense: list[float] | None, sparse: SparseVec | None, pools: list[SearchFilters], want: int,
-        key: Callable[[ScoredPoint], str],
+        key: Callable[[ScoredPoint], str], weight: float = 1.0,
     ) -> dict[str, list[ScoredPoint]]:
         """Candidates grouped by `key` (document or act), best group first, `want` groups if
         the index has them.
@@ -222,7 +222,7 @@ class Retriever:
         while True:
             lists = self._pooled(dense, sparse, pools, limit, lists)
             groups: dict[str, list[ScoredPoint]] = {}
-            for p in self._merged(lists):
+            for p in self._merged(lists, weight):
                 groups.setdefault(key(p), []).append(p)
             if len(groups) >= want or all(done for _, done in lists) or limit >= self.max_candidates:
                 return groups
@@ -262,14 +262,17 @@ class Retriever:
         dense, sparse = self._vectors(req, words)
         pools = self._pools(filters, qlang, self.pool_by_lang if pooled is None else pooled)
         group = "document" if req.one_per_doc else req.group
+        # The weight compensates for the lexical half the other language lacks in a DBSF
+        # fusion; raw cosines (dense) or BM25 scores (lexical) compare across pools as they are.
+        weight = self.other_pool_weight if dense is not None and sparse and self.fusion == "dbsf" else 1.0
         others: list[ScoredPoint | None] = []
         if group == "passage":
-            points = self._merged(self._pooled(dense, sparse, pools, want))[:want]
+            points = self._merged(self._pooled(dense, sparse, pools, want), weight)[:want]
             total = len(points)
             page = points[req.offset:want]
         else:
             key = (lambda p: p.payload["doc_id"]) if group == "document" else act_of
-            groups = list(self._grouped(dense, sparse, pools, want, key).values())
+            groups = list(self._grouped(dense, sparse, pools, want, key, weight).values())
             total = len(groups)
             page = [g[0] for g in groups[req.offset:want]]
             if group == "act":
