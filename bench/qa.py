@@ -56,9 +56,12 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb")
     ap.add_argument("--show-misses", action="store_true")
+    ap.add_argument("--pool-main", action="store_true",
+                    help="the question's own search with one candidate pool per language (Answerer.pool_main)")
     args = ap.parse_args()
     kb = open_kb(args.data_dir)
     answerer = kb.answerer
+    answerer.pool_main = args.pool_main
     threshold = answerer.threshold
     questions = load_questions()
     negatives = yaml.safe_load((ROOT / "bench" / "data" / "qa_negative.yaml").read_text(encoding="utf-8"))

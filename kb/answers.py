@@ -198,6 +198,10 @@ class Answerer:
     max_cross_candidates: int = 40
     # Weight of the passage's retrieval support (see _support); 0.08-0.12 measure the same.
     support_weight: float = 0.1
+    # The question's own search as one list over both languages (False), or one pool per
+    # language as search does (True); the other language's passages come from the
+    # separate search below either way. Measured on bench/qa.py (bench/results/qa.md).
+    pool_main: bool = False
     obligation_docs: int = 2  # documents whose other obligation records are candidates too
     max_obligations_per_doc: int = 30
     obligations_for: Callable[[str], list[Obligation]] | None = None
@@ -264,11 +268,15 @@ class Answerer:
         are the other language's, from a separate search whose scores are on another scale)."""
         qlang = qlang or self.retriever.query_lang(req.question)
         filters = req.model_dump(include=set(type(req).model_fields) - {"question", "top_k"})
-        hits = self.retriever.search(SearchRequest(q=req.question, top_k=req.top_k, **filters)).hits
+        hits = self.retriever.search(
+            SearchRequest(q=req.question, top_k=req.top_k, group="passage", **filters), pooled=self.pool_main
+        ).hits
         # The other language's documents: only when the caller did not pick languages.
         if self.cross_passages and not req.lang and qlang in ("kk", "ru"):
             cross = self.retriever.search(
-                SearchRequest(q=req.question, top_k=self.cross_passages, cross_lingual=True, **filters)
+                SearchRequest(
+                    q=req.question, top_k=self.cross_passages, cross_lingual=True, group="passage", **filters
+                )
             ).hits
             seen = {h.passage_id for h in hits}
             return hits + [h for h in cross if h.passage_id not in seen], len(hits)

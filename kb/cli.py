@@ -383,6 +383,7 @@ def search(
     doc_id: list[str] | None = typer.Option(None, "--doc"),
     mode: str = typer.Option("hybrid", help="hybrid, dense or lexical"),
     one_per_doc: bool = typer.Option(False, "--one-per-doc", help="Best passage of each document only"),
+    group: str = typer.Option("act", "--group", help="act (one result per act, the default), document or passage"),
     cross_lingual: bool = typer.Option(False, "--cross-lingual", help="Only documents in the other language"),
     local: bool = _local_option(),
 ) -> None:
@@ -391,7 +392,7 @@ def search(
 
     with _service_errors():
         req = SearchRequest(
-            q=query, top_k=top_k, mode=mode, one_per_doc=one_per_doc, cross_lingual=cross_lingual,
+            q=query, top_k=top_k, mode=mode, one_per_doc=one_per_doc, group=group, cross_lingual=cross_lingual,
             **_filters(lang, genre, convention, agency, date_from, date_to, doc_id),
         )
         with _backend(local) as kb:
@@ -412,6 +413,9 @@ def search(
         if h.block_path:
             console.print(f"   {h.block_path}", style="dim", markup=False, highlight=False)
         console.print(Text("   ") + _marks_to_rich(h.snippet), highlight=False)
+        if h.other_lang:
+            other = h.other_lang.text if len(h.other_lang.text) <= 200 else h.other_lang.text[:200] + "…"
+            console.print(f"   [{h.other_lang.lang}] {other}", style="dim", markup=False, highlight=False)
         console.print(f"   {h.document.source}", style="dim", markup=False, highlight=False)
 
 

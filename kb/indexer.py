@@ -40,6 +40,7 @@ def passage_payload(doc: Document, passage: Passage, act_id: str | None = None, 
             ids[e.type].add(e.id)
     return {
         "doc_id": doc.id,
+        # Search groups passages by act: both language versions (and the parts of a code) share it.
         "act_id": act_id or default_act_id(doc),
         "number": passage.number,
         "text": passage.text,

@@ -71,6 +71,18 @@ class Passage(BaseModel):
     entities: list[Entity] = Field(default_factory=list)
 
 
+class OtherLangPassage(BaseModel):
+    """The matching passage of the same act in its other language version (kk <-> ru)."""
+
+    lang: Lang
+    passage_id: str
+    doc_id: str
+    text: str
+    block_path: str = ""
+    start: int
+    end: int
+
+
 class Hit(BaseModel):
     score: float
     text: str
@@ -83,7 +95,12 @@ class Hit(BaseModel):
     end: int
     entities: list[Entity] = Field(default_factory=list)
     match: str = Field("", description="Why it matched: dense, lexical or both, and the matched terms")
-    act_id: str | None = Field(None, description="The act this passage's document is a version of (kb.acts)")
+    act_id: str | None = Field(
+        None, description="The act the passage belongs to: kzlaw-<act_code>, or doc-<doc id prefix> when unknown"
+    )
+    other_lang: OtherLangPassage | None = Field(
+        None, description="With one result per act: the act's matching passage in its other language, if indexed"
+    )
 
 
 class Citation(BaseModel):
@@ -197,6 +214,7 @@ class SearchFilters(BaseModel):
 
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
+SearchGroup = Literal["act", "document", "passage"]
 
 
 def _not_blank(value: str) -> str:
@@ -214,7 +232,14 @@ class SearchRequest(SearchFilters):
     top_k: int = Field(10, ge=1, le=100)
     offset: int = Field(0, ge=0, le=1000)
     mode: SearchMode = "hybrid"
-    one_per_doc: bool = Field(False, description="Return only the best passage of each document")
+    one_per_doc: bool = Field(
+        False, description="Return only the best passage of each document (same as group=document)"
+    )
+    group: SearchGroup = Field(
+        "act",
+        description="One result per act (its best passage, with the matching passage in the act's other "
+        "language), per document, or every passage",
+    )
     cross_lingual: bool = Field(
         False, description="Search only documents in the other language than the query's"
     )

@@ -59,7 +59,7 @@ class SparseVec:
 class IndexPoint:
     """One passage as stored: id is Passage.id (a UUID string).
 
-    Payload keys the filters rely on: doc_id, lang, genre, date (ISO date string
+    Payload keys the filters rely on: doc_id, act_id, lang, genre, date (ISO date string
     or datetime.date; converted on write), conventions and agencies (lists of ids).
     Anything else in the payload is stored and returned as is.
     """
