@@ -16,7 +16,7 @@ best grade of its documents. Hits are mapped to acts the same way (from their so
 first 10 distinct acts count. Metrics from ranx.
 
     python -m bench.acts_search                               # dev split: bench/data/search_queries.yaml
-    python -m bench.acts_search --queries bench/data/act_queries.yaml --label blind --no-write
+    python -m bench.acts_search --queries bench/data/act_queries.yaml --split blind --label "Rules, blind"
     python -m bench.acts_search --latency 200                 # also p50/p95 of POST /search over HTTP
 
 The knowledge base at --data-dir is brought up to date with --corpora on every run (unchanged
@@ -38,7 +38,7 @@ from pathlib import Path
 
 from ranx import Qrels, Run, evaluate
 
-from bench.evaldata import QUERIES_FILE, SearchQuery, doc_key, is_act, load_queries
+from bench.evaldata import QUERIES_FILE, SearchQuery, doc_key, is_act, load_act_queries, load_queries
 from kb.config import Settings
 from kb.models import SearchRequest
 from kb.service import KnowledgeBase
@@ -277,6 +277,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--queries", type=Path, default=QUERIES_FILE, help="same schema as search_queries.yaml")
     ap.add_argument("--label", default="dev", help="name of the query set in the report")
+    ap.add_argument("--split", choices=["dev", "blind"], default=None,
+                    help="read --queries as an act-level question file (act_queries.yaml) and keep this split")
     ap.add_argument("--corpora", type=Path, default=ROOT / "corpora")
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb-acts")
     ap.add_argument("--model", type=Path, default=None, help="embedding model folder (default: the bundled one)")
@@ -284,7 +286,10 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true", help=f"print only; do not append to {RESULTS}")
     args = ap.parse_args()
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-    queries = load_queries(args.queries)
+    if args.split:  # the act-level question file (bench/data/act_queries.yaml) and one of its splits
+        queries = load_act_queries(args.queries, args.split)
+    else:
+        queries = load_queries(args.queries)
     kb = open_kb(args.data_dir, args.corpora, args.model)
     tmp = Path(tempfile.mkdtemp(prefix="acts-search-"))
     try:

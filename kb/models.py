@@ -215,6 +215,7 @@ class SearchFilters(BaseModel):
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
 SearchGroup = Literal["act", "document", "passage"]
+SearchSort = Literal["relevance", "date", "-date"]
 
 
 def _not_blank(value: str) -> str:
@@ -242,6 +243,12 @@ class SearchRequest(SearchFilters):
     )
     cross_lingual: bool = Field(
         False, description="Search only documents in the other language than the query's"
+    )
+    issuer: str | None = Field(
+        None, max_length=200, description="Only acts of this issuing body: an agency id or part of its name"
+    )
+    sort: SearchSort = Field(
+        "relevance", description="relevance, or the act's adoption date: -date newest first, date oldest first"
     )
 
 

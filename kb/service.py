@@ -380,7 +380,24 @@ class KnowledgeBase:
 
     # -- search and answers -----------------------------------------------
     def search(self, req: SearchRequest) -> SearchResponse:
-        return self.retriever.search(req)
+        if req.issuer:
+            # The issuing body is a requisite of the act: narrow to the acts it issued (SQL).
+            _, issued = self.acts.page(ActFilters(issuer=req.issuer), limit=None)
+            ids = [a.id for a in issued]
+            if req.act_id:
+                ids = [i for i in ids if i in set(req.act_id)]
+            if not ids:
+                return SearchResponse(query=req.q, query_lang=self.retriever.query_lang(req.q), total=0, hits=[], took_ms=0.0)
+            req = req.model_copy(update={"act_id": ids})
+        response = self.retriever.search(req)
+        if req.sort != "relevance":
+            # Among the results found relevant, by the act's adoption date (undated ones last).
+            newest = req.sort == "-date"
+            dated = [h for h in response.hits if h.document.date]
+            undated = [h for h in response.hits if not h.document.date]
+            dated.sort(key=lambda h: h.document.date, reverse=newest)
+            response = response.model_copy(update={"hits": dated + undated})
+        return response
 
     def ask(self, req: AskRequest) -> Answer:
         if self.settings.llm_url:

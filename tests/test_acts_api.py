@@ -273,3 +273,20 @@ def test_the_cli_calls_go_through_the_running_service_too(corpus_kb):
             with pytest.raises(ServiceError) as e:
                 client.link_documents(corpus_kb.acts.get(ANDASAI).versions[0].doc_id, "no-such-doc")
             assert e.value.status == 404
+
+
+def test_search_narrows_by_issuer_and_sorts_by_date(corpus_kb):
+    """Issue 11: filters and sorting on requisites in search, not only in the act list."""
+    from kb.models import SearchRequest
+
+    q = "государственный природный заказник территория"
+    everything = corpus_kb.search(SearchRequest(q=q, top_k=10))
+    assert len({h.act_id for h in everything.hits}) >= 3
+    gov = corpus_kb.search(SearchRequest(q=q, top_k=10, issuer="Правительств"))
+    assert gov.hits and all(corpus_kb.get_act(h.act_id).kind == "government_resolution" for h in gov.hits)
+    assert len(gov.hits) < len(everything.hits)
+    assert corpus_kb.search(SearchRequest(q=q, issuer="no such issuing body")).hits == []
+    newest = corpus_kb.search(SearchRequest(q=q, top_k=10, sort="-date"))
+    dates = [h.document.date for h in newest.hits if h.document.date]
+    assert dates == sorted(dates, reverse=True) and len(dates) >= 2
+    assert {h.passage_id for h in newest.hits} == {h.passage_id for h in everything.hits}
