@@ -11,11 +11,13 @@ from kb.models import Document, Passage
 
 def test_set_payload_by_doc_changes_only_that_document(store):  # noqa: F811
     store.upsert(corpus_points())
+    probe = dict(dense=[1.0] + [0.0] * (DIM - 1), sparse=None, filters=None, limit=20)
+    before = {h.payload["doc_id"]: h.payload.get("act_id") for h in store.search(**probe)}
     store.set_payload_by_doc("d-basel", {"act_id": "kzlaw-123"})
-    hits = store.search(dense=[1.0] + [0.0] * (DIM - 1), sparse=None, filters=None, limit=20)
+    hits = store.search(**probe)
     acts = {h.payload["doc_id"]: h.payload.get("act_id") for h in hits}
-    assert acts["d-basel"] == "kzlaw-123"
-    assert all(a is None for d, a in acts.items() if d != "d-basel")
+    assert acts["d-basel"] == "kzlaw-123" != before["d-basel"]
+    assert {d: a for d, a in acts.items() if d != "d-basel"} == {d: a for d, a in before.items() if d != "d-basel"}
     # the other payload keys stay
     assert {h.payload["lang"] for h in hits if h.payload["doc_id"] == "d-basel"} == {"ru"}
 

@@ -2,7 +2,7 @@
 
 The reference is the `torch` backend (sentence-transformers, float32: the path the
 service had before the fast backends). Passages are real Kazakh and Russian paragraphs
-from corpora/acts, a few of them longer than the model's 512-token limit.
+from corpora/kazakhstan-law, a few of them longer than the model's 512-token limit.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pytest
 from embedding_fixtures import embedder, embedding_model_dir  # noqa: F401  (fixtures)
 from pydantic import ValidationError
 
+from ingest import mirror
 from kb.config import Settings
 from kb.embeddings import BACKENDS, EmbedBackendError, Embedder, available_backends, get_embedder
 from kb.embeddings.backends import unavailable_reason
@@ -27,9 +28,9 @@ QUERIES = ["экологиялық рұқсат алу тәртібі", "охр�
 
 
 def corpus_passages(lang: str, n: int) -> list[str]:
-    """`n` paragraphs of corpora/acts/<lang>, spread over the files and of mixed lengths."""
+    """`n` paragraphs of the <lang> act files under corpora/kazakhstan-law, spread over the files and of mixed lengths."""
     paras: list[str] = []
-    for f in sorted((REPO / "corpora" / "acts" / lang).glob("*.md")):
+    for f in [p for lg, p in mirror.files(REPO / "corpora" / "kazakhstan-law") if lg == lang]:
         paras += [p.strip() for p in f.read_text(encoding="utf-8").split("\n\n") if len(p.strip()) > 20]
     step = max(1, len(paras) // n)
     return paras[::step][:n]

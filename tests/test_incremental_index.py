@@ -14,7 +14,8 @@ from kb.indexer import EMBED_HASH
 from kb.models import SearchRequest
 
 REPO = Path(__file__).resolve().parents[1]
-ACT = REPO / "corpora" / "acts" / "ru" / "gov-2023-mchs-nura-district-emergency-department.md"
+ACT = (REPO / "corpora/kazakhstan-law/government/06-government/103-pravitelstvo/2023"
+       / "0303-o-nekotorykh-voprosakh-ministerstva-po-chrezvychainym-situatsiia-179095" / "rus.md")
 OLD = "вводится в действие со дня его подписания"
 NEW = "вводится в действие по истечении десяти календарных дней после дня его первого официального опубликования"
 
@@ -29,16 +30,23 @@ def kb(tmp_path, embedding_model_dir):  # noqa: F811
 
 
 @pytest.fixture
-def spy(kb, monkeypatch):
-    """Records every text the indexer sends to the model."""
+def spy(kb):
+    """Records every text the indexer sends to the model. Only the indexer's: ingestion's copy
+    of the model also embeds one text per unpaired document for act pairing."""
     sent: list[str] = []
-    real = kb.embedder.encode_passages
 
-    def encode_passages(texts, *args, **kwargs):
-        sent.extend(texts)
-        return real(texts, *args, **kwargs)
+    class Spy:
+        def __init__(self, inner):
+            self._inner = inner
 
-    monkeypatch.setattr(kb.embedder, "encode_passages", encode_passages)
+        def encode_passages(self, texts, *args, **kwargs):
+            sent.extend(texts)
+            return self._inner.encode_passages(texts, *args, **kwargs)
+
+        def __getattr__(self, name):
+            return getattr(self._inner, name)
+
+    kb.indexer.embedder = Spy(kb.indexer.embedder)
     return sent
 
 
