@@ -89,7 +89,10 @@ def test_citation_click_scrolls_to_the_quote(page):
     link = page.locator("#citations .citation-link").first
     link.wait_for()
     quote = page.locator("#citations blockquote").first.inner_text()
-    assert page.locator("#confidence-value").inner_text() == "80%"
+    # Confidence in words, the number on hover; no debug text, no empty headings.
+    assert page.locator("#confidence-value").inner_text() == "высокая"
+    assert "80%" in page.locator("#confidence").get_attribute("title")
+    assert page.locator("#related-head").is_hidden()
     assert page.locator("#answer-text a.cite-ref").inner_text() == "[1]"
     screenshot(page, "ask")
     link.click()
