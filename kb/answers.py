@@ -25,8 +25,17 @@ Each candidate is scored by
   does not outrank the top match's answer;
 - language: when both versions of an act were retrieved, the question's language wins.
 
-When the best score is below the threshold (calibrated on bench/qa.py: answerable
-vs unanswerable questions) the answer says so plainly instead of guessing.
+The best candidate's features (score, meaning, words, type, margin over other acts, coverage of
+the question's words, language) go through a logistic model fitted on development questions
+(kb/confidence.py, kb/data/confidence.yaml): the confidence is the probability that the answer is
+right. Below the refusal threshold chosen on the same questions, the answer says plainly, in the
+question's language, that the knowledge base has no answer, and names the closest acts as possibly
+related (never quoting them).
+
+The answer comes from the question's language version of an act when the act exists in both
+(Document.act_key, kb/act_versions.py) and that version answers about as well. A list question
+("какие сроки", "қандай шаралар", "кімдерге жүктелді"; kb/answer_lists.py) gets every row of the
+table, every item of the list or the matching obligation records, each cited.
 """
 
 from __future__ import annotations
@@ -120,6 +129,7 @@ class Candidate:
     score: float = 0.0
     focus: str | None = None
     parts: dict = field(default_factory=dict)
+    words: set[str] = field(default_factory=set)  # its terms (with lead-in and header), set by _score
 
 
 def sentences(hit: Hit) -> list[tuple[int, int, str]]:
@@ -205,6 +215,8 @@ class Answerer:
     version_margin: float = 0.15  # how much lower its best candidate may score and still be preferred
     list_margin: float = 0.12  # obligation records within this of the best are listed too
     related_acts: int = 3  # a refusal names at most this many possibly related acts
+    # Candidates given a sentence vector per question (None: all); see _to_embed.
+    max_embedded: int | None = None
     _vectors: _VectorCache | None = field(default=None, repr=False)
     # Document ids are content hashes, so a document's numbers never go stale.
     _numbers: dict[str, set[str]] = field(default_factory=dict, repr=False)
@@ -284,15 +296,18 @@ class Answerer:
         rivals = [c.score for c in a.cands if self._act(c.hit.document.id) != own]
         qwords = query_terms(a.question, a.qlang)
         if best.lang == a.qlang:
-            words = set(terms(f"{best.lead or ''} {best.context} {best.text}", best.lang))
-            coverage = len(qwords & words) / len(qwords) if qwords else 0.0
+            coverage = len(qwords & best.words) / len(qwords) if qwords else 0.0
         else:
             coverage = best.parts.get("lexical", 0.0)
+        # A question word that no retrieved passage of its language holds: often the very detail
+        # a near-miss question asks about ("штраф" over an act that sets none).
+        pool = set().union(*(c.words for c in a.cands if c.lang == a.qlang)) if a.cands else set()
+        unmatched = len(qwords - pool) / len(qwords) if qwords and pool else 0.0
         return {
             "score": best.score, "meaning": best.parts.get("meaning", 0.0),
             "lexical": best.parts.get("lexical", 0.0), "type": best.parts.get("type", 0.0),
             "margin": best.score - max(rivals, default=best.score - 0.3), "coverage": coverage,
-            "cross": float(best.lang != a.qlang),
+            "cross": float(best.lang != a.qlang), "unmatched": unmatched,
         }
 
     def _act(self, doc_id: str):
@@ -469,6 +484,28 @@ class Answerer:
         self._numbers[hit.document.id] = found
         return found
 
+    def _pair_key(self, hit: Hit):
+        act = self._act(hit.document.id)
+        return act if act != hit.document.id else (_sibling_key(hit.document.source) or (hit.document.id,))[0]
+
+    def _to_embed(self, cands: list[Candidate], cand_terms: list[set[str]], idf: dict, qlang: str) -> list[int]:
+        """Indexes of the candidates worth a sentence vector (the slow part of a first-time answer).
+
+        Without `max_embedded`, all. Otherwise the candidates sharing the most (rarity-weighted)
+        question words, plus the first ones of each side by passage rank: other-language sentences
+        cannot share words, and a top passage's sentence may paraphrase the question entirely."""
+        n = len(cands)
+        if not self.max_embedded or n <= self.max_embedded:
+            return list(range(n))
+        lex = [sum(idf[t] for t in idf if t in ws) for ws in cand_terms]
+        own = [i for i in range(n) if cands[i].lang == qlang]
+        other = [i for i in range(n) if cands[i].lang != qlang]
+        by_words = sorted(own, key=lambda i: (-lex[i], cands[i].rank))
+        keep = set(by_words[: self.max_embedded // 2])
+        keep |= set(sorted(own, key=lambda i: cands[i].rank)[: self.max_embedded // 4])
+        keep |= set(sorted(other, key=lambda i: cands[i].rank)[: self.max_embedded // 4])
+        return sorted(keep)
+
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self._vectors is None:
             self._vectors = _VectorCache(self.embedder)
@@ -476,7 +513,6 @@ class Answerer:
 
     def _score(self, question: str, qlang: str, qtype: str, cands: list[Candidate], hits: list[Hit]) -> None:
         qvec = self.retriever.query_vector(question)
-        sims = self._embed([_embed_text(c) for c in cands]) @ qvec
         qwords = query_terms(question, qlang)
         wanted = _WANTED.get(qtype, ())
         cand_terms = [set(terms(f"{c.lead or ''} {c.context} {c.text}", c.lang)) for c in cands]
@@ -485,16 +521,21 @@ class Answerer:
         df = {t: sum(t in ws for ws in cand_terms) for t in qwords}
         idf = {t: np.log((1 + len(cands)) / (1 + df[t])) + 1.0 for t in qwords}
         q_weight = sum(idf.values())
-        # Acts retrieved in both languages: prefer the question's language version.
-        keys = {_sibling_key(h.document.source) for h in hits} - {None}
-        paired = {
-            h.document.id for h in hits
-            if (k := _sibling_key(h.document.source)) and any(o[0] == k[0] and o[1] != k[1] for o in keys)
-        }
+        sims = np.zeros(len(cands))
+        chosen = self._to_embed(cands, cand_terms, idf, qlang)
+        if chosen:
+            sims[chosen] = self._embed([_embed_text(cands[i]) for i in chosen]) @ qvec
+        # Acts retrieved in both languages (Document.act_key, or the kk/ru folder layout when the
+        # documents are not wired): prefer the question's language version.
+        langs_of: dict = {}
+        for h in hits:
+            langs_of.setdefault(self._pair_key(h), set()).add(h.document.lang)
+        paired = {h.document.id for h in hits if len(langs_of[self._pair_key(h)]) > 1}
         # A year or number the question names ("в 2025 году", "№ 351") must occur in the
         # candidate's document, or the document is about something else.
         qnums = {m.group() for m in _NUMBER.finditer(question) if len(m.group()) >= 2}
         for c, words, sim in zip(cands, cand_terms, np.asarray(sims, dtype=float)):
+            c.words = words
             # e5 cosines live in a narrow band (~0.7 unrelated, ~0.9 paraphrase):
             # stretch it so the weights below mean what they say.
             meaning = max(0.0, (float(sim) - 0.72) / 0.2)
