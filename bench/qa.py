@@ -117,7 +117,7 @@ def ask_all(kb, items: list[Item]) -> tuple[list[Record], int, int]:
                 exact = bool(doc and doc.text[c["start"]:c["end"]] == c["quote"])
                 cites_all += 1
                 cites_ok += exact
-                true_cite |= exact and doc is not None and it.key and doc_key(doc.source) == it.key
+                true_cite = true_cite or bool(exact and doc is not None and it.key and doc_key(doc.source) == it.key)
             completeness = (sum(_norm(i) in text for i in it.items) / len(it.items)) if it.items else None
             correct = (ans["answered"] and span and true_cite) if it.answerable else not ans["answered"]
             records.append(Record(

@@ -115,7 +115,7 @@ def rates(samples: list[Sample], probs: list[float], t: float) -> dict[str, floa
     out = {"acc": share([s.label and p >= t for s, p in pos]), "refusal": share([p < t for _, p in neg])}
     for lang in ("kk", "ru"):
         out[f"acc_{lang}"] = share([s.label and p >= t for s, p in pos if s.lang == lang])
-    return out
+    return {k: round(float(v), 3) for k, v in out.items()}
 
 
 def reliability(samples: list[Sample], probs: list[float]) -> list[str]:
@@ -135,11 +135,11 @@ def reliability(samples: list[Sample], probs: list[float]) -> list[str]:
 def choose(samples: list[Sample], weights: np.ndarray, bias: float) -> ConfidenceModel:
     base = ConfidenceModel(dict(zip(FEATURES, map(float, weights))), bias, 0.5, 0.8, 0.5)
     probs = _probs(base, samples)
-    grid = [round(t, 2) for t in np.arange(0.05, 0.96, 0.01)]
+    grid = [round(float(t), 2) for t in np.arange(0.05, 0.96, 0.01)]
     best_t = max(grid, key=lambda t: (round(sum(v for k, v in rates(samples, probs, t).items()
                                                 if k in ("acc", "refusal")), 6), -t))
     high = next((t for t in grid if t >= best_t and _acc_above(samples, probs, t) >= 0.9), 0.9)
-    return ConfidenceModel(base.weights, bias, best_t, max(high, best_t), best_t)
+    return ConfidenceModel(base.weights, bias, float(best_t), float(max(high, best_t)), float(best_t))
 
 
 def _acc_above(samples, probs, t) -> float:
