@@ -92,7 +92,7 @@ def ask_all(kb, items: list[Item]) -> tuple[list[Record], int, int]:
     cites_ok = cites_all = 0
     records = []
     with Server(kb) as server:
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
         headers = {"Content-Type": "application/json"}
 
         def post(question: str) -> tuple[dict, float]:
