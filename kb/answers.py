@@ -215,6 +215,8 @@ class Answerer:
     version_margin: float = 0.15  # how much lower its best candidate may score and still be preferred
     list_margin: float = 0.12  # obligation records within this of the best are listed too
     related_acts: int = 3  # a refusal names at most this many possibly related acts
+    # Approval formulas and scope sentences (question_types.yaml: _boilerplate_*) restate the act.
+    boilerplate_penalty: float = 0.15
     # Candidates given a sentence vector per question (None: all); see _to_embed.
     max_embedded: int | None = None
     _vectors: _VectorCache | None = field(default=None, repr=False)
@@ -560,6 +562,8 @@ class Answerer:
             prior = 0.02 / (1 + c.rank)
             lang_fit = -0.08 if c.lang != qlang and c.hit.document.id in paired else 0.0
             penalty = -0.1 if c.is_lead else 0.0
+            if _boilerplate(c.text):
+                penalty -= self.boilerplate_penalty
             if qnums and not qnums <= self._doc_numbers(c.hit):
                 penalty -= 0.1
             # A passage the search scored far below its best match rarely holds the answer when
@@ -682,6 +686,14 @@ def _focus(c: Candidate, qtype: str, inside: list[Entity], wanted: tuple[str, ..
         m = next((m for m in _NUMBER.finditer(body) if not _is_year(m.group())), None)
         return m.group() if m else None
     return None
+
+
+def _boilerplate(text: str) -> bool:
+    cues = question_cues()
+    t = _ENUMERATOR.sub("", text.lower(), count=1).strip()
+    starts = [c for cs in cues.get("_boilerplate_starts", {}).values() for c in cs]
+    contains = [c for cs in cues.get("_boilerplate_contains", {}).values() for c in cs]
+    return t.startswith(tuple(starts)) or any(c in t for c in contains)
 
 
 def _is_year(number: str) -> bool:
