@@ -536,6 +536,7 @@ class Answerer:
         # A year or number the question names ("в 2025 году", "№ 351") must occur in the
         # candidate's document, or the document is about something else.
         qnums = {m.group() for m in _NUMBER.finditer(question) if len(m.group()) >= 2}
+        boiler_applies = not any(w in question.lower() for w in question_cues().get("_boilerplate_unless_question", []))
         for c, words, sim in zip(cands, cand_terms, np.asarray(sims, dtype=float)):
             c.words = words
             # e5 cosines live in a narrow band (~0.7 unrelated, ~0.9 paraphrase):
@@ -562,7 +563,7 @@ class Answerer:
             prior = 0.02 / (1 + c.rank)
             lang_fit = -0.08 if c.lang != qlang and c.hit.document.id in paired else 0.0
             penalty = -0.1 if c.is_lead else 0.0
-            if _boilerplate(c.text):
+            if boiler_applies and _boilerplate(c.text):
                 penalty -= self.boilerplate_penalty
             if qnums and not qnums <= self._doc_numbers(c.hit):
                 penalty -= 0.1

@@ -273,3 +273,14 @@ def test_near_miss_questions_are_refused(kb, question):
     ans = kb.ask(AskRequest(question=question))
     assert not ans.answered, ans.answer
     assert ans.reason_code == "no_answer" and ans.related
+
+
+@pytest.mark.parametrize(("text", "boiler"), [
+    ("1. Утвердить прилагаемые Правила и требования по оснащению резервуаров.", True),
+    ("Осы қаулы алғашқы ресми жарияланған күнінен кейін күнтізбелік он күн өткен соң қолданысқа енгізіледі.", True),
+    ("Экспертиза проводится в срок, не превышающий трех месяцев.", False),
+])
+def test_approval_formulas_are_recognised_as_boilerplate(text, boiler):
+    from kb.answers import _boilerplate
+
+    assert _boilerplate(text) is boiler
