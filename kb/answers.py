@@ -310,6 +310,7 @@ class Answerer:
             "lexical": best.parts.get("lexical", 0.0), "type": best.parts.get("type", 0.0),
             "margin": best.score - max(rivals, default=best.score - 0.3), "coverage": coverage,
             "cross": float(best.lang != a.qlang), "unmatched": unmatched,
+            "cross_meaning": best.parts.get("meaning", 0.0) * float(best.lang != a.qlang),
         }
 
     def _act(self, doc_id: str):

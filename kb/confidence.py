@@ -19,7 +19,7 @@ from importlib import resources
 import yaml
 
 # The features the answerer computes for its best candidate (kb.answers.Answerer.analyse).
-FEATURES = ("score", "meaning", "lexical", "type", "margin", "coverage", "cross", "unmatched")
+FEATURES = ("score", "meaning", "lexical", "type", "margin", "coverage", "cross", "unmatched", "cross_meaning")
 
 
 @dataclass(frozen=True)
