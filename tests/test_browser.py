@@ -112,6 +112,19 @@ def test_citation_click_scrolls_to_the_quote(page):
     screenshot(page, "document")
 
 
+def test_refusal_shows_no_debug_text_and_no_empty_sources(page):
+    page.goto("/#ask")
+    page.fill("#question", "Шахматы чемпионат мира")
+    page.click("#ask-form button[type=submit]")
+    page.locator("#answer").wait_for()
+    page.wait_for_function("document.querySelector('#confidence-value').textContent !== ''")
+    body = page.locator("#answer").inner_text()
+    assert "no passage matches" not in body and "threshold" not in body
+    assert page.locator("#citations-head").is_hidden() and page.locator("#citations").is_hidden()
+    assert page.locator("#confidence-value").inner_text() == "низкая"
+    assert "0%" in page.locator("#confidence").get_attribute("title")
+
+
 def test_obligations_table_filters_and_csv_download(page):
     page.goto("/#obligations")
     rows = page.locator("#obl-table tbody tr")
