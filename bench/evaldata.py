@@ -271,6 +271,24 @@ def load_queries(path: Path | str | None = None) -> list[SearchQuery]:
     return _load_list(Path(path) if path else QUERIES_FILE, SearchQuery)
 
 
+def load_act_queries(path: Path | str, split: str | None = None) -> list[SearchQuery]:
+    """Act-level questions (bench/data/act_queries.yaml: `queries` judged by act folder and
+    act_code, each with a `split`) as SearchQuery items judged by kzlaw-<act_code> keys."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as e:
+        raise EvalDataError(f"{path}: cannot read ({e})") from e
+    if not isinstance(raw, dict) or not isinstance(raw.get("queries"), list):
+        raise EvalDataError(f"{path}: expected a mapping with a `queries` list")
+    out = []
+    for q in raw["queries"]:
+        if split and q.get("split") != split:
+            continue
+        relevant = [{"doc": f"kzlaw-{r['act_code']}", "grade": r["grade"]} for r in q["relevant"]]
+        out.append(SearchQuery(id=q["id"], lang=q["lang"], text=q["text"], relevant=relevant))
+    return out
+
+
 def load_questions(path: Path | str | None = None) -> list[QAQuestion]:
     """The QA questions with their expected answer spans."""
     return _load_list(Path(path) if path else QUESTIONS_FILE, QAQuestion)

@@ -12,6 +12,18 @@ normalised text contains the other; modality must be equal. "actor acc (quote-ma
 computed on pairs matched by quote alone: how often the actor head then agrees.
 
     .venv/bin/python bench/obligations.py [--gold tests/data/obligations_gold.yaml] [--out bench/results/obligations.md]
+    .venv/bin/python bench/obligations.py --gold bench/data/obligations_rules_gold.yaml --split dev [-v]
+    .venv/bin/python bench/obligations.py --gold bench/data/obligations_rules_gold.yaml --split blind
+
+With `--split`, only that split is scored and the report has P/R/F1 per language and per kind of
+act (the gold document's `act_kind`), and on matched pairs (quote + actor head):
+- actor-id accuracy where the gold has `actor_ids`: the extracted ids (Actor.ids or Actor.id, plus
+  Actor.roles when the model has them) equal the gold set ("exact"), or share one id ("any");
+- deadline-value accuracy where the gold has `due`: absolute -> same date; relative -> same amount
+  and unit (duration, working days) and, where the gold says `before: true`, direction before;
+  recurring -> same RRULE (parts compared as a set);
+- recurrence accuracy: the recurring subset of the above.
+Misses on the blind split are never printed (`-v` is refused there): the split stays blind.
 """
 
 from __future__ import annotations
@@ -95,7 +107,10 @@ def heads_agree(gold_head: str | None, actor_text: str | None, lang: str) -> boo
     if gold_head is None or actor_text is None:
         return gold_head is None and actor_text is None
     g = head_key(gold_head, lang)
-    for w in WORD.findall(actor_text):
+    words = WORD.findall(actor_text)
+    # a hyphenated compound counts by its parts too: gold head "орган" in "орган-разработчик"
+    words += [p for w in words if "-" in w for p in w.split("-") if p]
+    for w in words:
         k = head_key(w, lang)
         if k == g:
             return True
@@ -126,6 +141,13 @@ class Tally:
     modality_ok: int = 0
     qm_pairs: int = 0
     qm_actor_ok: int = 0
+    ids_n: int = 0  # matched pairs whose gold has actor_ids
+    ids_exact: int = 0
+    ids_any: int = 0
+    due_n: int = 0  # matched pairs whose gold has `due`
+    due_ok: int = 0
+    rec_n: int = 0  # ... of which recurring
+    rec_ok: int = 0
     docs: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -171,8 +193,59 @@ def in_articles(o: Obligation, articles: list[str] | None) -> bool:
     return False
 
 
-def evaluate(gold_path: Path, split: str | None = None) -> tuple[dict[str, Tally], list[str]]:
-    """Tallies per language; split: "dev", "heldout", "blind" or None (all)."""
+_CACHE: dict[Path, list[Obligation]] = {}
+
+
+def _extract_cached(path: Path) -> list[Obligation]:
+    """One extraction per file and process (a split is scored per language and per kind)."""
+    if path not in _CACHE:
+        _CACHE[path] = obligations_for_file(path)
+    return _CACHE[path]
+
+
+def extracted_ids(o: Obligation) -> set[str]:
+    """Agency and role ids the extractor gave the actor (whatever the model holds: id, ids, roles)."""
+    if o.actor is None:
+        return set()
+    ids = set(getattr(o.actor, "ids", None) or ([o.actor.id] if o.actor.id else []))
+    ids |= set(getattr(o.actor, "roles", None) or [])
+    return ids
+
+
+_UNIT_DURATION = {"working_day": "D", "calendar_day": "D", "day": "D", "hour": "H", "month": "M", "year": "Y", "week": "W"}
+
+
+def _rrule_parts(rule: str | None) -> frozenset[str]:
+    return frozenset(x.strip().upper() for x in (rule or "").removeprefix("RRULE:").split(";") if x.strip())
+
+
+def due_agrees(due: dict, o: Obligation) -> bool:
+    """The gold `due` (absolute / relative / recurring) against the extracted Deadline's data."""
+    d = o.deadline
+    if d is None:
+        return False
+    kind = due.get("type")
+    if kind == "absolute":
+        got = getattr(d, "date", None) or (d.value[:10] if d.value and "/" not in d.value else None)
+        return str(got) == str(due.get("date"))
+    if kind == "recurring":
+        return bool(getattr(d, "rrule", None)) and _rrule_parts(d.rrule) == _rrule_parts(due.get("rrule"))
+    if kind == "relative":
+        dur = getattr(d, "duration", None)
+        unit = _UNIT_DURATION.get(due.get("unit", ""), "?")
+        want = f"PT{due.get('amount')}H" if unit == "H" else f"P{due.get('amount')}{unit}"
+        if dur != want:
+            return False
+        if due.get("unit") == "working_day" and not getattr(d, "business_days", False):
+            return False
+        if due.get("before") and getattr(d, "direction", None) != "before":
+            return False
+        return True
+    return False
+
+
+def evaluate(gold_path: Path, split: str | None = None, by_kind: bool = False) -> tuple[dict[str, Tally], list[str]]:
+    """Tallies per language (or per "kind / lang" with by_kind); split: "dev", "heldout", "blind" or None (all)."""
     data = yaml.safe_load(gold_path.read_text(encoding="utf-8"))
     tallies: dict[str, Tally] = {}
     details = []
@@ -180,9 +253,10 @@ def evaluate(gold_path: Path, split: str | None = None) -> tuple[dict[str, Tally
         if split and d.get("split", "dev") != split:
             continue
         lang = d["lang"]
-        t = tallies.setdefault(lang, Tally())
+        key = f"{d.get('act_kind', 'unknown')} / {lang}" if by_kind else lang
+        t = tallies.setdefault(key, Tally())
         t.docs += 1
-        got = [o for o in obligations_for_file(ROOT / d["file"]) if in_articles(o, d.get("articles"))]
+        got = [o for o in _extract_cached(ROOT / d["file"]) if in_articles(o, d.get("articles"))]
         gold = d.get("obligations") or []
         pairs = match(gold, got, lang)
         t.tp += len(pairs)
@@ -192,6 +266,18 @@ def evaluate(gold_path: Path, split: str | None = None) -> tuple[dict[str, Tally
             t.deadline_ok += text_agree(g.get("deadline"), o.deadline.text if o.deadline else None)
             t.condition_ok += text_agree(g.get("condition"), o.condition)
             t.modality_ok += g["modality"] == o.modality
+            if g.get("actor_ids"):
+                got_ids, gold_ids = extracted_ids(o), set(g["actor_ids"])
+                t.ids_n += 1
+                t.ids_exact += got_ids == gold_ids
+                t.ids_any += bool(got_ids & gold_ids)
+            if g.get("due"):
+                ok = due_agrees(g["due"], o)
+                t.due_n += 1
+                t.due_ok += ok
+                if g["due"].get("type") == "recurring":
+                    t.rec_n += 1
+                    t.rec_ok += ok
         qpairs = match(gold, got, lang, use_actor=False)
         t.qm_pairs += len(qpairs)
         t.qm_actor_ok += sum(heads_agree(g.get("actor"), o.actor.text if o.actor else None, lang) for g, o in qpairs)
@@ -226,12 +312,50 @@ def table(tallies: dict[str, Tally]) -> str:
     return "\n".join(rows)
 
 
+def _frac(ok: int, n: int) -> str:
+    return f"{ok / n:.3f} ({ok}/{n})" if n else "n/a"
+
+
+def split_table(tallies: dict[str, Tally]) -> str:
+    """P/R/F1 and the data-field accuracies on matched pairs, one row per key (language or kind / language)."""
+    rows = ["| key | docs | gold | extracted | TP | P | R | F1 | actor ids exact | actor ids any | deadline value | recurrence |",
+            "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for key in sorted(tallies):
+        t = tallies[key]
+        p, r, f = t.prf()
+        rows.append(
+            f"| {key} | {t.docs} | {t.tp + t.fn} | {t.tp + t.fp} | {t.tp} | {p:.3f} | {r:.3f} | {f:.3f} | "
+            f"{_frac(t.ids_exact, t.ids_n)} | {_frac(t.ids_any, t.ids_n)} | {_frac(t.due_ok, t.due_n)} | {_frac(t.rec_ok, t.rec_n)} |"
+        )
+    return "\n".join(rows)
+
+
+def run_split(gold: Path, split: str, verbose: bool) -> int:
+    if verbose and split == "blind":
+        print("refusing -v on the blind split: its misses must not be seen while rules are written", file=sys.stderr)
+        return 2
+    t0 = time.perf_counter()
+    by_lang, details = evaluate(gold, split)
+    by_kind, _ = evaluate(gold, split, by_kind=True)
+    secs = time.perf_counter() - t0
+    print(f"### {gold.name}, split {split}: per language\n\n{split_table(by_lang)}\n")
+    print(f"### per kind of act\n\n{split_table(by_kind)}\n")
+    print(f"{secs:.1f} s ({sum(t.docs for t in by_lang.values())} documents, each extracted once)")
+    if verbose:
+        print("\n".join(details))
+    return 0
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, default=ROOT / "tests" / "data" / "obligations_gold.yaml")
+    ap.add_argument("--split", choices=["dev", "heldout", "blind"], default=None,
+                    help="score one split only, per language and per kind of act, with actor-id / deadline-value / recurrence accuracy")
     ap.add_argument("--out", type=Path, default=None, help="also write the table (markdown) here")
-    ap.add_argument("-v", "--verbose", action="store_true", help="list misses")
+    ap.add_argument("-v", "--verbose", action="store_true", help="list misses (refused on the blind split)")
     args = ap.parse_args(argv)
+    if args.split:
+        return run_split(args.gold if args.gold.is_absolute() else Path.cwd() / args.gold, args.split, args.verbose)
     t0 = time.perf_counter()
     parts = []
     details: list[str] = []

@@ -159,10 +159,13 @@ def main() -> None:
     ap.add_argument("--split", choices=["dev", "blind", "all"], default="dev")
     ap.add_argument("--show-misses", action="store_true", help="dev only")
     ap.add_argument("--records", type=Path, help="write one JSON line per question here")
+    ap.add_argument("--pool-main", action="store_true",
+                    help="the question's own search with one candidate pool per language (Answerer.pool_main)")
     args = ap.parse_args()
     if args.show_misses and args.split != "dev":
         ap.error("--show-misses is for the dev split only (blind questions are not looked at)")
     kb = open_kb(args.data_dir)
+    kb.answerer.pool_main = args.pool_main
     items = load_items(args.questions, args.split)
     records, cites_ok, cites_all = ask_all(kb, items)
     if args.records:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import dataclass
 
 BOMS = [
     (codecs.BOM_UTF32_LE, "utf-32"),
@@ -36,6 +37,11 @@ _WORD = re.compile(r"[^\W\d_]+")
 _CYR_WORD = re.compile(r"[а-яёА-ЯЁәғқңөұүһіӘҒҚҢӨҰҮҺІ]+")
 _MID_WORD_UPPER = re.compile(r"(?<=[а-яёәғқңөұүһі])[А-ЯЁӘҒҚҢӨҰҮҺІ]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_ESCAPED = re.compile("[\udc80-\udcff]")  # an invalid byte, as surrogateescape decodes it
+_NON_ASCII = re.compile("[^\x00-\x7f]")
+# Read as UTF-8 with replacements when valid non-ASCII characters outnumber invalid
+# bytes at least this many times.
+MOSTLY_UTF8 = 10
 
 
 class BinaryContent(ValueError):
@@ -75,13 +81,31 @@ def _utf16_without_bom(data: bytes) -> str | None:
     return best[1] if best else None
 
 
+@dataclass(frozen=True)
+class Decoded:
+    text: str
+    encoding: str
+    replaced: int = 0  # invalid UTF-8 bytes read as U+FFFD
+
+
 def decode(data: bytes) -> tuple[str, str]:
     """Text and the encoding it was read with. Raises BinaryContent for non-text bytes."""
+    d = decode_text(data)
+    return d.text, d.encoding
+
+
+def decode_text(data: bytes) -> Decoded:
+    """`decode`, and how many invalid UTF-8 bytes were replaced: a UTF-8 file with a
+    damaged byte or two stays UTF-8 (read as a code page, every letter would be wrong)."""
     for bom, enc in BOMS:
         if data.startswith(bom):
             try:
-                return data.decode(enc), enc
+                return Decoded(data.decode(enc), enc)
             except UnicodeDecodeError as e:
+                if enc == "utf-8-sig":
+                    mostly = _mostly_utf8(data[len(bom):])
+                    if mostly is not None:
+                        return Decoded(mostly[0], enc, mostly[1])
                 raise BinaryContent(f"invalid {enc} after a byte-order mark ({e.reason})") from e
     for magic, kind in MAGIC.items():
         if data.startswith(magic):
@@ -89,15 +113,33 @@ def decode(data: bytes) -> tuple[str, str]:
     if b"\x00" in data:
         text = _utf16_without_bom(data)
         if text is not None and not _CONTROL.search(text):
-            return text, "utf-16"
+            return Decoded(text, "utf-16")
         raise BinaryContent("binary content (NUL bytes) in a text file")
+    replaced = 0
     try:
         text, enc = data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
-        text, enc = _guess(data)
+        mostly = _mostly_utf8(data)
+        if mostly is not None:
+            (text, replaced), enc = mostly, "utf-8"
+        else:
+            text, enc = _guess(data)
     if len(_CONTROL.findall(text)) > max(2, len(text) // 100):
         raise BinaryContent("binary content (control characters) in a text file")
-    return text, enc
+    return Decoded(text, enc, replaced)
+
+
+def _mostly_utf8(data: bytes) -> tuple[str, int] | None:
+    """(text with U+FFFD for invalid bytes, their count) when the bytes are UTF-8 with a
+    little damage: the valid multi-byte characters outnumber the invalid bytes many
+    times over. Text in a single-byte code page gives almost no valid sequences (a
+    Cyrillic cp1251 letter is a UTF-8 lead byte that the next letter cannot continue)."""
+    loose = data.decode("utf-8", "surrogateescape")
+    invalid = len(_ESCAPED.findall(loose))
+    valid = len(_NON_ASCII.findall(loose)) - invalid
+    if invalid == 0 or valid < MOSTLY_UTF8 * invalid:
+        return None
+    return data.decode("utf-8", "replace"), invalid
 
 
 def _guess(data: bytes) -> tuple[str, str]:

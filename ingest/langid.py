@@ -29,6 +29,9 @@ KK_SHARE = 0.10
 MIXED_SHARE = 0.25
 MIXED_MIN_LETTERS = 40
 MIN_PIECE_LETTERS = 20
+# lingua's cost grows with the length of a word (512 KB of one "word" took 40 s); the first
+# few thousand characters decide the language as well as the whole text would.
+LINGUA_MAX_CHARS = 4000
 
 
 @lru_cache(maxsize=1)
@@ -55,7 +58,7 @@ def _one(text: str) -> str | None:
         return None
     if kk_letter_share(text) >= KK_SHARE:
         return "kk"
-    values = _detector().compute_language_confidence_values(text)
+    values = _detector().compute_language_confidence_values(text[:LINGUA_MAX_CHARS])
     scores = {v.language.name: v.value for v in values}
     # English (or Latin-only) text is outside the kk/ru contract: take the closer of the two.
     return "kk" if scores.get("KAZAKH", 0.0) > scores.get("RUSSIAN", 0.0) else "ru"

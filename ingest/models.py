@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 
 Lang = Literal["kk", "ru", "mixed"]
 Genre = Literal[
@@ -64,13 +64,61 @@ class Block(BaseModel):
 
 class Actor(BaseModel):
     text: str
-    id: str | None = Field(None, description="Agency id when the actor links to the gazetteer")
+    id: str | None = Field(None, description="Agency id when the actor links to the gazetteer (the first one)")
+    ids: list[str] = Field(
+        default_factory=list,
+        description="Every agency the actor names, in order: each co-actor of a joint task ('МЧС, МЭГПР')",
+    )
+    roles: list[str] = Field(
+        default_factory=list,
+        description="Generic actors the text names, as role ids (role:authorized-body, role:operator, ...)",
+    )
+
+
+DeadlineKind = Literal["absolute", "interval", "relative", "recurring", "unparsed"]
 
 
 class Deadline(BaseModel):
+    """A deadline as stated (`text`) and as data (kb/obligations/deadlines.py). `value` stays null
+    unless a date (or interval) is certain; a deadline that cannot be read says why in `reason`,
+    never with a guessed date."""
+
     text: str
     value: str | None = Field(None, description="ISO date or interval")
     inferred: bool = False
+    kind: DeadlineKind | None = Field(
+        None, description="absolute | interval | relative | recurring | unparsed (derived from value when absent)"
+    )
+    date: dt.date | None = Field(None, description="absolute: the date")
+    start: dt.date | None = Field(None, description="interval: first day")
+    end: dt.date | None = Field(None, description="interval: last day")
+    duration: str | None = Field(None, description="relative: ISO 8601 duration, e.g. P5D, P1M")
+    business_days: bool = Field(False, description="relative: the duration counts working days")
+    direction: Literal["within", "before", "after"] | None = Field(
+        None, description="relative: within/after the anchor, or at the latest that long before it"
+    )
+    anchor: str | None = Field(None, description="relative: the event the duration counts from, as stated")
+    rrule: str | None = Field(
+        None, description="recurring: RFC 5545 recurrence rule, e.g. FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1"
+    )
+    dtstart: dt.date | None = Field(None, description="recurring: first occurrence the rule counts from")
+    reason: str | None = Field(None, description="Why no date could be read (kind unparsed or relative)")
+
+    @model_validator(mode="after")
+    def _derive_kind(self) -> Deadline:
+        # Records stored before deadlines were parsed carry only text/value: read their kind off the value.
+        if self.kind is None:
+            if self.rrule:
+                self.kind = "recurring"
+            elif self.duration:
+                self.kind = "relative"
+            elif self.value and "/" in self.value:
+                self.kind = "interval"
+            elif self.value:
+                self.kind = "absolute"
+            else:
+                self.kind = "unparsed"
+        return self
 
 
 class Quote(BaseModel):
@@ -95,6 +143,10 @@ class Obligation(BaseModel):
     lang: str
     conventions: list[str] = Field(default_factory=list, description="Convention ids in the quote")
     rule: str | None = Field(None, description="Which rule fired (for debugging and evaluation)")
+    # issue 12, item 5 (kb/obligations/pairing.py): the same duty in the kk and ru versions of an act
+    pair_key: str | None = Field(
+        None, description="act key + language-neutral article/point path + ordinal; equal in both languages"
+    )
 
 
 ActKind = Literal[

@@ -11,6 +11,10 @@ from pydantic import BaseModel, Field
 class IngestOptions(BaseModel):
     max_file_mb: float = Field(50.0, gt=0, description="Files larger than this are refused")
     sidecars: bool = Field(True, description="Read requisites from sidecars (meta.yaml, NAME.meta.yaml, front matter)")
+    parse_timeout_s: float = Field(60.0, ge=0, description="A file still parsing after this fails (0: no limit)")
+    max_unzipped_mb: float = Field(100.0, gt=0, description="A DOCX that unzips to more than this is refused")
+    max_zip_members: int = Field(2000, gt=0, description="A DOCX with more members than this is refused")
+    max_table_columns: int = Field(1000, gt=0, description="A table wider than this (after spans) is refused")
 
 
 class HasMaxFileMb(Protocol):

@@ -7,12 +7,14 @@ out, and contradicts it only in warnings (`Document.warnings`)."""
 from __future__ import annotations
 
 import hashlib
+import logging
 import re
 from pathlib import Path
 
 from ingest import metadata, mirror, requisites
 from ingest.clean import is_boilerplate, normalize_chars, normalize_quotes, squeeze, take_date_header
-from ingest.encoding import BinaryContent, decode
+from ingest.budget import BudgetExceeded, check, time_budget
+from ingest.encoding import BinaryContent, decode_text
 from ingest.errors import IngestError
 from ingest.langid import KK_SHARE, combine, detect_or_none, kk_letter_share
 from ingest.models import Document
@@ -20,9 +22,12 @@ from ingest.options import HasMaxFileMb, IngestOptions, as_options
 from ingest.pieces import Piece
 from ingest.sidecar import Sidecar, find_for, split_front_matter
 from ingest.structure import build
+from ingest.tables import TableLimit
+
+log = logging.getLogger(__name__)
 
 SHORT_LETTERS = 25
-_FORM_LINE = re.compile(r"^_{3,}\s*|\s*_{3,}$")
+_FORM_START = re.compile(r"_{3,}\s*")
 TEXT_FORMATS = {".txt": "text", ".text": "text", ".md": "markdown", ".markdown": "markdown",
                 ".html": "html", ".htm": "html"}
 BINARY_FORMATS = {".pdf": "pdf", ".docx": "docx"}
@@ -90,6 +95,16 @@ def parse_bytes(
     if not data.strip():
         raise IngestError(where, "empty file")
 
+    try:
+        with time_budget(settings.parse_timeout_s):
+            return _parse(data, name, ext, where, settings, sidecar)
+    except BudgetExceeded as e:
+        raise IngestError(where, f"parsing took longer than {e.seconds:g} s (limit KB_PARSE_TIMEOUT_S)") from None
+
+
+def _parse(
+    data: bytes, name: str, ext: str, where: str, settings: IngestOptions, sidecar: Sidecar | None
+) -> Document:
     meta: dict[str, str] = {}
     raw_text = ""
     date = None
@@ -97,10 +112,16 @@ def parse_bytes(
         if ext in TEXT_FORMATS:
             fmt = TEXT_FORMATS[ext]
             try:
-                text, encoding = decode(data)
+                decoded = decode_text(data)
             except BinaryContent as e:
                 raise IngestError(where, str(e)) from e
-            meta["encoding"] = encoding
+            text = decoded.text
+            meta["encoding"] = decoded.encoding
+            if decoded.replaced:
+                meta["decode_warning"] = (
+                    f"{decoded.replaced} invalid UTF-8 byte(s) replaced with U+FFFD"
+                )
+                log.warning("%s: %s", where, meta["decode_warning"])
             text = normalize_chars(text)
             if fmt == "markdown":  # front matter is never text; it is read when sidecars are
                 front, text = split_front_matter(text, where)
@@ -110,9 +131,11 @@ def parse_bytes(
             pieces = _read_text_format(fmt, text, meta)
         else:
             fmt = BINARY_FORMATS[ext]
-            pieces = _read_binary_format(fmt, data, meta, where)
-    except IngestError:
+            pieces = _read_binary_format(fmt, data, meta, where, settings)
+    except (IngestError, BudgetExceeded):
         raise
+    except TableLimit as e:
+        raise IngestError(where, str(e)) from e
     except Exception as e:  # a reader bug must still name the file
         raise IngestError(where, f"cannot parse {fmt} ({type(e).__name__}: {e})") from e
     meta["format"] = fmt
@@ -221,6 +244,7 @@ def _languages(pieces: list[Piece]) -> str:
     Дуйсенбаев": names read as either language) takes the document's language."""
     weights: dict[str, int] = {}
     for p in pieces:
+        check()
         p.lang = detect_or_none(p.text)
         if p.lang:
             weights[p.lang] = weights.get(p.lang, 0) + sum(ch.isalpha() for ch in p.text)
@@ -267,7 +291,9 @@ def _read_markdown_anchored(text: str) -> list[Piece]:
     return pieces
 
 
-def _read_binary_format(fmt: str, data: bytes, meta: dict[str, str], where: str) -> list[Piece]:
+def _read_binary_format(
+    fmt: str, data: bytes, meta: dict[str, str], where: str, settings: IngestOptions
+) -> list[Piece]:
     if fmt == "pdf":
         from ingest.read_pdf import PdfError, read_pdf
 
@@ -278,12 +304,17 @@ def _read_binary_format(fmt: str, data: bytes, meta: dict[str, str], where: str)
         except PdfError as e:
             raise IngestError(where, str(e)) from e
     else:
-        from ingest.read_docx import read_docx
+        from ingest.read_docx import DocxLimit, DocxLimits, read_docx
 
         if not data.startswith(b"PK"):
             raise IngestError(where, "not a DOCX file (not a ZIP package)")
+        limits = DocxLimits(settings.max_unzipped_mb, settings.max_zip_members, settings.max_table_columns)
         try:
-            pieces, head = read_docx(data)
+            pieces, head = read_docx(data, limits)
+        except DocxLimit as e:
+            raise IngestError(where, str(e)) from e
+        except BudgetExceeded:
+            raise
         except Exception as e:
             raise IngestError(where, f"corrupt or unreadable DOCX ({type(e).__name__}: {e})") from e
     meta.update(head)
@@ -294,7 +325,8 @@ def _drop_chrome(pieces: list[Piece]) -> list[Piece]:
     """Quotes unified, and web chrome that readers of structured formats pass through dropped."""
     out = []
     for p in pieces:
-        p.text = _FORM_LINE.sub("", squeeze(normalize_quotes(p.text)))
+        check()
+        p.text = _strip_form_line(squeeze(normalize_quotes(p.text)))
         if p.kind != "table_row" and not any(ch.isalnum() for ch in p.text):
             continue  # "«", "»;" around amended table rows, "_____" form lines
         if p.cells is not None:
@@ -306,6 +338,18 @@ def _drop_chrome(pieces: list[Piece]) -> list[Piece]:
         if p.text:
             out.append(p)
     return out
+
+
+def _strip_form_line(text: str) -> str:
+    """"_____" blanks of a form off both ends (in code: the regex `\\s*_{3,}$` retried
+    from every space of a long run of them)."""
+    m = _FORM_START.match(text)
+    if m:
+        text = text[m.end():]
+    bare = text.rstrip("_")
+    if len(text) - len(bare) >= 3:
+        text = bare.rstrip()
+    return text
 
 
 def _drop_repeated_title(pieces: list[Piece], title_index: int | None) -> list[Piece]:

@@ -6,23 +6,30 @@ import re
 
 from bs4 import BeautifulSoup
 
+from ingest.budget import check
 from ingest.clean import BULLET, squeeze
 from ingest.pieces import Piece
 from ingest.read_text import table_pieces
-from ingest.tables import html_grid
+from ingest.tables import HTML_PARSER, html_grid
 
-_HEADING = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+# Patterns here run on whole paragraphs of untrusted text: each must stop at the next
+# delimiter, never rescan to the end from every start (100 KB of "[" took two minutes).
+_HEADING = re.compile(r"^(#{1,6})\s+(.*)$")
 _BOLD_LINE = re.compile(r"^\*\*(.+)\*\*$")
-_EMPHASIS = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])")
+_EMPHASIS = re.compile(
+    r"\*\*(?=\S)((?:[^*]|\*(?!\*))+?)(?<=\S)\*\*"  # bold: no "**" inside
+    r"|__(?=\S)((?:[^_]|_(?!_))+?)(?<=\S)__"
+    r"|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])"
+)
 _ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!>|])")
-_LINK = re.compile(r"!?\[([^\]]*)\]\([^)]*\)")
+_LINK = re.compile(r"!?\[([^\[\]]*)\]\([^()]*(?:\([^()]*\)[^()]*)*\)")  # URLs may hold "(...)"
 _RULE = re.compile(r"^\s*([-*_])(\s*\1){2,}\s*$")
 
 
 def inline(text: str) -> str:
     """Markdown inline markup off, words kept."""
     text = _LINK.sub(r"\1", text)
-    text = _EMPHASIS.sub(lambda m: m.group(2) if m.group(2) is not None else m.group(3), text)
+    text = _EMPHASIS.sub(lambda m: next(g for g in m.groups() if g is not None), text)
     text = _ESCAPE.sub(r"\1", text)
     return squeeze(text)
 
@@ -49,6 +56,7 @@ def read_markdown(text: str) -> list[Piece]:
         para = []
 
     while i < len(lines):
+        check()
         line = lines[i]
         stripped = line.strip()
         if not stripped or _RULE.match(line):
@@ -61,6 +69,7 @@ def read_markdown(text: str) -> list[Piece]:
             j = i + 1
             body = []
             while j < len(lines) and not lines[j].strip().startswith("```"):
+                check()
                 body.append(lines[j].strip())
                 j += 1
             text_ = squeeze(" ".join(body))
@@ -73,12 +82,13 @@ def read_markdown(text: str) -> list[Piece]:
             j = i
             chunk = []
             while j < len(lines):
+                check()
                 chunk.append(lines[j])
                 if "</table>" in lines[j].lower():
                     break
                 j += 1
             table_no += 1
-            soup = BeautifulSoup("\n".join(chunk), "html.parser")
+            soup = BeautifulSoup("\n".join(chunk), HTML_PARSER)
             table = soup.find("table")
             if table is not None:
                 grid, header_rows = html_grid(table)
@@ -88,7 +98,8 @@ def read_markdown(text: str) -> list[Piece]:
         m = _HEADING.match(stripped)
         if m:
             flush()
-            title = inline(m.group(2))
+            # closing hashes off ("## Title ##"), done in code: a lazy regex rescans long lines
+            title = inline(m.group(2).rstrip().rstrip("#").rstrip())
             if title.strip("_ ").strip():
                 out.append(Piece(text=title, kind="heading", level=len(m.group(1))))
             i += 1

@@ -9,7 +9,8 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from ingest.clean import is_boilerplate, join_lines, normalize_chars, squeeze
+from ingest.budget import BudgetExceeded, check
+from ingest.clean import is_boilerplate, join_all, join_lines, normalize_chars, squeeze
 from ingest.pieces import Piece
 from ingest.read_text import Line, lines_to_pieces, table_pieces
 
@@ -27,10 +28,10 @@ class _Table:
 def _cell(value: str | None) -> str:
     if not value:
         return ""
-    text = ""
-    for part in normalize_chars(value).split("\n"):
-        text = join_lines(text, part) if text else part.strip()
-    return squeeze(text)
+    parts = normalize_chars(value).split("\n")
+    while parts and not parts[0].strip():
+        parts.pop(0)  # the first line with text opens the cell, as join_lines did
+    return squeeze(join_all([parts[0].strip()] + parts[1:])) if parts else ""
 
 
 def _furniture_key(text: str) -> str:
@@ -49,6 +50,7 @@ def read_pdf(data: bytes) -> tuple[list[Piece], dict[str, str]]:
         with pdf:
             pages = len(pdf.pages)
             for number, page in enumerate(pdf.pages, start=1):
+                check()
                 found = page.find_tables()
                 boxes = [t.bbox for t in found]
 
@@ -68,7 +70,7 @@ def read_pdf(data: bytes) -> tuple[list[Piece], dict[str, str]]:
                         entries.append((t.bbox[1], rows))
                 entries.sort(key=lambda e: e[0])
                 pages_entries.append([e for _, e in entries])
-    except PdfError:
+    except (PdfError, BudgetExceeded):
         raise
     except Exception as e:
         raise PdfError(_reason(e)) from e

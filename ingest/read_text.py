@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.clean import BULLET, ends_sentence, is_boilerplate, join_lines, joins, squeeze
+from ingest.budget import check
+from ingest.clean import BULLET, ends_sentence, is_boilerplate, join_all, joins, squeeze
 from ingest.pieces import Piece
 
 _TAB_SPLIT = re.compile(r"\t+")
@@ -100,6 +101,7 @@ def lines_to_pieces(
         rows = []
 
     for it in items:
+        check()
         if isinstance(it, Piece):
             flush_para()
             flush_rows()
@@ -140,10 +142,7 @@ def lines_to_pieces(
 
 
 def _join(lines: list[str]) -> str:
-    text = lines[0]
-    for nxt in lines[1:]:
-        text = join_lines(text, nxt)
-    return text
+    return join_all(lines)
 
 
 def classify(pieces: list[Piece]) -> list[Piece]:
@@ -155,6 +154,7 @@ def classify(pieces: list[Piece]) -> list[Piece]:
     """
     in_list = False
     for i, p in enumerate(pieces):
+        check()
         if p.kind != "paragraph":
             in_list = False
             continue

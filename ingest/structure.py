@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ingest.budget import check
 from ingest.data import load
 from ingest.models import Block
 from ingest.pieces import Piece
@@ -113,6 +114,7 @@ def build(
     prev_table: int | None = None
 
     for idx, p in enumerate(pieces):
+        check()
         text = p.text.strip()
         if not text:
             continue

@@ -57,6 +57,7 @@ from kb.act_versions import act_of, other_version
 from kb.confidence import model as confidence_model
 from kb.embeddings import Embedder
 from kb.lang import query_terms, terms
+from kb.lang.sentences import boundaries as sentence_boundaries
 from kb.models import (
     Answer, AskRequest, Block, Citation, Document, Entity, Hit, Obligation, RelatedAct, SearchRequest,
 )
@@ -65,7 +66,6 @@ from kb.retrieval import Retriever
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
 # Sentence ends: ., !, ?, ; or : before a capital/number/quote, and line breaks
 # (list items and table rows are one per line).
-_SPLIT = re.compile(r"(?<=[.!?;:])\s+(?=[«\"(A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9])|\n+")
 _NUMBER = re.compile(r"\d+(?:[ ,.]\d+)*")
 _TABLE_CELL_SEP = " | "
 
@@ -141,9 +141,11 @@ def sentences(hit: Hit) -> list[tuple[int, int, str]]:
     out = []
     pos = 0
     text = hit.text
-    for m in list(_SPLIT.finditer(text)) + [None]:
-        end = m.start() if m else len(text)
-        if m and m.group().strip() == "" and "\n" not in m.group():
+    # kb/lang/sentences.py, the splitter extraction and chunking use; here ":" and line breaks end units too
+    gaps = [(a, b) for a, b in sentence_boundaries(text, ends=".!?;:", newlines=True)]
+    for m in gaps + [None]:
+        end = m[0] if m else len(text)
+        if m and "\n" not in text[m[0]:m[1]]:
             # A sentence break inside a table row does not end the row.
             line_start = text.rfind("\n", 0, end) + 1
             line_end = text.find("\n", end)
@@ -157,7 +159,7 @@ def sentences(hit: Hit) -> list[tuple[int, int, str]]:
             s = hit.start + pos + lead
             out.append((s, s + len(piece), piece))
         if m:
-            pos = m.end()
+            pos = m[1]
     return out
 
 
@@ -203,6 +205,10 @@ class Answerer:
     max_cross_candidates: int = 40
     # Weight of the passage's retrieval support (see _support); 0.08-0.12 measure the same.
     support_weight: float = 0.1
+    # The question's own search as one list over both languages (False), or one pool per
+    # language as search does (True); the other language's passages come from the
+    # separate search below either way. Measured on bench/qa.py (bench/results/qa.md).
+    pool_main: bool = False
     obligation_docs: int = 2  # documents whose other obligation records are candidates too
     max_obligations_per_doc: int = 30
     obligations_for: Callable[[str], list[Obligation]] | None = None
@@ -330,7 +336,7 @@ class Answerer:
         pool = [c for c in a.cands if c.hit.document.id == other.id]
         if not pool:
             hits = self.retriever.search(SearchRequest(
-                q=a.question, top_k=self.version_passages, doc_id=[other.id], lang=[a.qlang])).hits
+                q=a.question, top_k=self.version_passages, doc_id=[other.id], lang=[a.qlang], group="passage")).hits
             if not hits:
                 return None
             pool = self._candidates(hits, a.qtype, len(hits), a.listing)
@@ -371,11 +377,15 @@ class Answerer:
         are the other language's, from a separate search whose scores are on another scale)."""
         qlang = qlang or self.retriever.query_lang(req.question)
         filters = req.model_dump(include=set(type(req).model_fields) - {"question", "top_k"})
-        hits = self.retriever.search(SearchRequest(q=req.question, top_k=req.top_k, **filters)).hits
+        hits = self.retriever.search(
+            SearchRequest(q=req.question, top_k=req.top_k, group="passage", **filters), pooled=self.pool_main
+        ).hits
         # The other language's documents: only when the caller did not pick languages.
         if self.cross_passages and not req.lang and qlang in ("kk", "ru"):
             cross = self.retriever.search(
-                SearchRequest(q=req.question, top_k=self.cross_passages, cross_lingual=True, **filters)
+                SearchRequest(
+                    q=req.question, top_k=self.cross_passages, cross_lingual=True, group="passage", **filters
+                )
             ).hits
             seen = {h.passage_id for h in hits}
             return hits + [h for h in cross if h.passage_id not in seen], len(hits)
@@ -705,5 +715,5 @@ def _is_year(number: str) -> bool:
 def _citation(n: int, hit: Hit, start: int, end: int, quote: str) -> Citation:
     return Citation(
         n=n, doc_id=hit.document.id, title=hit.document.title, source=hit.document.source,
-        block_path=hit.block_path, page=hit.page, start=start, end=end, quote=quote,
+        block_path=hit.block_path, page=hit.page, start=start, end=end, quote=quote, act_id=hit.act_id,
     )

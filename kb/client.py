@@ -23,6 +23,9 @@ from pydantic import BaseModel, Field, ValidationError
 
 from kb.config import Settings, get_settings
 from kb.models import (
+    Act,
+    ActFilters,
+    ActSort,
     Answer,
     AskRequest,
     Document,
@@ -44,6 +47,7 @@ HEALTH_TIMEOUT_S = 2.0
 TIMEOUT = httpx.Timeout(300.0, connect=5.0)
 DOCUMENTS_PAGE = 500  # the API's largest /documents page
 OBLIGATIONS_PAGE = 1000  # the API's largest /obligations page
+ACTS_PAGE = 500  # the API's largest /acts page
 
 
 class ServiceInfo(BaseModel):
@@ -202,6 +206,35 @@ class ServiceClient:
     def delete_document(self, doc_id: str) -> bool:
         resp = self._request("DELETE", f"/documents/{quote(doc_id, safe='')}", ok=(200, 204, 404))
         return resp.status_code != 404
+
+    # -- acts ------------------------------------------------------------------------
+    def list_acts(
+        self, filters: ActFilters | None = None, sort: ActSort = "-date", offset: int = 0, limit: int = 50
+    ) -> Page[Act]:
+        """Like KnowledgeBase.list_acts; a limit over the API's page size is fetched page by page."""
+        query = (filters or ActFilters()).model_dump(mode="json", exclude_none=True)
+        query.update(sort=sort.lstrip("-"), order="desc" if sort.startswith("-") else "asc")
+        items: list[Act] = []
+        total = 0
+        while True:
+            want = min(ACTS_PAGE, limit - len(items))
+            resp = self._request("GET", "/acts", params={**query, "offset": offset + len(items), "limit": want})
+            page = self._parse(Page[Act], resp)
+            items.extend(page.items)
+            total = page.total
+            if not page.items or len(items) >= limit or offset + len(items) >= total:
+                break
+        return Page[Act](total=total, offset=offset, limit=limit, items=items)
+
+    def get_act(self, act_id: str) -> Act | None:
+        resp = self._request("GET", f"/acts/{quote(act_id, safe='')}", ok=(200, 404))
+        return None if resp.status_code == 404 else self._parse(Act, resp)
+
+    def link_documents(self, doc_id: str, other_id: str) -> Act:
+        return self._parse(Act, self._request("POST", "/acts/link", json={"doc_id": doc_id, "other_id": other_id}))
+
+    def unlink_document(self, doc_id: str) -> Act:
+        return self._parse(Act, self._request("POST", "/acts/unlink", json={"doc_id": doc_id}))
 
     # -- registries ----------------------------------------------------------------
     def obligation_rows(self, filters: ObligationFilters) -> list[ObligationRow]:

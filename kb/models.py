@@ -27,6 +27,7 @@ from ingest.models import (  # noqa: F401  (re-exported: defined once, in ingest
     Block,
     BlockKind,
     Deadline,
+    DeadlineKind,
     Document,
     Entity,
     EntityType,
@@ -70,6 +71,18 @@ class Passage(BaseModel):
     entities: list[Entity] = Field(default_factory=list)
 
 
+class OtherLangPassage(BaseModel):
+    """The matching passage of the same act in its other language version (kk <-> ru)."""
+
+    lang: Lang
+    passage_id: str
+    doc_id: str
+    text: str
+    block_path: str = ""
+    start: int
+    end: int
+
+
 class Hit(BaseModel):
     score: float
     text: str
@@ -82,6 +95,12 @@ class Hit(BaseModel):
     end: int
     entities: list[Entity] = Field(default_factory=list)
     match: str = Field("", description="Why it matched: dense, lexical or both, and the matched terms")
+    act_id: str | None = Field(
+        None, description="The act the passage belongs to: kzlaw-<act_code>, or doc-<doc id prefix> when unknown"
+    )
+    other_lang: OtherLangPassage | None = Field(
+        None, description="With one result per act: the act's matching passage in its other language, if indexed"
+    )
 
 
 class Citation(BaseModel):
@@ -94,6 +113,7 @@ class Citation(BaseModel):
     start: int
     end: int
     quote: str
+    act_id: str | None = Field(None, description="The act the cited document is a version of (kb.acts)")
 
 
 ReasonCode = Literal["no_answer", "unsupported_language"]
@@ -140,6 +160,71 @@ class Answer(BaseModel):
     )
 
 
+PairingMethod = Literal["act_key", "requisites", "numbering", "numbers", "similarity", "manual", "own"]
+
+
+class ActVersion(BaseModel):
+    """One document of an act: a language version (or a part of a code in one language)."""
+
+    lang: Lang
+    doc_id: str
+    source: str = Field(description="The ingested file's path as given to `kb ingest` (or upload:NAME)")
+    part: str | None = Field(None, description="The code part this file is, when the act has parts")
+    confidence: float = Field(1.0, ge=0, le=1, description="How sure the link of this document to the act is")
+    method: PairingMethod = Field(
+        "own", description="How the link was made: the sidecar's act_key, requisites, numbering of articles "
+        "and points, numbers and names in the text, cross-language similarity, by hand (kb link), or own "
+        "(the document is its own act)"
+    )
+
+
+class Act(BaseModel):
+    """An act as staff think of it: one record for its Kazakh and Russian versions."""
+
+    id: str = Field(description="kzlaw-<act_code> from a sidecar, else doc-<first 16 of a document id>")
+    kind: ActKind | None = None
+    issuer: str | None = Field(None, description="Issuing body as stated")
+    issuer_id: str | None = Field(None, description="Agency id when the issuer links to the gazetteer")
+    date: dt.date | None = Field(None, description="Adoption date")
+    number: str | None = None
+    registration: Registration | None = None
+    status: ActStatus = "unknown"
+    repealed_by: str | None = None
+    repealed_on: dt.date | None = None
+    title: LangPair = Field(default_factory=LangPair)
+    edition_date: dt.date | None = None
+    urls: LangPair = Field(default_factory=LangPair)
+    act_code: str | None = None
+    versions: list[ActVersion] = Field(default_factory=list)
+    amended_by: list[ActLink] = Field(default_factory=list)
+
+
+ActSort = Literal["date", "-date", "title", "-title"]
+
+
+class ActFilters(BaseModel):
+    """Filters of the act list (answered by SQL)."""
+
+    kind: ActKind | None = None
+    issuer: str | None = Field(None, description="Agency id, or a part of the issuer's name")
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    status: ActStatus | None = None
+    lang: Literal["kk", "ru"] | None = Field(None, description="Acts that have a version in this language")
+    q: str | None = Field(None, max_length=500, description="Words of the title (either language)")
+
+
+class LinkRequest(BaseModel):
+    """`kb link A B`: make document B a version of the act of document A."""
+
+    doc_id: str = Field(description="The document whose act the other joins")
+    other_id: str = Field(description="The document that joins it")
+
+
+class UnlinkRequest(BaseModel):
+    doc_id: str = Field(description="The document to make an act of its own")
+
+
 class SearchFilters(BaseModel):
     """Filters shared by search, ask and the obligation registry. Empty = no filter."""
 
@@ -150,9 +235,14 @@ class SearchFilters(BaseModel):
     date_from: dt.date | None = None
     date_to: dt.date | None = None
     doc_id: list[str] = Field(default_factory=list)
+    kind: list[ActKind] = Field(default_factory=list, description="Kinds of the passages' acts")
+    status: list[ActStatus] = Field(default_factory=list, description="Status of the passages' acts")
+    act_id: list[str] = Field(default_factory=list, description="Only these acts (kb.acts ids)")
 
 
 SearchMode = Literal["hybrid", "dense", "lexical"]
+SearchGroup = Literal["act", "document", "passage"]
+SearchSort = Literal["relevance", "date", "-date"]
 
 
 def _not_blank(value: str) -> str:
@@ -170,9 +260,22 @@ class SearchRequest(SearchFilters):
     top_k: int = Field(10, ge=1, le=100)
     offset: int = Field(0, ge=0, le=1000)
     mode: SearchMode = "hybrid"
-    one_per_doc: bool = Field(False, description="Return only the best passage of each document")
+    one_per_doc: bool = Field(
+        False, description="Return only the best passage of each document (same as group=document)"
+    )
+    group: SearchGroup = Field(
+        "act",
+        description="One result per act (its best passage, with the matching passage in the act's other "
+        "language), per document, or every passage",
+    )
     cross_lingual: bool = Field(
         False, description="Search only documents in the other language than the query's"
+    )
+    issuer: str | None = Field(
+        None, max_length=200, description="Only acts of this issuing body: an agency id or part of its name"
+    )
+    sort: SearchSort = Field(
+        "relevance", description="relevance, or the act's adoption date: -date newest first, date oldest first"
     )
 
 
@@ -204,12 +307,25 @@ class EntityCount(BaseModel):
     documents: int
 
 
+RegisterStatus = Literal["overdue", "due", "recurring", "on_event", "undated", "no_deadline"]
+REGISTER_STATUSES: tuple[str, ...] = ("overdue", "due", "recurring", "on_event", "undated", "no_deadline")
+
+
 class ObligationRow(Obligation):
-    """An obligation in the registry, with where it comes from."""
+    """An obligation in the registry, with where it comes from and where it stands as of a day."""
 
     doc_id: str
     source: str
     title: str
+    status: RegisterStatus | None = Field(
+        None,
+        description="As of the register's day: overdue, due (a dated deadline ahead), recurring, on_event "
+        "(counts from an event), undated (a deadline with no readable date), no_deadline",
+    )
+    next_due: dt.date | None = Field(
+        None, description="The day it falls due next (a one-off deadline's day, even when past; a recurring one's next)"
+    )
+    days_left: int | None = Field(None, description="Days from the register's day to next_due (negative: overdue)")
 
 
 class SearchResponse(BaseModel):
@@ -220,13 +336,23 @@ class SearchResponse(BaseModel):
     took_ms: float
 
 
+RegisterSort = Literal["document", "due"]
+
+
 class ObligationFilters(BaseModel):
-    actor: str | None = Field(None, description="Agency id (or a substring of the actor text)")
+    actor: str | None = Field(
+        None, description="Agency id (min-ecology), role id (role:authorized-body) or a substring of the actor text"
+    )
     convention: str | None = None
     deadline_from: dt.date | None = None
     deadline_to: dt.date | None = None
     lang: Lang | None = None
     doc_id: str | None = None
+    status: list[RegisterStatus] = Field(default_factory=list, description="Keep these statuses (as of `as_of`)")
+    due_from: dt.date | None = Field(None, description="Next due on or after this day")
+    due_to: dt.date | None = Field(None, description="Next due on or before this day")
+    as_of: dt.date | None = Field(None, description="The day statuses and next due dates are computed for (today)")
+    sort: RegisterSort = Field("document", description="document: by source and position; due: next due date first")
 
 
 class Page(BaseModel, Generic[T]):

@@ -3,7 +3,9 @@
 The seams for the rest of the system are plain lists of callables in `Hooks`:
   enrichers   Callable[[Document], None], run in order after parsing (entity tagging,
               obligation extraction); they fill the document in place
-  on_stored   Callable[[Document], None], after a document is written (vector index)
+  before_store Callable[[Document], str | None], after enrichment: a reason not to store the
+              document (two files claiming one act's language version), or None
+  on_stored   Callable[[Document], None], after a document is written (acts, vector index)
   on_removed  Callable[[str], None], after a document id left the store (vector index)
 A file whose enricher raises is reported failed and nothing of it is stored.
 """
@@ -33,6 +35,7 @@ SIDECAR_NAMES = ("meta.yaml",)  # a mirror act's sidecar, and NAME.meta.yaml bes
 @dataclass
 class Hooks:
     enrichers: list[Callable[[Document], None]] = field(default_factory=list)
+    before_store: list[Callable[[Document], str | None]] = field(default_factory=list)
     on_stored: list[Callable[[Document], None]] = field(default_factory=list)
     on_removed: list[Callable[[str], None]] = field(default_factory=list)
 
@@ -259,6 +262,10 @@ def store_document(doc: Document, store: DocStore, hooks: Hooks, path: str | Non
             enrich(doc)
         except Exception as e:  # an enricher bug must not take the other files down
             return FileResult(where, "failed", doc.id, doc.title, f"{_name(enrich)} failed: {e}")
+    for check in hooks.before_store:
+        refusal = check(doc)
+        if refusal:
+            return FileResult(where, "failed", doc.id, doc.title, refusal)
     try:
         status, replaced = store.put(doc)
     except OSError as e:  # disk full, permissions: the store keeps its previous state

@@ -21,6 +21,9 @@ from pathlib import Path
 
 from kb.config import Settings, get_settings
 from kb.models import (
+    Act,
+    ActFilters,
+    ActSort,
     Answer,
     AskRequest,
     Document,
@@ -47,6 +50,14 @@ def extract_obligations(doc: Document) -> None:
     from kb.obligations import extract
 
     doc.obligations = extract(doc)
+
+
+def agency_of(issuer: str, lang: str) -> str | None:
+    """The gazetteer's agency id for an issuing body as stated, when it links."""
+    from kb.entities import extract
+
+    return next((e.id for e in extract(issuer, lang if lang in ("kk", "ru") else "ru")
+                 if e.type == "agency" and e.id), None)
 
 
 class LockedEmbedder:
@@ -115,7 +126,11 @@ class KnowledgeBase:
             from kb.embeddings import ensure_model
             from kb.embeddings.embedder import Embedder
 
-            return Embedder(ensure_model(self.settings).resolve(), torch_threads=self.settings.torch_threads)
+            return Embedder(
+                ensure_model(self.settings).resolve(),
+                torch_threads=self.settings.torch_threads,
+                backend=self.settings.embed_backend,
+            )
 
         return self._opened("ingest_embedder", make)
 
@@ -130,8 +145,18 @@ class KnowledgeBase:
         from kb.indexer import Indexer
 
         return self._opened(
-            "indexer", lambda: Indexer(self.index, self.ingest_embedder, self.settings.embed_batch_size)
+            "indexer",
+            lambda: Indexer(
+                self.index, self.ingest_embedder, self.settings.embed_batch_size, act_of=self.acts.act_of,
+                act_fields=self.acts.payload_fields,
+            ),
         )
+
+    @property
+    def acts(self):
+        from kb.acts.store import ActStore
+
+        return self._opened("acts", lambda: ActStore(self.docs, issuer_id=agency_of))
 
     @property
     def retriever(self):
@@ -176,8 +201,10 @@ class KnowledgeBase:
     def hooks(self) -> Hooks:
         return Hooks(
             enrichers=[tag_entities, extract_obligations],
-            on_stored=[self.indexer.index_document, self._forget],
-            on_removed=[self.indexer.remove_document, self._forget],
+            before_store=[self.acts.conflict],
+            # the act first: the indexer writes the act id into every passage
+            on_stored=[self._attach_act, self.indexer.index_document, self._forget],
+            on_removed=[self.indexer.remove_document, self.acts.forget, self._forget],
         )
 
     def __enter__(self) -> KnowledgeBase:
@@ -203,6 +230,7 @@ class KnowledgeBase:
             if self._reconciled:
                 return 0, 0
             result = self.indexer.reconcile(self.docs.ids(), self.docs.get)
+            self._link_unlinked()
             self._reconciled = True
             if any(result):
                 self.index.flush()
@@ -234,6 +262,64 @@ class KnowledgeBase:
             if changed >= OPTIMIZE_AFTER_DOCS:
                 self.index.optimize()
             return report
+
+    # -- acts ---------------------------------------------------------------
+    def _act_signature(self, doc: Document):
+        from kb.acts.pairing import signature
+
+        return signature(doc, embed=lambda text: self.ingest_embedder.encode_passages([text])[0])
+
+    def _attach_act(self, doc: Document) -> None:
+        """Link a stored document to its act (act_key, pairing, or its own); other documents
+        that joined the act (a version stored earlier as an act of its own) get its id in the index."""
+        moves = self.acts.attach(doc, self._act_signature(doc))
+        # the act's record may have changed (a version stating its repeal): its other versions'
+        # passages get its kind and status; the document itself is indexed next, with them
+        act_id = self.acts.act_of(doc)
+        for other in self.acts.doc_ids_of(act_id):
+            if other != doc.id and other not in moves:
+                moves[other] = act_id
+        self._move_points(moves)
+
+    def _move_points(self, moves: dict[str, str]) -> None:
+        for doc_id, act_id in moves.items():
+            self.indexer.set_act(doc_id, act_id)
+            self._forget(doc_id)
+
+    def _link_unlinked(self) -> None:
+        """Documents stored before acts existed get one (and their passages its id)."""
+        for doc_id in self.acts.unlinked():
+            doc = self.docs.get(doc_id)
+            if doc is not None:
+                self._attach_act(doc)
+                self.indexer.set_act(doc_id, self.acts.act_of(doc))
+
+    def link_documents(self, doc_id: str, other_id: str) -> Act:
+        """`kb link A B`: B becomes a version of A's act. Raises kb.acts.store.ActError."""
+        with self._lock:
+            self.reconcile()
+            self._move_points(self.acts.link(doc_id, other_id))
+            self.index.flush()
+            return self.acts.get(self.acts.act_id_of(doc_id))
+
+    def unlink_document(self, doc_id: str) -> Act:
+        """`kb unlink DOC`: the document becomes an act of its own."""
+        with self._lock:
+            self.reconcile()
+            self._move_points(self.acts.unlink(doc_id))
+            self.index.flush()
+            return self.acts.get(self.acts.act_id_of(doc_id))
+
+    def list_acts(
+        self, filters: ActFilters | None = None, sort: ActSort = "-date", offset: int = 0, limit: int = 50
+    ) -> Page[Act]:
+        if not self._reconciled and self.acts.unlinked():
+            self.reconcile()  # documents stored before acts existed get theirs first
+        total, items = self.acts.page(filters, sort=sort, offset=offset, limit=limit)
+        return Page[Act](total=total, offset=offset, limit=limit, items=items)
+
+    def get_act(self, act_id: str) -> Act | None:
+        return self.acts.get(act_id)
 
     def ingest_upload(self, filename: str, data: bytes, force: bool = False) -> tuple[DocumentSummary, str]:
         """Ingest one uploaded file: (summary, status). Raises IngestError on bad input."""
@@ -295,7 +381,24 @@ class KnowledgeBase:
 
     # -- search and answers -----------------------------------------------
     def search(self, req: SearchRequest) -> SearchResponse:
-        return self.retriever.search(req)
+        if req.issuer:
+            # The issuing body is a requisite of the act: narrow to the acts it issued (SQL).
+            _, issued = self.acts.page(ActFilters(issuer=req.issuer), limit=None)
+            ids = [a.id for a in issued]
+            if req.act_id:
+                ids = [i for i in ids if i in set(req.act_id)]
+            if not ids:
+                return SearchResponse(query=req.q, query_lang=self.retriever.query_lang(req.q), total=0, hits=[], took_ms=0.0)
+            req = req.model_copy(update={"act_id": ids})
+        response = self.retriever.search(req)
+        if req.sort != "relevance":
+            # Among the results found relevant, by the act's adoption date (undated ones last).
+            newest = req.sort == "-date"
+            dated = [h for h in response.hits if h.document.date]
+            undated = [h for h in response.hits if not h.document.date]
+            dated.sort(key=lambda h: h.document.date, reverse=newest)
+            response = response.model_copy(update={"hits": dated + undated})
+        return response
 
     def ask(self, req: AskRequest) -> Answer:
         if self.settings.llm_url:

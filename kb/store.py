@@ -25,12 +25,21 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import ValidationError
-from sqlalchemy import Connection, Engine, and_, delete, exists, func, insert, or_, select, update
+from sqlalchemy import Connection, Date, Engine, and_, case, delete, exists, func, insert, literal, or_, select, type_coerce, update
 from sqlalchemy.exc import DBAPIError
 
 from kb.config import Settings, get_settings
 from kb.db import engine_for, writing
-from kb.db.schema import documents, entity_mentions, obligation_conventions, obligations, sources, store_meta
+from kb.db.schema import (
+    documents,
+    entity_mentions,
+    obligation_actors,
+    obligation_conventions,
+    obligation_due,
+    obligations,
+    sources,
+    store_meta,
+)
 from kb.ids import is_valid_doc_id
 from kb.models import Document, DocumentSummary, EntityCount, Obligation, ObligationFilters, ObligationRow
 
@@ -207,22 +216,30 @@ class DocStore:
         as they occur in the document. Filters as kb.obligations.registry.filter_obligations."""
         if filters.doc_id is not None and not is_valid_doc_id(filters.doc_id):
             return 0, []
-        where = _obligation_filters(filters)
+        as_of = filters.as_of or dt.date.today()
+        nxt, status = _next_due(as_of), _status(as_of)
+        where = _obligation_filters(filters, as_of)
+        order = [documents.c.source, documents.c.id, obligations.c.seq]
+        if filters.sort == "due":
+            order = [nxt.is_(None), nxt, *order]
         page = (
-            select(obligations.c.body, obligations.c.doc_id, documents.c.source, documents.c.title)
+            select(obligations.c.body, obligations.c.doc_id, documents.c.source, documents.c.title,
+                   nxt.label("next_due"), status.label("status"))
             .join(documents, documents.c.id == obligations.c.doc_id)
             .where(*where)
-            .order_by(documents.c.source, documents.c.id, obligations.c.seq)
+            .order_by(*order)
             .offset(max(offset, 0)).limit(limit)
         )
         with self.engine.connect() as conn:
             total = conn.scalar(select(func.count()).select_from(obligations).where(*where)) or 0
             rows = conn.execute(page).all()
-        items = [
-            ObligationRow(**Obligation.model_validate_json(body).model_dump(), doc_id=doc_id, source=source,
-                          title=title)
-            for body, doc_id, source, title in rows
-        ]
+        items = []
+        for body, doc_id, source, title, due, state in rows:
+            due = _as_date(due)
+            items.append(ObligationRow(
+                **Obligation.model_validate_json(body).model_dump(), doc_id=doc_id, source=source, title=title,
+                status=state, next_due=due, days_left=(due - as_of).days if due else None,
+            ))
         return total, items
 
     def entity_counts(self, type: str | None = None) -> list[EntityCount]:
@@ -371,20 +388,30 @@ def _document_rows(doc: Document) -> dict:
         entities=len(doc.entities), obligations=len(doc.obligations), summary=summary, body=body,
         stored_at=dt.datetime.now(dt.UTC),
     )
-    obls, convs = [], []
+    from kb.obligations.actors import actor_ids
+    from kb.obligations.deadlines import due_date, occurrences
+
+    obls, convs, actors, dues = [], [], [], []
     for seq, ob in enumerate(doc.obligations):
         iv = deadline_interval(ob.deadline.value if ob.deadline else None)
+        dl = ob.deadline
         obls.append(dict(
             doc_id=doc.id, seq=seq, lang=_clean(ob.lang), modality=ob.modality,
             actor_id=_clean(ob.actor.id) if ob.actor else None,
             actor_lc=_clean(ob.actor.text.lower()) if ob.actor else None,
             deadline_start=iv[0] if iv else None, deadline_end=iv[1] if iv else None,
             body=ob.model_dump_json(),
+            due_kind=dl.kind if dl else None, due_date=due_date(dl), rrule=_clean(dl.rrule) if dl else None,
         ))
         convs += [dict(doc_id=doc.id, seq=seq, convention=_clean(c)) for c in dict.fromkeys(ob.conventions)]
+        actors += [dict(doc_id=doc.id, seq=seq, actor_id=_clean(i)) for i in dict.fromkeys(actor_ids(ob.actor))
+                   if len(i) <= 128]
+        if dl is not None and dl.kind == "recurring":
+            dues += [dict(doc_id=doc.id, seq=seq, due=d) for d in occurrences(dl)]
     mentions = Counter((e.id, e.type) for e in doc.entities if e.id and e.type in REGISTRY_ENTITY_TYPES)
     ents = [dict(doc_id=doc.id, entity_id=_clean(i), type=t, mentions=n) for (i, t), n in mentions.items()]
-    return {"document": row, "obligations": obls, "conventions": convs, "mentions": ents}
+    return {"document": row, "obligations": obls, "conventions": convs, "mentions": ents, "actors": actors,
+            "dues": dues}
 
 
 def _write_document(conn: Connection, doc_id: str, rows: dict) -> None:
@@ -392,13 +419,13 @@ def _write_document(conn: Connection, doc_id: str, rows: dict) -> None:
     if conn.scalar(select(exists().where(documents.c.id == doc_id))):
         # UPDATE, not DELETE + INSERT: a delete would cascade to the sources pointing here.
         conn.execute(update(documents).where(documents.c.id == doc_id).values(**rows["document"]))
-        for table in (obligation_conventions, obligations, entity_mentions):
+        for table in (obligation_conventions, obligation_actors, obligation_due, obligations, entity_mentions):
             conn.execute(delete(table).where(table.c.doc_id == doc_id))
     else:
         conn.execute(insert(documents).values(**rows["document"]))
     for table, key in ((obligations, "obligations"), (obligation_conventions, "conventions"),
-                       (entity_mentions, "mentions")):
-        if rows[key]:
+                       (entity_mentions, "mentions"), (obligation_actors, "actors"), (obligation_due, "dues")):
+        if rows.get(key):
             conn.execute(insert(table), rows[key])
 
 
@@ -415,17 +442,68 @@ def _drop_if_orphan(conn: Connection, doc_id: str) -> bool:
     return conn.execute(delete(documents).where(documents.c.id == doc_id)).rowcount > 0
 
 
-def _obligation_filters(f: ObligationFilters) -> list:
+def _as_date(value) -> dt.date | None:
+    """A date column read through CASE/MIN: SQLite may hand back its ISO text."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def _next_due(as_of: dt.date):
+    """SQL: the day an obligation falls due next as of `as_of`: a recurring deadline's next
+    occurrence, a one-off deadline's day (past or not), NULL when it has no calendar date."""
+    upcoming = (
+        select(func.min(obligation_due.c.due))
+        .where(obligation_due.c.doc_id == obligations.c.doc_id, obligation_due.c.seq == obligations.c.seq,
+               obligation_due.c.due >= as_of)
+        .scalar_subquery()
+    )
+    return type_coerce(case(
+        (and_(obligations.c.due_kind == "recurring", obligations.c.rrule.like("FREQ=DAILY%")), literal(as_of, Date)),
+        (obligations.c.due_kind == "recurring", upcoming),
+        else_=obligations.c.due_date,
+    ), Date)
+
+
+def _status(as_of: dt.date):
+    """SQL: the register status as of `as_of` (kb.models.RegisterStatus)."""
+    return case(
+        (obligations.c.due_kind == "recurring", literal("recurring")),
+        (obligations.c.due_date < as_of, literal("overdue")),
+        (obligations.c.due_date.is_not(None), literal("due")),
+        (obligations.c.due_kind == "relative", literal("on_event")),
+        (obligations.c.due_kind.is_(None), literal("no_deadline")),
+        else_=literal("undated"),
+    )
+
+
+def _obligation_filters(f: ObligationFilters, as_of: dt.date | None = None) -> list:
+    as_of = as_of or f.as_of or dt.date.today()
     where = []
     if f.doc_id is not None:
         where.append(obligations.c.doc_id == f.doc_id)
     if f.lang:
         where.append(obligations.c.lang == f.lang)
     if f.actor:
+        # an agency or role id the actor is filed under (every co-actor), or part of its text
         where.append(or_(
             obligations.c.actor_id == f.actor,
+            exists().where(and_(
+                obligation_actors.c.doc_id == obligations.c.doc_id,
+                obligation_actors.c.seq == obligations.c.seq,
+                obligation_actors.c.actor_id == _clean(f.actor),
+            )),
             obligations.c.actor_lc.contains(_clean(f.actor.lower()), autoescape=True),
         ))
+    if f.status:
+        where.append(_status(as_of).in_(list(f.status)))
+    if f.due_from or f.due_to:
+        nxt = _next_due(as_of)
+        where.append(nxt.is_not(None))
+        if f.due_from:
+            where.append(nxt >= f.due_from)
+        if f.due_to:
+            where.append(nxt <= f.due_to)
     if f.convention:
         where.append(exists().where(and_(
             obligation_conventions.c.doc_id == obligations.c.doc_id,

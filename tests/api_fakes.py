@@ -40,6 +40,8 @@ from kb.models import (
     SearchRequest,
     SearchResponse,
 )
+from kb.obligations.actors import actor_ids
+from kb.obligations.register import register_rows
 from kb.service import KnowledgeBase
 
 NAMES = {
@@ -233,6 +235,8 @@ class FakeKB(KnowledgeBase):
             and (not f.date_from or (d.date and d.date >= f.date_from))
             and (not f.date_to or (d.date and d.date <= f.date_to))
             and (not f.doc_id or d.id in f.doc_id)
+            and (not f.kind or (d.requisites is not None and d.requisites.kind in f.kind))
+            and (not f.status or (d.requisites.status if d.requisites else "unknown") in f.status)
         )
 
     def _hits(self, q: str, f: SearchFilters) -> list[Hit]:
@@ -291,11 +295,11 @@ class FakeKB(KnowledgeBase):
 
     def obligations(self, filters: ObligationFilters, offset: int = 0, limit: int = 100) -> Page[ObligationRow]:
         self._check()
-        rows = []
+        rows, sources = [], {}
         for d in sorted(self.docs.values(), key=lambda d: d.id):
             for o in d.obligations:
                 a = filters.actor
-                if a and not (o.actor and (o.actor.id == a or a.lower() in o.actor.text.lower())):
+                if a and not (o.actor and (a in actor_ids(o.actor) or a.lower() in o.actor.text.lower())):
                     continue
                 if filters.convention and filters.convention not in o.conventions:
                     continue
@@ -306,12 +310,56 @@ class FakeKB(KnowledgeBase):
                     continue
                 if (filters.lang and o.lang != filters.lang) or (filters.doc_id and d.id != filters.doc_id):
                     continue
-                rows.append(ObligationRow(**o.model_dump(), doc_id=d.id, source=d.source, title=d.title))
+                rows.append(o)
+                sources[id(o)] = d
+        # status, next due date, status/due-window filters and sort: as the real register reads them
+        rows = [r for o in rows for r in register_rows([o], filters, source=sources[id(o)].source,
+                                                       title=sources[id(o)].title)]
+        if filters.sort == "due":
+            rows.sort(key=lambda r: (r.next_due is None, r.next_due or dt.date.max))
         return Page[ObligationRow](total=len(rows), offset=offset, limit=limit, items=rows[offset: offset + limit])
 
     def health(self) -> dict:
         self._check()
         return {"status": "ok", "documents": len(self.docs)}
+
+    # -- acts: each document its own act, or the act its act_key names (no database here)
+    def _acts(self) -> list:
+        import json
+
+        from kb.acts.ids import default_act_id
+        from kb.acts.store import _requisites_json, merge_act
+        from kb.models import ActVersion
+
+        groups: dict[str, list[Document]] = {}
+        for d in sorted(self.docs.values(), key=lambda d: d.id):
+            groups.setdefault(default_act_id(d), []).append(d)
+        out = []
+        for act_id, docs in groups.items():
+            act = merge_act(act_id, [(d.lang, json.loads(_requisites_json(d))) for d in docs])
+            act.versions = [ActVersion(lang=d.lang, doc_id=d.id, source=d.source,
+                                       method="act_key" if d.act_key else "own") for d in docs]
+            out.append(act)
+        return out
+
+    def list_acts(self, filters=None, sort="-date", offset=0, limit=50):
+        from kb.models import Act
+
+        self._check()
+        acts = self._acts()
+        return Page[Act](total=len(acts), offset=offset, limit=limit, items=acts[offset: offset + limit])
+
+    def get_act(self, act_id: str):
+        self._check()
+        return next((a for a in self._acts() if a.id == act_id), None)
+
+    def link_documents(self, doc_id: str, other_id: str):
+        from kb.acts.store import ActNotFound
+
+        raise ActNotFound(f"document {other_id!r}: linking is not part of the fake")
+
+    def unlink_document(self, doc_id: str):
+        return self.link_documents(doc_id, doc_id)
 
 
 __all__ = ["FakeKB", "sample_documents", "XSS_TEXT", "PATH_SEP"]

@@ -137,10 +137,13 @@ def store(make_store):
 
 # Five documents: different languages, genres, dates, conventions and agencies.
 DOCS = {
-    "d-basel": dict(lang="ru", genre="law", date="2021-03-15", conventions=["basel"], agencies=["ecogeo"]),
+    "d-basel": dict(
+        lang="ru", genre="law", date="2021-03-15", conventions=["basel"], agencies=["ecogeo"], act_id="kzlaw-1"
+    ),
     "d-minamata": dict(lang="ru", genre="decision", date="2017-09-29", conventions=["minamata"], agencies=[]),
     "d-stockholm": dict(
-        lang="kk", genre="press_release", date="2025-05-02", conventions=["stockholm", "basel"], agencies=["ecogeo"]
+        lang="kk", genre="press_release", date="2025-05-02", conventions=["stockholm", "basel"], agencies=["ecogeo"],
+        act_id="kzlaw-1",  # the same act as d-basel, in the other language
     ),
     "d-plan": dict(lang="ru", genre="plan", date="2022-10-01", conventions=[], agencies=["minprom", "ecogeo"]),
     "d-undated": dict(lang="mixed", genre="other", date=None, conventions=[], agencies=[]),
@@ -261,6 +264,10 @@ FILTER_CASES = [
     (SearchFilters(date_from=dt.date(2030, 1, 1)), set()),
     (SearchFilters(convention=["no-such-convention"]), set()),
     (SearchFilters(doc_id=["no-such-doc"]), set()),
+    (SearchFilters(act_id=["kzlaw-1"]), {"d-basel", "d-stockholm"}),
+    # One act's version in one language: how search finds an act's passage in its other language.
+    (SearchFilters(act_id=["kzlaw-1"], lang=["kk"]), {"d-stockholm"}),
+    (SearchFilters(act_id=["kzlaw-2"]), set()),
     (SearchFilters(), set(DOCS)),
 ]
 

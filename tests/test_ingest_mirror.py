@@ -155,7 +155,7 @@ def test_pipeline_walk_skips_sidecars_and_parses_mirror_acts(tmp_path, monkeypat
     from kb.config import Settings
     from kb.pipeline import Hooks, ingest_paths, walk
 
-    skipped = {p.name: why for p, why in walk([ANDASAI]) if why}
+    skipped = {item.path.name: item.skip for item in walk([ANDASAI]) if item.skip}
     assert skipped == {"meta.yaml": "sidecar (requisites of the act beside it)"}
     target = tmp_path / "acts" / ANDASAI.name
     shutil.copytree(ANDASAI, target)

@@ -26,6 +26,7 @@ from kb.service import KnowledgeBase
 ANDASAI = "kzlaw-169752"  # gov-2022-andasai-zakaznik-expansion
 OZONE = "ecocode-2021-ch21-ozone-layer.md"
 NURA = "kzlaw-179095"  # gov-2023-mchs-nura-district-emergency-department
+MINAMATA = "2017-minamata-cop1-decision-mc-1-21.txt"  # a COP decision, in Russian only
 
 
 def search(kb: KnowledgeBase, q: str, **kw):
@@ -65,6 +66,60 @@ def test_without_cross_lingual_both_language_versions_are_found(corpus_kb):
     # The query's own language ranks first; the Russian version leads the Russian documents.
     assert ranked[0] == (NURA, "kk")
     assert next(r for r in ranked if r[1] == "ru") == (NURA, "ru")
+
+
+# ------------------------------------------------------------------ acts, the default
+
+
+def test_kazakh_question_finds_a_russian_only_act_without_filter(corpus_kb):
+    # The README's example: the Minamata decision exists only in Russian, and Kazakh
+    # documents share the question's words; no language filter.
+    resp = search(corpus_kb, "Минамата конвенциясы бойынша хатшылыққа не тапсырылды", top_k=5)
+    assert resp.query_lang == "kk"
+    assert names(resp)[0] == MINAMATA and resp.hits[0].document.lang == "ru"
+    assert resp.hits[0].other_lang is None  # no Kazakh version to show
+
+
+def test_default_search_gives_one_result_per_act(corpus_kb):
+    q = "Аңдасай қаумалының аумағын кеңейту туралы қаулы"
+    resp = search(corpus_kb, q, top_k=10)
+    acts = [h.act_id for h in resp.hits]
+    assert acts[0] == ANDASAI and len(acts) == len(set(acts)) == resp.total
+    # Both language versions and every passage of the act fold into that one result.
+    passages = search(corpus_kb, q, top_k=30, group="passage")
+    andasai = [h for h in passages.hits if h.act_id == ANDASAI]
+    assert len(andasai) > 1 and {h.document.lang for h in andasai} == {"kk", "ru"}
+    assert resp.hits[0].passage_id == andasai[0].passage_id  # the act shows its best passage
+
+
+def test_act_result_carries_the_matching_passage_in_the_other_language(corpus_kb):
+    hit = search(corpus_kb, "Аңдасай қаумалы қанша гектарға кеңейтілді", top_k=3).hits[0]
+    assert hit.act_id == ANDASAI and hit.document.lang == "kk"
+    other = hit.other_lang
+    assert other is not None and other.lang == "ru" and other.doc_id != hit.document.id
+    doc = corpus_kb.get_document(other.doc_id)
+    assert doc.lang == "ru" and doc.act_key == ANDASAI
+    assert doc.text[other.start : other.end] == other.text
+    # The matching point (the area), not just any passage of the Russian version.
+    assert "2 415 806,40" in hit.text and "2 415 806,40" in other.text
+
+
+def test_language_filter_narrows_act_results(corpus_kb):
+    resp = search(corpus_kb, "Аңдасай қаумалының аумағын кеңейту туралы қаулы", lang=["ru"], top_k=10)
+    assert resp.hits and {h.document.lang for h in resp.hits} == {"ru"}
+    assert resp.hits[0].act_id == ANDASAI
+    # The filter leaves the Kazakh versions out, also as attached passages.
+    assert all(h.other_lang is None for h in resp.hits)
+    assert MINAMATA not in names(search(corpus_kb, "Минамата конвенциясы бойынша хатшылыққа не тапсырылды",
+                                        lang=["kk"], top_k=10))
+
+
+def test_one_per_doc_still_gives_each_language_version(corpus_kb):
+    resp = search(corpus_kb, "Аңдасай қаумалының аумағын кеңейту туралы қаулы", one_per_doc=True, top_k=10)
+    ids = [h.document.id for h in resp.hits]
+    assert len(ids) == len(set(ids))
+    assert {h.document.lang for h in resp.hits if h.act_id == ANDASAI} == {"kk", "ru"}
+    assert all(h.other_lang is None for h in resp.hits)
 
 
 # ------------------------------------------------------------------ modes
@@ -151,7 +206,7 @@ def test_unknown_filter_values_give_no_hits(corpus_kb, filters):
 
 
 def test_one_per_doc(corpus_kb):
-    many = search(corpus_kb, "озоноразрушающие вещества", lang=["ru"], top_k=10)
+    many = search(corpus_kb, "озоноразрушающие вещества", lang=["ru"], top_k=10, group="passage")
     assert len({h.document.id for h in many.hits}) < len(many.hits)  # the chapter fills the list
     one = search(corpus_kb, "озоноразрушающие вещества", lang=["ru"], top_k=10, one_per_doc=True)
     ids = [h.document.id for h in one.hits]
@@ -274,7 +329,7 @@ def scratch_kb(kb_settings, tmp_path):
 
 
 def _points_of(kb: KnowledgeBase, doc_id: str) -> int:
-    return len(search(kb, "отходы", doc_id=[doc_id], top_k=100, mode="dense").hits)
+    return len(search(kb, "отходы", doc_id=[doc_id], top_k=100, mode="dense", group="passage").hits)
 
 
 def test_reingest_change_and_delete(scratch_kb, tmp_path):

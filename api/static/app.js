@@ -7,16 +7,25 @@ const API = "/api/v1";
 const LANGS = ["kk", "ru"];
 const GENRES = ["law", "decision", "order", "plan", "report", "convention_text", "press_release", "news", "other"];
 const ENTITY_TYPES = ["convention", "agency", "date", "doc_ref", "person", "location"];
+const ACT_KINDS = [
+  "code", "law", "government_resolution", "ministerial_order", "maslikhat_decision", "akimat_resolution",
+  "cop_decision", "plan", "press_release", "news", "other",
+];
+const ACT_STATUSES = ["in_force", "repealed", "unknown"];
 const PAGE = 25;
+const STATUSES = ["overdue", "due", "recurring", "on_event", "undated", "no_deadline"];
+const SORTS = ["document", "due"];
 
 const state = {
   ui: localStorage.getItem("kb-ui-lang") || "ru",
-  entities: { convention: [], agency: [] },
+  entities: { convention: [], agency: [], role: [] },
   search: { hits: null, offset: 0, total: 0 },
   answer: null,
   obl: { offset: 0, total: 0 },
   docs: { offset: 0, total: 0 },
   docCache: new Map(),
+  acts: { offset: 0, total: 0 },
+  actCache: new Map(), // act id -> Promise of the act (or null when unknown)
 };
 
 const $ = (sel) => document.querySelector(sel);
@@ -51,9 +60,20 @@ function fillOptions() {
     let opts = [];
     if (kind === "doc_lang") opts = LANGS.map((l) => [l, t("lang_" + l)]);
     else if (kind === "genre") opts = GENRES.map((g) => [g, t("genre_" + g)]);
+    else if (kind === "status") opts = STATUSES.map((st) => [st, t("st_" + st)]);
+    else if (kind === "sort") opts = SORTS.map((so) => [so, t("sort_" + so)]);
+    else if (kind === "actor")
+      // agencies named in the knowledge base, then the generic roles of Rules (role:...)
+      opts = [
+        ...state.entities.agency.map((e) => [e.id, `${entityName(e)} (${e.mentions})`]),
+        ...state.entities.role.map((r) => [r.id, `${entityName(r)} · ${t("role")}`]),
+      ];
+    else if (kind === "act_kind") opts = ACT_KINDS.map((k) => [k, t("kind_" + k)]);
+    else if (kind === "act_status") opts = ACT_STATUSES.map((k) => [k, t("status_" + k)]);
     else opts = (state.entities[kind] || []).map((e) => [e.id, `${entityName(e)} (${e.mentions})`]);
-    sel.replaceChildren(el("option", { value: "" }, t("any")), ...opts.map(([v, label]) => el("option", { value: v }, label)));
-    sel.value = opts.some(([v]) => v === keep) ? keep : "";
+    const any = "noAny" in sel.dataset ? [] : [el("option", { value: "" }, t("any"))];
+    sel.replaceChildren(...any, ...opts.map(([v, label]) => el("option", { value: v }, label)));
+    sel.value = opts.some(([v]) => v === keep) ? keep : any.length ? "" : opts[0][0];
   }
 }
 
@@ -178,6 +198,8 @@ function searchRequest(offset) {
     genre: listOf($("#f-genre").value),
     convention: listOf($("#f-convention").value),
     agency: listOf($("#f-agency").value),
+    kind: listOf($("#f-kind").value),
+    status: listOf($("#f-status").value),
     date_from: $("#f-date-from").value || null,
     date_to: $("#f-date-to").value || null,
   };
@@ -213,9 +235,236 @@ function hitItem(hit) {
     { class: "hit", "data-doc": d.id, "data-lang": d.lang, title: hit.match || null },
     el("a", { class: "hit-title", href: docHref(d.id, hit.start, hit.end) }, d.title || d.source),
     el("div", { class: "meta" }, docMeta(d)),
+    hit.act_id ? actBadgeSlot(hit.act_id) : null,
     hit.block_path ? el("div", { class: "path" }, hit.block_path) : null,
     el("p", { class: "snippet" }, snippetNodes(hit.snippet || hit.text)),
   );
+}
+
+// -- acts -----------------------------------------------------------------------------------
+// A hit shows its act's kind, number, date, issuer and status; acts are fetched once each.
+function fetchAct(actId) {
+  if (!state.actCache.has(actId)) {
+    const p = api("/acts/" + encodeURIComponent(actId)).catch((err) => {
+      if (err.status !== 404) state.actCache.delete(actId); // a passing failure is tried again
+      return null;
+    });
+    state.actCache.set(actId, p);
+  }
+  return state.actCache.get(actId);
+}
+
+function actHref(actId) {
+  return "#act/" + encodeURIComponent(actId);
+}
+
+function actStatusBadge(act) {
+  const status = act.status || "unknown";
+  const label = t("status_" + status) + (status === "repealed" && act.repealed_on ? " " + act.repealed_on : "");
+  return el("span", { class: "status-badge status-" + status }, label);
+}
+
+function actSummary(act) {
+  return [act.kind ? t("kind_" + act.kind) : "", act.number ? "№ " + act.number : "", act.date || "", act.issuer || ""]
+    .filter(Boolean)
+    .join(" · ");
+}
+
+function actBadgeSlot(actId) {
+  const slot = el("div", { class: "act-badge", "data-act": actId });
+  fetchAct(actId).then((act) => {
+    if (!act) return slot.remove();
+    const langs = [...new Set(act.versions.map((v) => v.lang))].sort();
+    slot.replaceChildren(
+      el("a", { href: actHref(act.id) }, t("act") + (langs.length > 1 ? " (" + langs.map((l) => l.toUpperCase()).join("/") + ")" : "")),
+      el("span", {}, actSummary(act)),
+      actStatusBadge(act),
+    );
+  });
+  return slot;
+}
+
+function actFilters() {
+  const year = $("#a-year").value.trim();
+  const [sort, order] = $("#a-sort").value.split(":");
+  return {
+    kind: $("#a-kind").value,
+    issuer: $("#a-issuer").value.trim(),
+    date_from: /^\d{4}$/.test(year) ? `${year}-01-01` : "",
+    date_to: /^\d{4}$/.test(year) ? `${year}-12-31` : "",
+    status: $("#a-status").value,
+    lang: $("#a-lang").value,
+    q: $("#a-q").value.trim(),
+    sort,
+    order,
+  };
+}
+
+async function loadActs(offset = 0) {
+  let page;
+  try {
+    page = await api(`/acts?${query({ ...actFilters(), offset, limit: PAGE })}`);
+  } catch (err) {
+    return showError(err.message);
+  }
+  showError("");
+  state.acts = { offset, total: page.total };
+  $("#acts-summary").textContent =
+    t("acts_count", { n: page.total }) +
+    (page.total ? " · " + t("page_range", { from: offset + 1, to: offset + page.items.length, total: page.total }) : "");
+  $("#acts-list").replaceChildren(
+    ...page.items.map((a) => {
+      state.actCache.set(a.id, Promise.resolve(a));
+      return el(
+        "tr",
+        { class: "act-row", "data-act": a.id, "data-kind": a.kind || "" },
+        el("td", {}, el("a", { href: actHref(a.id) }, actTitle(a))),
+        el("td", {}, a.kind ? t("kind_" + a.kind) : ""),
+        el("td", {}, a.date || ""),
+        el("td", {}, a.number || ""),
+        el("td", {}, a.issuer || ""),
+        el("td", {}, actStatusBadge(a)),
+        el("td", {}, [...new Set(a.versions.map((v) => t("lang_" + v.lang)))].join(", ")),
+      );
+    }),
+  );
+  $("#acts-prev").disabled = offset === 0;
+  $("#acts-next").disabled = offset + PAGE >= page.total;
+}
+
+function actTitle(act) {
+  const ti = act.title || {};
+  return (state.ui === "kk" ? ti.kk || ti.ru : ti.ru || ti.kk) || act.id;
+}
+
+async function getDocument(docId) {
+  let doc = state.docCache.get(docId);
+  if (!doc) {
+    doc = await api("/documents/" + encodeURIComponent(docId));
+    state.docCache.set(docId, doc);
+  }
+  return doc;
+}
+
+// Where a block sits in its act, the same in both languages: the mirrors' anchor, else the
+// numbers of its path ("Статья 12 › п. 3" and "12-бап › 3-тармақ" are both "12/3").
+// Blocks without a number belong to the numbered block before them.
+function blockKeys(doc) {
+  const groups = [];
+  let current = null;
+  for (const b of doc.blocks) {
+    const nums = (b.path || []).map((p) => (p.match(/\d+(?:-\d+)?/g) || []).join("") || "_");
+    const key = b.anchor || (nums.some((n) => n !== "_") ? nums.join("/") : null);
+    if (key !== null && (!current || current.key !== key)) {
+      current = { key, label: (b.path || []).join(" › ") || key, texts: [] };
+      groups.push(current);
+    } else if (!current) {
+      current = { key: "_head", label: "", texts: [] };
+      groups.push(current);
+    }
+    current.texts.push(doc.text.slice(b.start, b.end));
+  }
+  return groups;
+}
+
+// Rows of [key, label, kk texts, ru texts] in the order of the Russian text, the Kazakh-only
+// keys placed after the key they follow there.
+function alignTexts(kkDoc, ruDoc) {
+  const kk = kkDoc ? blockKeys(kkDoc) : [];
+  const ru = ruDoc ? blockKeys(ruDoc) : [];
+  const rows = new Map();
+  const order = [];
+  const add = (g, side) => {
+    if (!rows.has(g.key)) {
+      rows.set(g.key, { key: g.key, label: g.label, kk: [], ru: [] });
+      order.push(g.key);
+    }
+    rows.get(g.key)[side].push(...g.texts);
+  };
+  ru.forEach((g) => add(g, "ru"));
+  let at = 0;
+  for (const g of kk) {
+    if (rows.has(g.key)) {
+      at = order.indexOf(g.key) + 1;
+      rows.get(g.key).kk.push(...g.texts);
+    } else {
+      rows.set(g.key, { key: g.key, label: g.label, kk: [...g.texts], ru: [] });
+      order.splice(at++, 0, g.key);
+    }
+  }
+  return order.map((k) => rows.get(k));
+}
+
+function safeUrl(url) {
+  try {
+    const u = new URL(url);
+    return u.protocol === "https:" || u.protocol === "http:" ? u.href : null;
+  } catch {
+    return null;
+  }
+}
+
+async function showAct(actId) {
+  const box = $("#act-view");
+  let act;
+  try {
+    act = await api("/acts/" + encodeURIComponent(actId));
+  } catch (err) {
+    box.replaceChildren();
+    return showError(err.status === 404 ? t("act_not_found") : err.message);
+  }
+  showError("");
+  const ti = act.title || {};
+  const main = actTitle(act);
+  const other = [ti.kk, ti.ru].find((x) => x && x !== main);
+  const reg = act.registration;
+  const rows = [
+    ["act_kind", act.kind ? t("kind_" + act.kind) : ""],
+    ["act_issuer", act.issuer || ""],
+    ["col_date", act.date || ""],
+    ["col_number", act.number || ""],
+    ["act_registration", reg ? [reg.date, reg.number ? "№ " + reg.number : "", reg.body].filter(Boolean).join(" · ") : ""],
+    ["act_status", actStatusBadge(act)],
+    ["act_repealed_by", act.repealed_by || ""],
+    ["act_edition", act.edition_date || ""],
+  ].filter(([, v]) => v);
+  const links = ["kk", "ru"]
+    .map((l) => [l, safeUrl((act.urls || {})[l] || "")])
+    .filter(([, u]) => u)
+    .map(([l, u]) => el("a", { href: u, rel: "noopener noreferrer", target: "_blank" }, t("official_text") + " (" + t("lang_" + l) + ")"));
+  const versions = act.versions.map((v) =>
+    el("a", { href: docHref(v.doc_id), class: "version", title: `${t("pairing_" + v.method)} · ${Math.round(v.confidence * 100)}%` },
+      t("lang_" + v.lang) + (v.part ? ` (${v.part})` : "")),
+  );
+  box.replaceChildren(
+    el("div", { class: "act-head" }, el("h2", {}, main), other ? el("p", { class: "other-title" }, other) : null),
+    el("dl", { class: "act-requisites" }, ...rows.flatMap(([k, v]) => [el("dt", {}, t(k)), el("dd", {}, v)])),
+    links.length ? el("div", { class: "act-links" }, ...links) : null,
+    el("div", { class: "act-versions" }, t("act_versions") + ": ", ...versions.flatMap((a, i) => (i ? [", ", a] : [a]))),
+    el("div", { class: "aligned", "aria-live": "polite" }),
+  );
+  // The texts side by side: each part of a code with its part in the other language.
+  const parts = [...new Set(act.versions.map((v) => v.part || ""))];
+  const aligned = [el("div", { class: "aligned-row aligned-head" }, el("span", {}, ""), el("span", {}, t("lang_kk")), el("span", {}, t("lang_ru")))];
+  try {
+    for (const part of parts) {
+      const pick = (lang) => act.versions.find((v) => v.lang === lang && (v.part || "") === part);
+      const [kkV, ruV] = [pick("kk"), pick("ru")];
+      const [kkDoc, ruDoc] = await Promise.all([kkV && getDocument(kkV.doc_id), ruV && getDocument(ruV.doc_id)]);
+      for (const row of alignTexts(kkDoc, ruDoc)) {
+        const col = (side, texts) =>
+          el("div", { class: "col-" + side }, texts.length ? texts.join("\n") : el("span", { class: "missing" }, t("no_text_in_lang")));
+        aligned.push(
+          el("div", { class: "aligned-row", "data-key": (part ? part + "#" : "") + row.key },
+            el("span", { class: "key" }, row.label), col("kk", row.kk), col("ru", row.ru)),
+        );
+      }
+    }
+  } catch (err) {
+    showError(err.message);
+  }
+  box.querySelector(".aligned").replaceChildren(...aligned);
+  window.scrollTo(0, 0);
 }
 
 // -- ask ------------------------------------------------------------------------------------
@@ -290,12 +539,27 @@ function oblFilters() {
     deadline_from: $("#o-deadline-from").value,
     deadline_to: $("#o-deadline-to").value,
     lang: $("#o-lang").value,
+    status: $("#o-status").value,
+    sort: $("#o-sort").value,
   };
+}
+
+// Where an obligation stands today: a badge ("overdue 6 d", "due in 24 d", "recurring · 2027-03-01").
+function statusBadge(o) {
+  if (!o.status) return null;
+  let label = t("st_" + o.status);
+  if (o.status === "due" && o.days_left !== null) label = t("due_in", { n: o.days_left });
+  else if (o.status === "overdue" && o.days_left !== null) label = t("overdue_by", { n: -o.days_left });
+  else if (o.status === "recurring" && o.next_due) label = t("recurring_next", { date: o.next_due });
+  const title = o.deadline ? [o.deadline.rrule, o.deadline.reason].filter(Boolean).join(" · ") : "";
+  return el("span", { class: "badge st-" + o.status, title: title || null }, label);
 }
 
 async function loadObligations(offset = 0) {
   const filters = oblFilters();
   $("#csv-link").href = `${API}/obligations.csv?${query(filters)}`;
+  // the feed a calendar subscribes to: an absolute address, with the filters shown
+  $("#ics-link").href = new URL(`${API}/obligations.ics?${query(filters)}`, location.href).href;
   let page;
   try {
     page = await api(`/obligations?${query({ ...filters, offset, limit: PAGE })}`);
@@ -315,6 +579,7 @@ async function loadObligations(offset = 0) {
         el("td", {}, o.actor ? o.actor.text : el("span", { class: "muted", title: o.actor_reason || "" }, t("actor_none"))),
         el("td", {}, el("span", { class: "badge mod-" + o.modality }, t("mod_" + o.modality)), " ", o.action),
         el("td", {}, o.deadline ? o.deadline.text : "", o.deadline && o.deadline.value ? el("div", { class: "muted" }, o.deadline.value) : null),
+        el("td", {}, statusBadge(o)),
         el("td", {}, o.condition || ""),
         el("td", {}, el("a", { href: docHref(o.doc_id, o.quote.start, o.quote.end), title: o.quote.text }, o.title), o.quote.block_path ? el("div", { class: "path" }, o.quote.block_path) : null),
       ),
@@ -370,9 +635,10 @@ async function upload() {
     state.docCache.clear();
     const failed = job.failed.map((f) => `${f.path}: ${f.reason}`).join("; ");
     status.textContent = t("job_done", { added: job.added + job.updated, unchanged: job.unchanged, failed: job.failed.length });
-    showError(failed || job.error || "");
     await loadEntities();
     await loadDocuments(0);
+    state.actCache.clear();
+    showError(failed || job.error || ""); // after the reloads, which clear the error box when they succeed
   } catch (err) {
     status.textContent = "";
     showError(err.message);
@@ -488,6 +754,10 @@ function show(view) {
 
 async function route() {
   const { path, params } = parseHash();
+  if (path.startsWith("act/")) {
+    show("act");
+    return showAct(decodeURIComponent(path.slice(4)));
+  }
   if (path.startsWith("doc/")) {
     show("doc");
     const start = params.get("start");
@@ -495,7 +765,7 @@ async function route() {
     const range = start !== null && end !== null ? { start: Number(start), end: Number(end) } : null;
     return showDocument(decodeURIComponent(path.slice(4)), range);
   }
-  const view = ["search", "ask", "obligations", "documents"].includes(path) ? path : "search";
+  const view = ["search", "ask", "obligations", "acts", "documents"].includes(path) ? path : "search";
   show(view);
   if (view === "search" && params.get("q")) {
     $("#q").value = params.get("q");
@@ -503,6 +773,7 @@ async function route() {
   }
   if (view === "obligations") await loadObligations(0);
   if (view === "documents") await loadDocuments(0);
+  if (view === "acts") await loadActs(0);
 }
 
 async function loadEntities() {
@@ -510,6 +781,7 @@ async function loadEntities() {
     const all = await api("/entities");
     state.entities.convention = all.filter((e) => e.type === "convention");
     state.entities.agency = all.filter((e) => e.type === "agency");
+    state.entities.role = await api("/roles");
   } catch (err) {
     showError(err.message);
   }
@@ -530,17 +802,23 @@ function init() {
   applyLabels();
 
   $("#search-form").addEventListener("submit", (ev) => (ev.preventDefault(), runSearch(0)));
-  for (const sel of ["#f-lang", "#f-genre", "#f-convention", "#f-agency", "#f-date-from", "#f-date-to"])
+  for (const sel of ["#f-lang", "#f-genre", "#f-convention", "#f-agency", "#f-kind", "#f-status", "#f-date-from", "#f-date-to"])
     $(sel).addEventListener("change", () => $("#q").value.trim() && runSearch(0));
   $("#search-more").addEventListener("click", () => runSearch(state.search.offset));
 
   $("#ask-form").addEventListener("submit", (ev) => (ev.preventDefault(), runAsk()));
 
   $("#obl-form").addEventListener("submit", (ev) => (ev.preventDefault(), loadObligations(0)));
-  for (const sel of ["#o-actor", "#o-convention", "#o-deadline-from", "#o-deadline-to", "#o-lang"])
+  for (const sel of ["#o-actor", "#o-convention", "#o-deadline-from", "#o-deadline-to", "#o-lang", "#o-status", "#o-sort"])
     $(sel).addEventListener("change", () => loadObligations(0));
   $("#obl-prev").addEventListener("click", () => loadObligations(Math.max(0, state.obl.offset - PAGE)));
   $("#obl-next").addEventListener("click", () => loadObligations(state.obl.offset + PAGE));
+
+  $("#acts-form").addEventListener("submit", (ev) => (ev.preventDefault(), loadActs(0)));
+  for (const sel of ["#a-kind", "#a-status", "#a-lang", "#a-sort", "#a-year"])
+    $(sel).addEventListener("change", () => loadActs(0));
+  $("#acts-prev").addEventListener("click", () => loadActs(Math.max(0, state.acts.offset - PAGE)));
+  $("#acts-next").addEventListener("click", () => loadActs(state.acts.offset + PAGE));
 
   $("#upload-form").addEventListener("submit", (ev) => (ev.preventDefault(), upload()));
   for (const sel of ["#d-lang", "#d-genre"]) $(sel).addEventListener("change", () => loadDocuments(0));

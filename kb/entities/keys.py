@@ -72,6 +72,12 @@ def ru_keys(word: str) -> frozenset[str]:
     if not low.isascii():
         for p in _morph().parse(low)[:3]:
             keys.add(fold(p.normal_form))
+        if not _morph().word_is_known(low):
+            # an oblique form of a word the dictionary lacks ("маслихату"): its bare stems too
+            cfg = settings()
+            for e in cfg.get("ru_unknown_endings", []):
+                if low.endswith(e) and len(low) - len(e) >= cfg.get("ru_unknown_min_stem", 4):
+                    keys.add(low[: -len(e)])
     return frozenset(keys)
 
 

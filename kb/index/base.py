@@ -29,6 +29,9 @@ LEXICAL = "lexical"
 # indexed as a datetime so date ranges filter on the index.
 PAYLOAD_INDEXES: dict[str, Literal["keyword", "datetime"]] = {
     "doc_id": "keyword",
+    "act_id": "keyword",
+    "act_kind": "keyword",
+    "act_status": "keyword",
     "lang": "keyword",
     "genre": "keyword",
     "date": "datetime",
@@ -56,7 +59,7 @@ class SparseVec:
 class IndexPoint:
     """One passage as stored: id is Passage.id (a UUID string).
 
-    Payload keys the filters rely on: doc_id, lang, genre, date (ISO date string
+    Payload keys the filters rely on: doc_id, act_id, lang, genre, date (ISO date string
     or datetime.date; converted on write), conventions and agencies (lists of ids).
     Anything else in the payload is stored and returned as is.
     """
@@ -114,6 +117,13 @@ class VectorStore(Protocol):
 
     def document_ids(self) -> set[str]:
         """Ids of the documents that have points."""
+
+    def document_vectors(self, doc_id: str, key: str) -> dict[str, list[float]]:
+        """The dense vectors of the document's points, by the value of payload field `key`
+        (points without it are left out): what re-indexing a changed document can reuse."""
+
+    def set_payload_by_doc(self, doc_id: str, payload: dict) -> None:
+        """Set these payload keys (others are kept) on every point of the document."""
 
     def search(
         self,

@@ -176,6 +176,10 @@ class EdgeStore:
         shard = self._require()
         shard.update(qe.UpdateOperation.delete_points_by_filter(_doc_filter(doc_id)))
 
+    def set_payload_by_doc(self, doc_id: str, payload: dict) -> None:
+        shard = self._require()
+        shard.update(qe.UpdateOperation.set_payload_by_filter(_doc_filter(doc_id), storable_payload(payload)))
+
     def replace_document(self, doc_id: str, points: list[IndexPoint]) -> None:
         shard = self._require()
         if not points:
@@ -202,6 +206,23 @@ class EdgeStore:
             return set()
         response = self._shard.facet(qe.FacetRequest(key="doc_id", limit=n, exact=True))
         return {str(hit.value) for hit in response if hit.count > 0}
+
+    def document_vectors(self, doc_id: str, key: str) -> dict[str, list[float]]:
+        if self._shard is None:
+            return {}
+        out: dict[str, list[float]] = {}
+        offset = None
+        while True:
+            request = qe.ScrollRequest(
+                offset=offset, limit=256, filter=_doc_filter(doc_id), with_payload=[key], with_vector=[DENSE]
+            )
+            records, offset = self._shard.scroll(request)
+            for r in records:
+                value, vector = (r.payload or {}).get(key), (r.vector or {}).get(DENSE)
+                if value is not None and vector is not None:
+                    out[str(value)] = list(vector)
+            if offset is None or not records:
+                return out
 
     def search(
         self,

@@ -38,6 +38,9 @@ _LIST_FIELDS = {
     "convention": "conventions",
     "agency": "agencies",
     "doc_id": "doc_id",
+    "kind": "act_kind",
+    "status": "act_status",
+    "act_id": "act_id",
 }
 
 

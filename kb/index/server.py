@@ -214,6 +214,14 @@ class ServerStore:
         self._require()
         self._delete(_doc_filter(doc_id))
 
+    def set_payload_by_doc(self, doc_id: str, payload: dict) -> None:
+        self._require()
+        with self._call("set_payload"):
+            self.client.set_payload(
+                self.collection, payload=storable_payload(payload),
+                points=qm.FilterSelector(filter=_doc_filter(doc_id)), wait=True, ordering=_STRONG,
+            )
+
     def replace_document(self, doc_id: str, points: list[IndexPoint]) -> None:
         self._require()
         if not points:
@@ -243,6 +251,29 @@ class ServerStore:
         with self._call("facet"):
             response = self.client.facet(self.collection, key="doc_id", limit=n, exact=True)
         return {str(hit.value) for hit in response.hits if hit.count > 0}
+
+    def document_vectors(self, doc_id: str, key: str) -> dict[str, list[float]]:
+        if not self._has_collection():
+            return {}
+        out: dict[str, list[float]] = {}
+        offset = None
+        while True:
+            with self._call("scroll"):
+                records, offset = self.client.scroll(
+                    self.collection,
+                    scroll_filter=_doc_filter(doc_id),
+                    limit=256,
+                    offset=offset,
+                    with_payload=[key],
+                    with_vectors=[DENSE],
+                )
+            for r in records:
+                value = (r.payload or {}).get(key)
+                vector = r.vector.get(DENSE) if isinstance(r.vector, dict) else None
+                if value is not None and vector is not None:
+                    out[str(value)] = list(vector)
+            if offset is None or not records:
+                return out
 
     def search(
         self,

@@ -42,13 +42,28 @@ obligation each (same quote; the deadline is searched in each action's own words
 the shared words between actor and verb; the condition applies to all). Sub-points are never
 split; a sub-point carries its lead-in's condition joined with its own ("A; B"). The quote of a
 sub-point is the sub-point itself (its actor sits in the lead-in). Plan rows with several
-bodies ("МЧС, МЭГПР") are one obligation whose actor text names all of them; ``Actor.id`` is the
-first linked agency (the model holds one id).
+bodies ("МЧС, МЭГПР") are one obligation whose actor text names all of them; ``Actor.ids`` links every
+one of them (``Actor.id`` stays the first), ``Actor.roles`` the generic actors ("уполномоченный орган"
+-> ``role:authorized-body``, kb/data/actor_roles.yaml), and a role the act defines ("... (далее –
+уполномоченный орган)") resolves to that body (``actors.py``).
+
+Deadlines are data (``deadlines.py``, cues in kb/data/deadlines.yaml): an absolute date or interval,
+a relative deadline (ISO 8601 duration, working days or not, and the event it counts from), a recurring
+one as an RFC 5545 rule; ``next_due(deadline, as_of)`` gives the next date. What cannot be read keeps
+its text with ``value`` null and a ``reason``. The register (status as of a day, due-date sort, filters)
+is SQL in kb/store.py; ``register.py`` reads the same for an unstored file, ``export.py`` is the one CSV
+writer (CLI and API), ``ics.py`` the iCalendar feed. Kazakh endings the extractor uses are in
+kb/data/kk_cues.yaml; sentences are cut by kb/lang/sentences.py (shared with answers and chunking).
 
 Parser and tagger: ``adapters.py`` calls ``ingest.parse_file`` and ``kb.entities.tag_document`` /
-``kb.entities.extract``. In laws only explicit modal markers count (обязан, должен, запрещается, не допускается,
-тиіс, міндетті, тыйым салынады ...); present-tense normative statements ("представляют отчет",
-"осуществляет") are out of scope. Quotes are exact slices of ``doc.text``.
+``kb.entities.extract``. In laws and Codes only explicit modal markers count (обязан, должен, запрещается, не допускается,
+тиіс, міндетті, тыйым салынады ...). In Rules and Regulations (by title) present-tense duties of an
+identified actor count too ("Уполномоченный орган направляет ...", "Уәкілетті орган ... жібереді"),
+agentive passives ("... принимается Правительством") and lead-ins with their sub-points, read by
+``present.py`` (cues in ``kb/data/duty_verbs.yaml``; the Russian subject / agent from natasha's
+syntax parse, ``syntax.py``, where two actor nouns compete) for clauses no modal trigger claimed;
+there a duty with no identifiable actor is not emitted. ``pairing.py`` gives each record a
+``pair_key`` shared by the Kazakh and Russian versions of an act. Quotes are exact slices of ``doc.text``.
 """
 
 from .extract import extract

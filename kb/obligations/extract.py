@@ -4,20 +4,24 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
+from kb.lang.sentences import split as split_sentences
 from kb.models import PATH_SEP, Actor, Block, Deadline, Document, Entity, Obligation, Quote
 
-from . import adapters
+from . import actors, adapters, pairing, present
+from ingest import budget
 from .morph import WORD, head_stem, is_adjective_nom, is_dative, is_genitive, is_nominative, is_infinitive, is_kk_dative, kk_head_case
+from .cues import kk_cues
+from .deadlines import parse_deadline
 from .rules import LangRules, Trigger, load_rules
 
-_KK_LETTERS = re.compile(r"[әғқңөұүһі]", re.IGNORECASE)
+_KK = kk_cues()  # Kazakh endings and cue words: kb/data/kk_cues.yaml
+_KK_LETTERS = _KK["letters"]
 _MARKER = re.compile(r"^\s*(?:\d+(?:-\d+)?[.)]|[а-яa-z]\)|[-•*])\s*")
 _SUB_MARKER = re.compile(r"^\s*(?:\d+(?:-\d+)?\)|[а-яa-z]\))\s")
 _SUB_SPLIT = re.compile(r"\n(?=\s*(?:\d+(?:-\d+)?\)|[а-я]\))\s)")
-_SENT_END = re.compile(r"(?<=[.!?])\s+(?=[«\"(]?[А-ЯЁӘҒҚҢӨҰҮҺІA-Z0-9])|(?<=;)\s+")
-_NO_SPLIT_BEFORE = re.compile(r"(?:\b[А-ЯЁӘҒҚҢӨҰҮҺІA-Z]\.|\b(?:г|гг|ст|п|пп|т|др|им|обл|р|ж|б|т\.б|т\.д)\.)$")
-_TRAIL = re.compile(r"[\s.;:,]+$")
+_TRAIL_CHARS = ".;:,"
 
 
 @dataclass
@@ -60,13 +64,7 @@ def _block_clauses(doc: Document, block: Block) -> list[Clause]:
     pieces.append((pos, len(block.text)))
     for ps, pe in pieces:
         piece = block.text[ps:pe]
-        cuts, last = [], 0
-        for m in _SENT_END.finditer(piece):
-            if _NO_SPLIT_BEFORE.search(piece[:m.start()]):
-                continue
-            cuts.append((last, m.start()))
-            last = m.end()
-        cuts.append((last, len(piece)))
+        cuts = split_sentences(piece, ends=".!?", always=";")  # kb/lang/sentences.py: one splitter
         for i, (cs, ce) in enumerate(cuts):
             seg = piece[cs:ce]
             lead = len(seg) - len(seg.lstrip())
@@ -84,11 +82,42 @@ def _block_clauses(doc: Document, block: Block) -> list[Clause]:
 def _lang_of(doc: Document, block: Block, rules: dict[str, LangRules]) -> str | None:
     lang = block.lang if block.lang in rules else doc.lang if doc.lang in rules else None
     if lang is None and block.lang == "mixed":
-        lang = "kk" if len(_KK_LETTERS.findall(block.text)) > 3 else "ru"
+        lang = "kk" if len(_KK_LETTERS.findall(block.text)) > _KK["letter_threshold"] else "ru"
     return lang if lang in rules else None
 
 
 # --- actors -------------------------------------------------------------------------------------
+
+def _untrail(s: str) -> str:
+    """The clause without its trailing spaces and punctuation (a loop: the regex
+    `[\\s.;:,]+$` rescans a long run of them from every position in it)."""
+    i = len(s)
+    while i and (s[i - 1].isspace() or s[i - 1] in _TRAIL_CHARS):
+        i -= 1
+    return s[:i]
+
+
+class _Stops:
+    """`_first_stop` for positions that only move forward: a pattern is searched again
+    only when its last match falls behind, so scanning a clause stop by stop is linear."""
+
+    def __init__(self, s: str, pats: list[re.Pattern]):
+        self.s = s
+        self.pats = pats
+        self.found: list[tuple[int, re.Match | None] | None] = [None] * len(pats)
+
+    def first(self, start: int) -> int:
+        best = len(self.s)
+        for i, p in enumerate(self.pats):
+            cached = self.found[i]
+            if cached is None or start < cached[0] or (cached[1] is not None and cached[1].start() < start):
+                cached = (start, p.search(self.s, start))
+                self.found[i] = cached
+            m = cached[1]
+            if m is not None and m.start() < best:
+                best = m.start()
+        return best
+
 
 def _first_stop(s: str, pats: list[re.Pattern], start: int = 0) -> int:
     best = len(s)
@@ -180,20 +209,20 @@ def _ru_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
     return _trim(body, words[left].start(), right)
 
 
-_KK_PARTICIPLE = re.compile(r"\s*\w+(?:ған|ген|қан|кен|атын|етін|йтын|йтін)\b")
+_KK_PARTICIPLE = _KK["participle"]
 
 
-def _kk_heads(body: str, r: LangRules, end: int):
-    for w in WORD.finditer(body[:end]):
+def _kk_heads(body: str, r: LangRules, end: int, start: int = 0):
+    for w in WORD.finditer(body, start, end):
         case = kk_head_case(w.group(0), r.actor_heads, r.actor_case_excluded)
         # "уәкілетті орган бекіткен тізбе": the agent of a participle is not the subject
         if case and not _KK_PARTICIPLE.match(body, w.end()):
             yield w, case
 
 
-_KK_MODIFIER = re.compile(r"(?:ның|нің|дың|дің|тың|тің|сы|сі|ы|і)$")
-_KK_OBJECT = re.compile(r"(?:ды|ді|ты|ті|ны|ні|ын|ін)$")
-_KK_CONNECT = re.compile(r",|\b(?:және|мен|бен|пен|немесе)\b")
+_KK_MODIFIER = _KK["modifier"]
+_KK_OBJECT = _KK["object"]
+_KK_CONNECT = _KK["connect"]
 
 
 def _kk_np_end(body: str, heads: list, end: int) -> int | None:
@@ -220,9 +249,11 @@ def _kk_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
     """The subject phrase: heads before the first stop; when a condition or date comes first
     ("... анықталған кезде, ... операторы ... міндетті"), the heads after it."""
     a = 0
+    stops = _Stops(body, r.actor_stop)
     while a < pos:
-        end = min(pos, _first_stop(body, r.actor_stop, a))
-        heads = [h for h in _kk_heads(body, r, end) if h[0].start() >= a]
+        budget.check()
+        end = min(pos, stops.first(a))
+        heads = list(_kk_heads(body, r, end, a))
         np_end = _kk_np_end(body, heads, end)
         if np_end:
             return _trim(body, a, np_end)
@@ -232,10 +263,12 @@ def _kk_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
 
 def _kk_dative_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | None:
     lead = 0  # "Осы шешімнің орындалуын бақылау ... жүктелсін": a stop word may open the clause
-    while lead < pos and _first_stop(body, r.actor_stop, lead) == lead:
+    stops = _Stops(body, r.actor_stop)
+    while lead < pos and stops.first(lead) == lead:
+        budget.check()
         lead = _stop_end(body, r.actor_stop, lead)
-    end = min(pos, _first_stop(body, r.actor_stop, lead) if lead < pos else pos)
-    words = list(WORD.finditer(body[:end]))
+    end = min(pos, stops.first(lead) if lead < pos else pos)
+    words = list(WORD.finditer(body, 0, end))
     heads = list(_kk_heads(body, r, end))
     if heads:
         # the addressee opens the clause when only names and modifiers precede its head
@@ -253,7 +286,7 @@ def _kk_dative_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | No
     a = last.start()
     for w in reversed(words[:-1]):
         t = w.group(0)
-        if t[0].isupper() or head_stem(t, r.actor_heads) or re.search(r"(?:сы|сі|ның|нің|дың|дің|тың|тің)$", t):
+        if t[0].isupper() or head_stem(t, r.actor_heads) or _KK["name"].search(t):
             a = w.start()
         else:
             break
@@ -286,13 +319,14 @@ def _find_actor(kind: str, body: str, m: re.Match | None, lang: str, r: LangRule
 # --- triggers -----------------------------------------------------------------------------------
 
 def _excluded(body: str, r: LangRules) -> bool:
-    b = _TRAIL.sub("", body)
+    b = _untrail(body)
     return any(p.search(b) for p in r.exclude) or any(p.search(b) for p in r.enacting)
 
 
 def _match_trigger(body: str, r: LangRules, lang: str):
     """First trigger that fires on the clause: (trigger, match or None, verb position)."""
-    core = _TRAIL.sub("", body)
+    core = _untrail(body)
+    text_end = len(core.rstrip())
     for t in r.triggers:
         if t.pattern is None:  # RU: dative addressee + infinitive
             inf = _first_infinitive(core)
@@ -300,7 +334,7 @@ def _match_trigger(body: str, r: LangRules, lang: str):
                 return t, None, inf.start()
             continue
         for m in t.pattern.finditer(core):
-            if t.final and core[m.end():].strip():
+            if t.final and m.end() < text_end:  # words follow it
                 continue
             return t, m, m.start()
     return None
@@ -311,11 +345,26 @@ def _split_actions(body: str, a: int, b: int, lang: str, r: LangRules, t: Trigge
     if coordination is None or a >= b:
         return [(a, b)] if a < b else []
     cuts = [a]
+    words = WORD.finditer(body, a, b)  # the words before each conjunction, read once
+    last_word: re.Match | None = None
+    pending: re.Match | None = None
     for m in coordination.finditer(body, a, b):
+        budget.check()
         if lang == "ru":
             nxt = WORD.match(body, m.end())
-            prev = [w for w in WORD.finditer(body, cuts[-1], m.start())]
-            if not nxt or not is_infinitive(nxt.group(0)) or not prev or is_infinitive(prev[-1].group(0)):
+            # the last word between the previous cut and this conjunction
+            while True:
+                w = pending or next(words, None)
+                pending = None
+                if w is None:
+                    break
+                if w.end() > m.start():
+                    pending = w
+                    break
+                if w.start() >= cuts[-1]:
+                    last_word = w
+            prev = last_word if last_word is not None and last_word.start() >= cuts[-1] else None
+            if not nxt or not is_infinitive(nxt.group(0)) or prev is None or is_infinitive(prev.group(0)):
                 continue
             cuts += [m.start(), m.end()]
         else:
@@ -335,7 +384,7 @@ def _analyse(body: str, r: LangRules, lang: str, split: bool = True) -> Found | 
     actor, reason = _find_actor(t.actor, body, m, lang, r, verb)
     if actor is None and t.require_actor:
         return None
-    core_end = len(_TRAIL.sub("", body))
+    core_end = len(_untrail(body))
     if lang == "ru":
         if t.id.endswith("vozlozhit"):
             act_start, act_end = 0, m.start()
@@ -377,9 +426,25 @@ def _analyse(body: str, r: LangRules, lang: str, split: bool = True) -> Found | 
 
 # --- fields -------------------------------------------------------------------------------------
 
+_ANCHORS = ("(?<![^,;:])", "(?<!\\S)", "(?<!\\w)")
+
+
+@lru_cache(maxsize=None)
+def _anchored(p: re.Pattern) -> bool:
+    return any(a in p.pattern for a in _ANCHORS)
+
+
 def _search_first(pats: list[re.Pattern], s: str, a: int, b: int) -> tuple[int, int] | None:
     best = None
     for p in pats:
+        if _anchored(p):
+            # anchored to a word or comma-separated segment start, so that a failed try
+            # is not repeated from every position inside it (see obligation_rules.yaml);
+            # on the slice, the start of the searched span counts as such a start too
+            m = p.search(s[a:b])
+            if m and (best is None or m.start() + a < best[0]):
+                best = (m.start() + a, m.end() + a)
+            continue
         m = p.search(s, a, b)
         if m and (best is None or m.start() < best[0]):
             best = (m.start(), m.end())
@@ -410,10 +475,7 @@ def _deadline_value(doc: Document, lang: str, text: str, start: int | None, end:
         ents = [e for e in doc.entities if e.type == "date" and e.start < end and start < e.end and e.value]
     if not ents:
         ents = [e for e in adapters.date_entities(text, lang, doc.date) if e.value]
-    if not ents:
-        return Deadline(text=_norm(text))
-    e = ents[0]
-    return Deadline(text=_norm(text), value=e.value, inferred=e.inferred)
+    return parse_deadline(text, lang, doc.date, ents)
 
 
 def _condition(r: LangRules, body: str, actor: tuple[int, int] | None = None) -> str | None:
@@ -445,8 +507,7 @@ def _actor(doc: Document, block: Block, body: str, base: int, span, reason) -> t
     if not text:
         return None, reason or "the text names no actor"
     a, b = base + span[0], base + span[1]
-    ids = [e.id for e in _entities(doc, block) if e.type == "agency" and e.id and e.start < b and a < e.end]
-    return Actor(text=text, id=ids[0] if ids else None), None
+    return actors.link(doc, text, block.lang if block.lang in ("kk", "ru") else doc.lang, _entities(doc, block), a, b), None
 
 
 def _quote(doc: Document, block: Block, a: int, b: int) -> Quote:
@@ -509,11 +570,9 @@ def _row(doc: Document, block: Block, lang: str, r: LangRules) -> list[Obligatio
     actor = reason = None
     if span:
         text = actor_cell[span[0]:span[1]]
-        ids = []
         pos = doc.text.find(text, block.start, block.end)
-        if pos >= 0:
-            ids = [e.id for e in _entities(doc, block) if e.type == "agency" and e.id and e.start < pos + len(text) and pos < e.end]
-        actor = Actor(text=text, id=ids[0] if ids else None)
+        actor = actors.link(doc, text, lang, _entities(doc, block), pos if pos >= 0 else None,
+                            pos + len(text) if pos >= 0 else None)
     else:
         reason = "the row names no responsible body"
     dl = None
@@ -541,18 +600,18 @@ def _group(doc, lang, r, lead: Clause, items: list[Clause]) -> list[Obligation] 
     prefix = ""
     if found is None and lang == "ru":
         # "Комитету ... в установленном порядке:" — the addressee is given, the verbs are in the items
-        span = _ru_dative_start(lead_body, r, len(_TRAIL.sub("", lead_body)))
+        span = _ru_dative_start(lead_body, r, len(_untrail(lead_body)))
         if span and _ru_has_head(lead_body[span[0]:span[1]], r):
             found = Found(r.triggers[[t.pattern is None for t in r.triggers].index(True)], span, None, [], None)
     if found is None:
         # Kazakh puts the verb at the very end of the last sub-point ("... әзірлеуге міндетті.")
-        last = _TRAIL.sub("", items[-1].body(text))
+        last = _untrail(items[-1].body(text))
         hit = _match_trigger(last, r, lang)
         if hit is None or not hit[0].final:
             return None
         t, m, verb = hit
         kind = t.actor
-        core = _TRAIL.sub("", lead_body)
+        core = _untrail(lead_body)
         if kind == "none":
             span, reason = None, "impersonal: the text names no actor"
         elif kind == "dative_before":
@@ -572,7 +631,7 @@ def _group(doc, lang, r, lead: Clause, items: list[Clause]) -> list[Obligation] 
         body = it.body(text)
         if _excluded(body, r):
             continue
-        core_end = len(_TRAIL.sub("", body))
+        core_end = len(_untrail(body))
         span = _trim(body, 0, core_end)
         if span is None:
             continue
@@ -584,12 +643,32 @@ def _group(doc, lang, r, lead: Clause, items: list[Clause]) -> list[Obligation] 
     return out
 
 
-def extract(doc: Document) -> list[Obligation]:
-    """All obligations of a document, in reading order. Uses doc.entities when tagged."""
+class ExtractionTimeout(RuntimeError):
+    """Extraction ran past the per-file time budget (KB_PARSE_TIMEOUT_S)."""
+
+
+def extract(doc: Document, timeout_s: float | None = None) -> list[Obligation]:
+    """All obligations of a document, in reading order. Uses doc.entities when tagged.
+
+    Bounded by the per-file time budget (`timeout_s`, default KB_PARSE_TIMEOUT_S):
+    past it, ExtractionTimeout names the document and the limit."""
+    if timeout_s is None:
+        from kb.config import get_settings
+
+        timeout_s = get_settings().parse_timeout_s
+    try:
+        with budget.time_budget(timeout_s, "obligation extraction"):
+            return _extract(doc)
+    except budget.BudgetExceeded as e:
+        raise ExtractionTimeout(f"{doc.source or doc.id}: {e}") from None
+
+
+def _extract(doc: Document) -> list[Obligation]:
     rules = load_rules()
     out: list[Obligation] = []
     clauses: list[tuple[str, Clause]] = []
     for block in doc.blocks:
+        budget.check()
         lang = _lang_of(doc, block, rules)
         if lang is None:
             continue
@@ -602,8 +681,10 @@ def extract(doc: Document) -> list[Obligation]:
             continue
         for c in _block_clauses(doc, block):
             clauses.append((lang, c))
+    present_on = present.applies(doc)
     i = 0
     while i < len(clauses):
+        budget.check()
         lang, c = clauses[i]
         if c is None:
             i += 1
@@ -616,6 +697,17 @@ def extract(doc: Document) -> list[Obligation]:
                 j += 1
             items = [x for _, x in clauses[i + 1:j]]
             grouped = _group(doc, lang, r, c, items) if items else None
+            if grouped is None and items and present_on:  # issue 12: present-tense lead-ins (present.py)
+                j = present.items_end(clauses, i)
+                grouped = present.group_obligations(doc, lang, r, c, present.items_of(clauses, i, j))
+            if grouped is not None:
+                out += grouped
+                i = j
+                continue
+        elif present_on and body.rstrip().endswith(":") and c.sub:  # issue 12: a sub-point lead-in over plain paragraphs
+            j = present.items_end(clauses, i, nested=True)
+            grouped = present.group_obligations(doc, lang, r, c, present.items_of(clauses, i, j, nested=True),
+                                                nested=True) if j > i + 1 else None
             if grouped is not None:
                 out += grouped
                 i = j
@@ -623,6 +715,11 @@ def extract(doc: Document) -> list[Obligation]:
         found = _analyse(body, r, lang)
         if found is not None:
             out += _emit(doc, lang, r, c, found)
+        elif present_on:  # issue 12: present-tense duties and agentive passives (present.py)
+            out += present.clause_obligations(doc, lang, r, c)
         i += 1
     out.sort(key=lambda o: o.quote.start)
+    if present.is_rules(doc):  # issue 12: in Rules a duty with no identifiable actor is not emitted
+        out = [o for o in out if o.actor is not None or o.modality == "prohibition"]
+    pairing.assign_pair_keys(doc, out)
     return out

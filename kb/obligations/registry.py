@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
@@ -11,10 +10,12 @@ from typing import IO
 from kb.models import Document, Obligation
 
 from . import adapters
+from .actors import actor_ids
+from .export import CSV_COLUMNS, write_csv
 from .extract import extract
 
-CSV_COLUMNS = ["doc_id", "source", "lang", "modality", "actor", "actor_id", "action", "deadline",
-               "deadline_value", "condition", "block_path", "quote"]
+__all__ = ["CSV_COLUMNS", "export_csv", "filter_obligations", "obligations_for_document", "obligations_for_file",
+           "obligations_json", "to_csv"]
 
 
 def obligations_for_file(path: str | Path) -> list[Obligation]:
@@ -75,7 +76,7 @@ def filter_obligations(items: Iterable[Obligation], actor: str | None = None, co
                        lang: str | None = None) -> list[Obligation]:
     """Keep obligations that match every given filter.
 
-    actor: an agency id (exact) or a case-insensitive substring of the actor text.
+    actor: an agency or role id (exact; any co-actor) or a case-insensitive substring of the actor text.
     convention: a convention id present in the quote. deadline_from/to: keep obligations whose
     deadline interval overlaps the range (obligations without a dated deadline are dropped when
     either bound is set). lang: "kk" or "ru".
@@ -89,7 +90,8 @@ def filter_obligations(items: Iterable[Obligation], actor: str | None = None, co
         if actor:
             if o.actor is None:
                 continue
-            if o.actor.id != actor and actor.lower() not in o.actor.text.lower():
+            # an id the actor is filed under (every co-actor, every role) or part of its text
+            if actor != o.actor.id and actor not in actor_ids(o.actor) and actor.lower() not in o.actor.text.lower():
                 continue
         if convention and convention not in o.conventions:
             continue
@@ -106,16 +108,6 @@ def filter_obligations(items: Iterable[Obligation], actor: str | None = None, co
 
 
 def to_csv(items: Iterable[Obligation], fh: IO[str], sources: dict[str, str] | None = None) -> int:
-    """Write obligations as CSV (CSV_COLUMNS); `sources` maps doc_id -> source path. Returns rows written."""
-    w = csv.writer(fh)
-    w.writerow(CSV_COLUMNS)
-    n = 0
-    for o in items:
-        w.writerow([
-            o.quote.doc_id, (sources or {}).get(o.quote.doc_id, ""), o.lang, o.modality,
-            o.actor.text if o.actor else "", (o.actor.id or "") if o.actor else "", o.action,
-            o.deadline.text if o.deadline else "", (o.deadline.value or "") if o.deadline else "",
-            o.condition or "", o.quote.block_path, o.quote.text,
-        ])
-        n += 1
-    return n
+    """Write obligations as CSV (kb.obligations.export: the API's writer too); `sources` maps
+    doc_id -> source path. Returns rows written."""
+    return write_csv(items, fh, sources=sources)

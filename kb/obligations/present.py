@@ -1,0 +1,890 @@
+"""Present-tense duties and agentive passives (issue 12, item 1), both languages.
+
+Rules, Codes and Regulations state most duties as plain statements: "Уполномоченный орган
+направляет ...", "Уәкілетті орган ... жібереді", "... осуществляется подведомственной
+организацией". extract.py calls this module for a clause (or a lead-in with its sub-points) that
+no modal / imperative trigger of obligation_rules.yaml claimed.
+
+A clause gives a duty when it has a finite present-tense verb of an identified actor:
+- ru: pymorphy3 says VERB, present, 3rd person, indicative; the actor is the nominative subject
+  (an actor head noun, kb/data/obligation_rules.yaml ``actor_heads`` + duty_verbs.yaml
+  ``extra_heads``), before the verb or right after it ("... осуществляет уполномоченный орган"),
+  or, for a passive in -ся, the instrumental agent ("принимается Правительством"); a passive
+  with no agent binds nobody and is skipped. Verbs in a subordinate segment ("если ...",
+  "который ...") are not the duty's;
+- kk: a word ending in the present-future 3rd person (-ады/-еді/-йды/-йді) that closes the clause
+  or a coordinated part; the actor is the first nominative actor head outside a condition; a
+  passive counts only with "<actor> тарапынан".
+Permissions (может, вправе / құқылы, мүмкін), content and limit verbs (содержит, не превышает /
+қамтиды, аспайды), definitions and the resolution's own clauses are not duties (duty_verbs.yaml).
+Coordinated verbs of one subject ("устраняет замечания и повторно направляет") are one duty each,
+with the same quote.
+
+The work per clause is linear in its words (one regex pass, cached morphology per word form).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from . import syntax
+from .morph import WORD, _morph, head_stem, kk_head_case
+from .rules import LangRules
+
+DATA = Path(__file__).resolve().parent.parent / "data" / "duty_verbs.yaml"
+# A clause longer than this is no sentence of a Rules act (the longest in the dev acts is 1,262
+# characters) but a run of text without stops: it is not read for present-tense duties, so the
+# work per document stays linear whatever the input.
+MAX_CLAUSE_CHARS = 2000
+
+
+class DutyVerbsError(ValueError):
+    """duty_verbs.yaml is malformed; the message names the file and the key."""
+
+
+@dataclass(frozen=True)
+class DutyRules:
+    lang: str
+    heads: tuple[str, ...]
+    non_duty: frozenset[str]  # ru: lemmas
+    non_duty_re: re.Pattern | None  # kk: last words
+    permission: tuple[re.Pattern, ...]
+    subordinators: frozenset[str]
+    prepositions: frozenset[str]
+    actor_list: re.Pattern | None
+    finite: re.Pattern | None = None
+    negative: re.Pattern | None = None
+    passive: re.Pattern | None = None
+    passive_exceptions: frozenset[str] = frozenset()
+    passive_agent: re.Pattern | None = None
+    converb_split: re.Pattern | None = None
+    converb_keep: frozenset[str] = frozenset()
+    coordination: re.Pattern | None = None
+    reflexive_active: frozenset[str] = frozenset()
+    postpositions: frozenset[str] = frozenset()
+    np_modifiers: frozenset[str] = frozenset()
+    condition_markers: re.Pattern | None = None
+
+
+@dataclass
+class Duty:
+    """One duty in a clause: spans are offsets into the clause body."""
+
+    actor: tuple[int, int]
+    action: tuple[int, int]
+    pre: tuple[int, int] | None  # words between the actor and the verb (a shared deadline)
+    rule: str
+
+
+def _re(p: str, where: str) -> re.Pattern:
+    try:
+        return re.compile(p, re.IGNORECASE | re.UNICODE)
+    except re.error as exc:
+        raise DutyVerbsError(f"{DATA}: {where}: bad regex {p!r}: {exc}") from exc
+
+
+@lru_cache(maxsize=4)
+def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
+    try:
+        raw = yaml.safe_load(DATA.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise DutyVerbsError(f"{DATA}: cannot read: {exc}") from exc
+    body = (raw or {}).get(lang)
+    if not isinstance(body, dict):
+        return None
+    heads = tuple(dict.fromkeys([*base_heads, *(h.lower() for h in body.get("extra_heads") or [])]))
+    perm = tuple(_re(p, f"{lang}.permission[{i}]") for i, p in enumerate(body.get("permission") or []))
+    if lang == "ru":
+        return DutyRules(
+            lang, heads, frozenset(body.get("non_duty_lemmas") or []), None, perm,
+            frozenset(body.get("subordinators") or []), frozenset(body.get("prepositions") or []),
+            _re(body["actor_list"], f"{lang}.actor_list") if body.get("actor_list") else None,
+            reflexive_active=frozenset(body.get("reflexive_active") or []),
+        )
+    nd = body.get("non_duty") or []
+    for key in ("finite", "negative", "passive"):
+        if key not in body:
+            raise DutyVerbsError(f"{DATA}: {lang}: missing key {key!r}")
+    return DutyRules(
+        lang, heads, frozenset(), _re(r"(?:^|\s)(?:" + "|".join(nd) + r")$", f"{lang}.non_duty") if nd else None, perm,
+        frozenset(), frozenset(),
+        _re(body["actor_list"], f"{lang}.actor_list") if body.get("actor_list") else None,
+        finite=_re(body["finite"], f"{lang}.finite"), negative=_re(body["negative"], f"{lang}.negative"),
+        passive=_re(body["passive"], f"{lang}.passive"),
+        passive_exceptions=frozenset(w.lower() for w in body.get("passive_active_exceptions") or []),
+        passive_agent=_re(body["passive_agent"], f"{lang}.passive_agent") if body.get("passive_agent") else None,
+        converb_split=_re(body["converb_split"], f"{lang}.converb_split") if body.get("converb_split") else None,
+        converb_keep=frozenset(body.get("converb_keep") or []),
+        coordination=_re(body["coordination"], f"{lang}.coordination") if body.get("coordination") else None,
+        postpositions=frozenset(body.get("postpositions") or []),
+        np_modifiers=frozenset(w.lower() for w in body.get("np_modifiers") or []),
+        condition_markers=_re(r"\b(?:" + "|".join(body["condition_markers"]) + r")\b", f"{lang}.condition_markers")
+        if body.get("condition_markers") else None,
+    )
+
+
+@lru_cache(maxsize=4)
+def rules_title(key: str = "rules_title") -> re.Pattern | None:
+    raw = yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}
+    return _re(raw[key], key) if raw.get(key) else None
+
+
+def for_lang(r: LangRules) -> DutyRules | None:
+    return duty_rules(r.lang, tuple(r.actor_heads))
+
+
+def permitted(body: str, d: DutyRules) -> bool:
+    return any(p.search(body) for p in d.permission)
+
+
+# --- Russian ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RuTag:
+    verb: bool  # finite present, 3rd person, indicative
+    plural: bool | None
+    reflexive: bool
+    lemma: str
+    nom: bool  # can be nominative (noun / adjective / participle)
+    ins: bool  # can be instrumental
+    adj: bool  # adjective / participle / pronoun (widens a noun phrase)
+    gen: bool
+    prep: bool
+    noun: bool = True  # has a noun reading (a head must be a noun: not "центральный")
+    ablt_adj: bool = False  # an adjective / participle that can be instrumental
+
+
+@lru_cache(maxsize=100000)
+def ru_tag(word: str) -> RuTag:
+    w = word.lower()
+    parses = _morph().parse(w)[:3]
+    p0 = parses[0]
+    t0 = p0.tag
+    verb = t0.POS == "VERB" and "pres" in t0 and "3per" in t0 and "indc" in t0
+    if re.fullmatch(r"[А-ЯЁA-Z]{2,}", word):  # abbreviations: МЧС, МИД
+        return RuTag(False, None, False, w, True, True, False, True, False, True)
+    return RuTag(
+        verb=verb,
+        plural=("plur" in t0) if verb else None,
+        reflexive=verb and w.endswith(("ся", "сь")),
+        lemma=p0.normal_form,
+        nom=any("nomn" in p.tag and p.tag.POS in {"NOUN", "ADJF", "PRTF", "NPRO"} for p in parses),
+        ins=any("ablt" in p.tag and p.tag.POS in {"NOUN", "ADJF", "PRTF"} for p in parses),
+        adj=any(p.tag.POS in {"ADJF", "PRTF", "NPRO"} for p in parses[:2]),
+        gen=any("gent" in p.tag and p.tag.POS in {"NOUN", "ADJF", "PRTF", "NUMR"} for p in parses[:2]),
+        prep=t0.POS == "PREP",
+        noun=any(p.tag.POS == "NOUN" for p in parses),
+        ablt_adj=any("ablt" in p.tag and p.tag.POS in {"ADJF", "PRTF"} for p in parses),
+    )
+
+
+@lru_cache(maxsize=50000)
+def _participle_not_ins(word: str) -> bool:
+    """A participle that cannot agree with an instrumental noun after it."""
+    ps = _morph().parse(word.lower())[:3]
+    return ps[0].tag.POS == "PRTF" and not any("ablt" in p.tag for p in ps if p.tag.POS == "PRTF")
+
+
+@lru_cache(maxsize=50000)
+def _nom_numbers(word: str) -> frozenset[str]:
+    """Numbers ('sing', 'plur') the word can have in the nominative ("организации": plur)."""
+    out = set()
+    for p in _morph().parse(word.lower())[:4]:
+        if "nomn" in p.tag:
+            out |= {n for n in ("sing", "plur") if n in p.tag}
+    return frozenset(out)
+
+
+def _ru_segments(core: str, words: list[re.Match], d: DutyRules) -> list[bool]:
+    """For each word: True when it sits in a subordinate segment (a subordinator up to the next
+    comma) or inside parentheses ("(далее – заявитель)")."""
+    out, sub, depth = [], False, 0
+    for i, w in enumerate(words):
+        gap = core[words[i - 1].end():w.start()] if i else core[:w.start()]
+        depth = max(0, depth + gap.count("(") - gap.count(")"))
+        if i and re.search(r"[,;:()]", gap):
+            sub = False
+        if w.group(0).lower() in d.subordinators:
+            sub = True
+        out.append(sub or depth > 0)
+    return out
+
+
+def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) -> tuple[int, int]:
+    """The noun phrase around the head words[i]: adjectives on the left, genitive complements and
+    "в области / в сфере ..." on the right."""
+    left = i
+    while left > 0:
+        prev = words[left - 1]
+        gap = core[prev.end():words[left].start()]
+        t = ru_tag(prev.group(0))
+        if gap.strip(" -") or not t.adj or t.verb or t.prep:
+            break
+        left -= 1
+    # coordinated actors on the left: "Государственные органы Республики Казахстан и субъекты ..."
+    steps = 0
+    while left > 1 and steps < 4:  # bounded: a run of coordinated actors stays linear
+        steps += 1
+        gap = core[words[left - 1].end():words[left].start()]
+        conj = words[left - 1].group(0).lower() in ("и", "или")
+        if not conj and not (gap.strip() == "," and case == "nom"):
+            break
+        k = left - 2 if conj else left - 1
+        stop = max(-1, k - 8)
+        found = None
+        while k > stop:
+            w = words[k].group(0)
+            t = ru_tag(w)
+            if t.verb or t.prep or w.lower() in d.subordinators or re.search(r"[;:()]", core[words[k].end():words[k + 1].start()]):
+                break
+            if _ru_head(w, d) and (t.nom if case == "nom" else t.ins):
+                found = k
+                break
+            if not (t.gen or t.adj or w[0].isupper()):
+                break
+            k -= 1
+        if found is None:
+            break
+        left = found
+        while left > 0:
+            prev = words[left - 1]
+            t = ru_tag(prev.group(0))
+            if core[prev.end():words[left].start()].strip(" -") or not t.adj or t.verb or t.prep:
+                break
+            left -= 1
+    right = i
+    j = i + 1
+    while j < len(words):
+        gap = core[words[j - 1].end():words[j].start()]
+        if gap.strip(" ()-–"):
+            break
+        w = words[j].group(0)
+        lw = w.lower()
+        if lw in ("в", "по") and j + 1 < len(words) and words[j + 1].group(0).lower() in (
+                "области", "сфере", "сферах", "вопросам", "делам", "исполнению", "управлению", "регулированию"):
+            j += 2
+            right = j - 1
+            continue
+        t = ru_tag(w)
+        if t.verb or t.prep or lw in d.subordinators or not t.gen or lw in ("и", "или"):
+            break
+        right = j
+        j += 1
+        if j - i > 12:
+            break
+    return words[left].start(), words[right].end()
+
+
+def _ru_head(word: str, d: DutyRules) -> bool:
+    return bool(head_stem(word, list(d.heads)))
+
+
+def _preceded_by_prep(words: list[re.Match], i: int, d: DutyRules, core: str, case: str = "nom") -> bool:
+    """A preposition before the noun phrase (over its agreeing adjectives): "в государственные органы".
+    ("При этом эксплуатирующая организация": "этом" does not agree, so "При" is not the head's.)"""
+    j = i - 1
+    while j >= 0:
+        w = words[j].group(0)
+        if re.search(r"[,;:]", core[words[j].end():words[j + 1].start()]):
+            return False
+        if w.lower() in d.prepositions:
+            return True
+        t = ru_tag(w)
+        if not t.adj or (case == "nom" and not t.nom) or (case == "ins" and not t.ablt_adj):
+            return False
+        j -= 1
+    return False
+
+
+def _np_left(words: list[re.Match], i: int, core: str) -> int:
+    j = i
+    while j > 0:
+        t = ru_tag(words[j - 1].group(0))
+        if core[words[j - 1].end():words[j].start()].strip(" -") or not t.adj or t.verb or t.prep:
+            break
+        j -= 1
+    return j
+
+
+def _ru_subject(core, words, tags, sub, v: int, d: DutyRules, want_plural: bool | None):
+    """Index of the nominative actor head: nearest before the verb in a main segment, else right after it."""
+    def ok(i: int) -> bool:
+        w = words[i].group(0)
+        if (sub[i] or not _ru_head(w, d) or not tags[i].nom or not tags[i].noun or tags[i].verb
+                or _preceded_by_prep(words, i, d, core)):
+            return False
+        if want_plural is not None and not re.fullmatch(r"[А-ЯЁA-Z]{2,}", w):
+            nums = _nom_numbers(w)
+            coordinated = want_plural and re.search(r"\b(?:и|или)\b", core[words[max(0, i - 6)].start():words[i].start()])
+            if nums and ("plur" if want_plural else "sing") not in nums and not coordinated:
+                return False
+        return True
+
+    for i in range(v - 1, -1, -1):
+        if tags[i].verb and not sub[i]:
+            return -1 - i  # an earlier main verb: the caller gives its subject (coordination)
+        if ok(i):
+            return i
+    for i in range(v + 1, min(len(words), v + 8)):
+        if tags[i].verb or re.search(r"[,;:]", core[words[i - 1].end():words[i].start()]):
+            break
+        if ok(i):
+            return i
+    return None
+
+
+def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
+    """Index of the instrumental actor head of a passive: after the verb, else before it."""
+    def ok(i: int) -> bool:
+        w = words[i].group(0)
+        if not (not sub[i] and _ru_head(w, d) and tags[i].ins and tags[i].noun and not tags[i].verb
+                and not _preceded_by_prep(words, i, d, core, "ins")):
+            return False
+        left = _np_left(words, i, core)
+        # "проводимой заявителем деятельности", "предоставленная органами информация": a participle's agent
+        if any(_participle_not_ins(words[k].group(0)) for k in range(max(0, left - 1), i)):
+            return False
+        if left and not core[words[left - 1].end():words[left].start()].strip():
+            pt = ru_tag(words[left - 1].group(0))
+            # a deverbal noun's agent: after the verb "в целях контроля уполномоченным органом";
+            # before it "Непредоставление холдингом ... является"
+            if pt.noun and not pt.adj and not pt.verb and (pt.gen if i > v else (pt.nom and not pt.gen)):
+                return False
+        return True
+
+    for i in range(v + 1, len(words)):
+        if (tags[i].verb and not sub[i]) or re.search(r"[,;:]", core[words[i - 1].end():words[i].start()]):
+            break
+        if ok(i):
+            return i
+    for i in range(v - 1, -1, -1):
+        if (tags[i].verb and not sub[i]) or re.search(r"[,;:]", core[words[i].end():words[i + 1].start()]):
+            break
+        if ok(i):
+            return i
+    return None
+
+
+def _ru_syntax(core, words, tags, deps, v: int, d: DutyRules, actor_of: dict):
+    """The parse's reading of verb v: ((actor span, rule)) when it names an actor subject / agent,
+    ((None, rule)) when it names a subject that is no actor ("Правила определяют"), None when it
+    says nothing (morphology decides)."""
+    kids = [i for i, dp in enumerate(deps) if dp.head == v]
+    passive = tags[v].reflexive and tags[v].lemma not in d.reflexive_active
+    if passive:
+        for i in kids:
+            if deps[i].rel.startswith("obl") and tags[i].ins and tags[i].noun and _ru_head(words[i].group(0), d) \
+                    and not _preceded_by_prep(words, i, d, core, "ins"):
+                return _ru_np(core, words, i, d, "ins"), "ru.present.passive_agent.syntax"
+        return None
+    subj = [i for i in kids if deps[i].rel in ("nsubj", "nsubj:pass")]
+    for i in subj:
+        if _ru_head(words[i].group(0), d) and tags[i].nom and tags[i].noun:
+            return _ru_np(core, words, i, d, "nom"), "ru.present.active.syntax"
+    if subj and all(tags[i].noun and not _ru_head(words[i].group(0), d) for i in subj):
+        return None, "ru.present.no_actor"
+    if not subj and deps[v].rel == "conj" and deps[v].head in actor_of:
+        return actor_of[deps[v].head], "ru.present.active.syntax"
+    return None
+
+
+def ru_duties(core: str, d: DutyRules) -> list[Duty]:
+    if permitted(core, d):
+        return []
+    words = list(WORD.finditer(core))
+    if not words:
+        return []
+    tags = [ru_tag(w.group(0)) for w in words]
+    sub = _ru_segments(core, words, d)
+    verbs = [i for i, t in enumerate(tags) if t.verb and not sub[i] and t.lemma not in d.non_duty
+             and not (i and words[i - 1].group(0).lower() == "не")]
+    found: list[tuple[int, tuple[int, int], str]] = []  # verb index, actor span, rule
+    actor_of: dict[int, tuple[int, int]] = {}
+    # the parse only matters where two actor nouns compete for a verb; elsewhere morphology is enough
+    heads = sum(1 for i, w in enumerate(words) if (tags[i].nom or tags[i].ins) and tags[i].noun and _ru_head(w.group(0), d))
+    deps = syntax.parse(core, words) if verbs and heads >= 2 else None
+    for v in verbs:
+        if deps is not None:
+            hit = _ru_syntax(core, words, tags, deps, v, d, actor_of)
+            if hit is not None:
+                if hit[0] is not None:
+                    actor_of[v] = hit[0]
+                    found.append((v, hit[0], hit[1]))
+                continue
+        if tags[v].reflexive and tags[v].lemma not in d.reflexive_active:
+            a = _ru_agent(core, words, tags, sub, v, d)
+            if a is None:
+                continue  # "проект выносится на рассмотрение": no agent, nobody is bound
+            span, rule = _ru_np(core, words, a, d, "ins"), "ru.present.passive_agent"
+        else:
+            a = _ru_subject(core, words, tags, sub, v, d, tags[v].plural)
+            rule = "ru.present.active"
+            if a is None:
+                continue
+            if a < 0:  # coordinated with an earlier verb: "устраняет замечания и повторно направляет"
+                prev = -1 - a
+                if prev not in actor_of or not re.search(r"(?:,|\bи\b|\bа\s+также\b)", core[words[prev].end():words[v].start()]):
+                    continue
+                span = actor_of[prev]
+            else:
+                span = _ru_np(core, words, a, d, "nom")
+        actor_of[v] = span
+        found.append((v, span, rule))
+    out = []
+    for n, (v, actor, rule) in enumerate(found):
+        start = words[v].start()
+        end = len(core)
+        if n + 1 < len(found):
+            nxt = found[n + 1]
+            nstart = min(words[nxt[0]].start(), nxt[1][0]) if nxt[1][0] > start else words[nxt[0]].start()
+            end = nstart
+            m = re.search(r"(?:,?\s*(?:и|а\s+также)\s*|,\s*)$", core[start:end])
+            if m:
+                end = start + m.start()
+            # words of the next verb's own subject ("... , а орган X направляет") stay with it
+        if rule == "ru.present.passive_agent" or actor[0] > start:
+            start = 0 if n == 0 else start  # passive / inverted: the object stands before the verb
+        pre = (actor[1], words[v].start()) if actor[1] < words[v].start() else None
+        out.append(Duty(actor, (start, end), pre, rule))
+    return out
+
+
+# --- Kazakh -------------------------------------------------------------------------------------
+
+_KK_PARTICIPLE = re.compile(r"\s*\w+(?:ған|ген|қан|кен|атын|етін|йтын|йтін)\b")
+_KK_PASSIVE_PARTICIPLE = re.compile(r"\w+(?:ыл|іл|[аеыі]н)(?:ған|ген|атын|етін)")
+
+
+def _kk_verb_ok(word: str, tail: str, d: DutyRules) -> bool:
+    w = word.lower()
+    if not d.finite.search(w) or d.negative.search(w):
+        return False
+    if d.non_duty_re and d.non_duty_re.search(tail.lower()):
+        return False
+    return True
+
+
+def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int, int]]) -> list[Duty]:
+    if permitted(core, d):
+        return []
+    words = list(WORD.finditer(core))
+    if not words:
+        return []
+    # finite verbs: the clause's last word, or a word followed by "және" / "," before another finite verb
+    verbs = []
+    for i, w in enumerate(words):
+        after = core[w.end():words[i + 1].start()] if i + 1 < len(words) else core[w.end():]
+        last = i + 1 == len(words)
+        coord = not last and (re.match(r"\s*,", after) or (d.coordination and d.coordination.match(core, w.end())))
+        if not (last or coord):
+            continue
+        tail = core[max(0, w.start() - 40):w.end()]
+        if _kk_verb_ok(w.group(0), tail, d):
+            verbs.append(i)
+        elif last:
+            return []  # the clause closes with something else: not a present-tense statement
+    if not verbs or verbs[-1] != len(words) - 1:
+        return []
+    # a converb + comma joining two duties ("ескертулерді жойып, ... жібереді")
+    splits = []
+    if d.converb_split is not None:
+        for i, w in enumerate(words[:verbs[0]]):
+            if d.converb_split.fullmatch(w.group(0)) and w.group(0).lower() not in d.converb_keep \
+                    and re.match(r"\s*,", core[w.end():]) and not any(a <= w.start() < b for a, b in conditions):
+                splits.append(i)
+    # the subject: the first nominative actor head outside a condition, not the agent of a participle
+    cut = words[verbs[0]].start()
+    subj = None
+    paren = _kk_in_parens(core, words)
+    in_cond = None
+    for i, w in enumerate(words[:verbs[0]]):
+        if paren[i] or not _kk_subject_word(core, words, i, d, r):
+            continue
+        if any(a <= w.start() < b for a, b in conditions):
+            # the condition patterns may reach back over the subject ("Аккредиттелген ұйымдар
+            # сараптама жүргізу кезінде ..."): use it only when no head follows the condition
+            in_cond = i if in_cond is None else in_cond
+            continue
+        subj = i
+        break
+    if subj is None:
+        subj = in_cond
+    v_last = words[verbs[-1]].group(0).lower()
+    passive = bool(d.passive.search(v_last)) and v_last not in d.passive_exceptions
+    rule = "kk.present.active"
+    if passive:
+        m = d.passive_agent.search(core, 0, cut) if d.passive_agent else None
+        if m is None:
+            if subj is None:
+                return []
+            # a nominative actor with a passive verb is its patient ("комиссия құрылады")
+            return []
+        k = max((i for i, w in enumerate(words) if w.end() <= m.start()), default=None)
+        if k is None:
+            return []
+        subj, rule = k, "kk.present.passive_agent"
+    if subj is None:
+        return []
+    actor = _kk_np(core, words, subj, d, r)
+    # actions: split at coordinated finite verbs and at converb commas after the subject
+    bounds = sorted({i for i in splits if i > subj} | set(verbs))
+    out = []
+    start = actor[1] if actor[0] == words[0].start() or rule != "kk.present.active" else 0
+    if rule == "kk.present.passive_agent":
+        start = 0
+    prev_end = start
+    for n, vi in enumerate(bounds):
+        end = words[vi].end()
+        a = prev_end if n else start
+        if n == 0 and actor[0] > 0 and rule == "kk.present.active":
+            a = 0  # object before the subject (OVS): the action is the whole clause
+        out.append(Duty(actor, (a, end), None, rule))
+        nxt = core[end:]
+        m = re.match(r"\s*(?:,|\s(?:және|сондай-ақ))\s*", nxt)
+        prev_end = end + (m.end() if m else 0)
+    return out
+
+
+_KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз)")
+
+
+def _kk_nom_head(word: str, d: DutyRules, r: LangRules) -> bool:
+    """A nominative actor head, not a word derived from one ("ұйымдастыру" is not "ұйым")."""
+    stem = head_stem(word, list(d.heads))
+    if stem is None or _KK_DERIVED.match(word.lower()[len(stem):]):
+        return False
+    return kk_head_case(word, list(d.heads), r.actor_case_excluded) == "nom"
+
+
+def _kk_in_parens(core: str, words: list[re.Match]) -> list[bool]:
+    out, depth = [], 0
+    for i, w in enumerate(words):
+        gap = core[words[i - 1].end():w.start()] if i else core[:w.start()]
+        depth = max(0, depth + gap.count("(") - gap.count(")"))
+        out.append(depth > 0)
+    return out
+
+
+def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules) -> bool:
+    """A nominative actor head that is not a participle's agent, a coordinated oblique
+    ("органдар мен ... субъектілеріне") or a postposition's complement ("қатысушылар арасында")."""
+    w = words[i]
+    if not _kk_nom_head(w.group(0), d, r):
+        return False
+    m = _KK_PARTICIPLE.match(core, w.end())
+    part = m.group(0).strip().lower() if m else ""
+    if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)):
+        return False  # "уәкілетті орган бекіткен тізбе": the agent of a participle
+    if re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
+        # "органдары мен ... субъектілері" (a coordinated subject) vs "органдар мен ... субъектілеріне"
+        nxt = [k for k in range(i + 2, min(len(words), i + 6))
+               if head_stem(words[k].group(0), list(d.heads))]
+        return bool(nxt) and kk_head_case(words[nxt[0]].group(0), list(d.heads), r.actor_case_excluded) == "nom"
+    nxt = words[i + 1].group(0).lower() if i + 1 < len(words) else ""
+    return nxt not in d.postpositions
+
+
+def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules) -> tuple[int, int]:
+    """Head words[i] widened left over its modifiers ("қоршаған ортаны қорғау саласындағы уәкілетті орган")."""
+    left = i
+    mod = re.compile(r"(?:ті|ты|лы|лі|лық|лік|дық|дік|тық|тік|ғы|гі|қы|кі|дағы|дегі|тағы|тегі|ндағы|ндегі|"
+                     r"ның|нің|дың|дің|тың|тің|шы|ші|ушы|уші|ған|ген|қан|кен|атын|етін|йтын|йтін)$")
+    while left > 0 and i - left < 6:
+        prev = words[left - 1]
+        gap = core[prev.end():words[left].start()]
+        t = prev.group(0)
+        if gap.strip(" -()") or not (mod.search(t.lower()) or t[0].isupper() or t.lower() in d.np_modifiers):
+            break
+        left -= 1
+    # a compound head: "Пайдаланушы ұйым", "тиісті орталық мемлекеттік орган", "өтініш беруші"
+    end = i
+    for j in range(i + 1, min(len(words), i + 5)):
+        if core[words[j - 1].end():words[j].start()].strip(" -"):
+            break
+        t = words[j].group(0)
+        if kk_head_case(t, list(d.heads), r.actor_case_excluded) == "nom" and not _KK_PARTICIPLE.match(core, words[j].end()):
+            end = j
+            continue
+        if not (mod.search(t.lower()) or t.lower() in d.np_modifiers):
+            break
+    return words[left].start(), words[end].end()
+
+
+# --- lead-ins ----------------------------------------------------------------------------------
+
+def lead_actor(core: str, lang: str, d: DutyRules, r: LangRules) -> tuple[int, int] | None:
+    """The actor a verbless lead-in names ("Руководители аккредитованных организаций:",
+    "Инспектируемая организация:", "Басшылары:"): its first nominative actor head."""
+    words = list(WORD.finditer(core))
+    for i, w in enumerate(words):
+        if lang == "ru":
+            t = ru_tag(w.group(0))
+            if _ru_head(w.group(0), d) and t.nom and not _preceded_by_prep(words, i, d, core) and not t.verb:
+                return _ru_np(core, words, i, d, "nom")
+        else:
+            if _kk_nom_head(w.group(0), d, r):
+                return _kk_np(core, words, i, d, r)
+    return None
+
+
+def starts_with_verb(core: str, lang: str, d: DutyRules) -> bool:
+    """A sub-point that opens with a present-tense verb ("1) определяют состав ...")."""
+    w = WORD.search(core)
+    if w is None:
+        return False
+    if lang == "ru":
+        t = ru_tag(w.group(0))
+        return t.verb and t.lemma not in d.non_duty
+    return False
+
+
+def ends_with_verb(core: str, d: DutyRules) -> bool:
+    """A Kazakh sub-point that closes with a present-future duty verb ("... айқындайды")."""
+    words = list(WORD.finditer(core))
+    if not words:
+        return False
+    w = words[-1]
+    return _kk_verb_ok(w.group(0), core[max(0, w.start() - 40):w.end()], d) and not (
+        d.passive.search(w.group(0).lower()) and w.group(0).lower() not in d.passive_exceptions)
+
+
+# --- records (called from extract.py) ---------------------------------------------------------
+
+def _trigger(rule: str):
+    from .rules import Trigger
+
+    return Trigger(id=rule, pattern=None, modality="duty", actor="subject_before")
+
+
+def _conditions(core: str, d: DutyRules) -> list[tuple[int, int]]:
+    """Condition spans of a Kazakh clause, found in one pass: from the clause start or the last
+    comma to a closing marker ("... жағдайда", "... кезде"), or from "егер" to the next comma."""
+    out = []
+    for m in d.condition_markers.finditer(core) if d.condition_markers else ():
+        if m.group(0).lower() == "егер":
+            end = core.find(",", m.end())
+            out.append((m.start(), end if end >= 0 else len(core)))
+        else:
+            start = max(core.rfind(",", 0, m.start()), core.rfind(";", 0, m.start()), core.rfind(":", 0, m.start())) + 1
+            out.append((start, m.end()))
+    return out
+
+
+def _duties(core: str, lang: str, d: DutyRules, r: LangRules) -> list[Duty]:
+    return ru_duties(core, d) if lang == "ru" else kk_duties(core, d, r, _conditions(core, d))
+
+
+def clause_obligations(doc, lang: str, r: LangRules, clause) -> list:
+    """Present-tense duties of one clause that no modal trigger claimed (one record per verb)."""
+    from .extract import Found, _untrail, _emit, _excluded
+
+    d = for_lang(r)
+    body = clause.body(doc.text)
+    if d is None or len(body) > MAX_CLAUSE_CHARS or _excluded(body, r):
+        return []
+    core = _untrail(body)
+    out = []
+    by_actor: dict[tuple[int, int], list[Duty]] = {}
+    for duty in _duties(core, lang, d, r):
+        by_actor.setdefault(duty.actor, []).append(duty)
+    for actor, duties in by_actor.items():
+        found = Found(_trigger(duties[0].rule), actor, None, [x.action for x in duties], duties[0].pre)
+        recs = _emit(doc, lang, r, clause, found)
+        if lang == "ru":
+            cond = _ru_condition(core, r, actor)
+            for o in recs:
+                o.condition = cond
+        out += recs
+    return out
+
+
+def _ru_condition(core: str, r: LangRules, actor: tuple[int, int]) -> str | None:
+    """The condition of a present-tense clause: a marker ("в случае", "при", "если") up to a comma,
+    or up to the subject when the clause runs on without one ("В случае выдачи отрицательного
+    заключения заявитель устраняет ...")."""
+    from .extract import _norm, _search_first
+
+    hit = _search_first(r.condition, core, 0, len(core))
+    if not hit:
+        return None
+    a, b = hit
+    if a < actor[0] < b:
+        b = actor[0]
+    elif a < actor[1] <= b:
+        a = actor[1]
+    return _norm(core[a:b].strip(" ,;:")) or None
+
+
+def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: bool = False) -> list | None:
+    """A lead-in ending in ':' with its sub-points, read as present-tense duties.
+
+    - the lead-in names the actor and a verb ("... осуществляет пропаганду путем:"), or only the
+      actor ("Руководители аккредитованных организаций:") and each sub-point opens (ru) or closes
+      (kk) with the verb: one obligation per sub-point, with the lead-in's actor;
+    - the lead-in's actor announces a list of bodies ("предоставляется следующими государственными
+      органами:", "мынадай мемлекеттік органдар: ... ұсынады"): one obligation, the lead-in;
+    None when neither applies (the clauses are then read one by one).
+    """
+    from .extract import Found, _untrail, _actor, _emit, _excluded
+
+    d = for_lang(r)
+    text = doc.text
+    lead_body = lead.body(text)
+    if d is None or len(lead_body) > MAX_CLAUSE_CHARS or _excluded(lead_body, r) or permitted(lead_body, d):
+        return None
+    core = _untrail(lead_body)
+    duties = _duties(core, lang, d, r)
+    loose = [it for it in items if not it.sub and not nested]
+    items = [it for it in items if it.sub or nested]
+    if not items:
+        return None
+    item_cores = [_untrail(_whole_item(doc, it).body(text)) for it in items]
+    if duties:
+        actor_span, rule = duties[0].actor, duties[0].rule
+    else:
+        actor_span = lead_actor(core, lang, d, r)
+        if actor_span is None:
+            return None
+        if lang == "ru":
+            if not any(starts_with_verb(c, lang, d) for c in item_cores):
+                return None
+        elif not ends_with_verb(item_cores[-1], d):
+            return None
+        rule = f"{lang}.present.lead"
+    trig = _trigger(rule)
+    around = core[max(0, actor_span[0] - 30):actor_span[1]]
+    if d.actor_list is not None and d.actor_list.search(around) and not core[actor_span[1]:].strip(" ,"):
+        # the sub-points are the actors: one duty, quoted from the lead-in
+        found = Found(trig, actor_span, None, [(0, len(core))], None)
+        return _emit(doc, lang, r, lead, found) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
+    if lang == "ru" and duties and _ends_with_participle(core):
+        # "... разрабатывает проектную документацию, включающую: 1) ...": the sub-points are the
+        # object's content, the duty is the lead-in's
+        return clause_obligations(doc, lang, r, lead) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
+    found = Found(trig, actor_span, None, [], None)
+    actor = _actor(doc, lead.block, lead_body, lead.body_start, actor_span, None)
+    out = []
+    for it in items:
+        it = _whole_item(doc, it)
+        c = _untrail(it.body(text))
+        if len(c) > MAX_CLAUSE_CHARS or _excluded(it.body(text), r) or not c.strip():
+            continue
+        item_found = Found(trig, None, None, item_actions(c, lang, d), None)
+        out += _emit(doc, lang, r, it, item_found, actor_src=actor, lead_found=found, lead_body=lead_body,
+                     lead_base=lead.body_start, rule_suffix=".list")
+    for c in loose:
+        out += clause_obligations(doc, lang, r, c)
+    return out
+
+
+def applies(doc) -> bool:
+    """Present-tense duties are read in Rules, Regulations and Codes (by title), not in news or plans."""
+    return is_rules(doc, "present_title")
+
+
+def is_rules(doc, key: str = "rules_title") -> bool:
+    """Rules / Regulations (by title): there a duty with no identifiable actor is not emitted."""
+    pat = rules_title(key)
+    titles = [doc.title or ""]
+    req = getattr(doc, "requisites", None)
+    if req is not None and getattr(req, "title", None):
+        titles += [getattr(req.title, "ru", None) or "", getattr(req.title, "kk", None) or ""]
+    return bool(pat and any(pat.search(t) for t in titles))
+
+
+def _ends_with_participle(core: str) -> bool:
+    words = list(WORD.finditer(core))
+    return bool(words) and _morph().parse(words[-1].group(0).lower())[0].tag.POS == "PRTF"
+
+
+def _whole_item(doc, it):
+    """A sub-point is one item up to its block's end, even when ';' splits it into clauses
+    ("1) средства индивидуальной защиты – бронежилет; шлем защитный")."""
+    from dataclasses import replace
+
+    b = it.block
+    if doc.text[b.start:b.end] != b.text or not (b.start <= it.start < b.end):
+        return it
+    end = b.start + len(b.text.rstrip())
+    return replace(it, end=max(it.end, end))
+
+
+def item_actions(core: str, lang: str, d: DutyRules) -> list[tuple[int, int]]:
+    """The actions of one sub-point: one per coordinated present-tense verb ("определяют состав
+    ..., при необходимости привлекают ..."), else the whole sub-point."""
+    words = list(WORD.finditer(core))
+    if lang == "ru":
+        idx = [i for i, w in enumerate(words) if ru_tag(w.group(0)).verb and ru_tag(w.group(0)).lemma not in d.non_duty
+               and not (i and words[i - 1].group(0).lower() == "не")]
+        sub = _ru_segments(core, words, d)
+        idx = [i for i in idx if not sub[i]]
+    else:
+        idx = [i for i, w in enumerate(words)
+               if _kk_verb_ok(w.group(0), core[max(0, w.start() - 40):w.end()], d)
+               and (i + 1 == len(words) or re.match(r"\s*(?:,|және\b)", core[w.end():]))]
+    if len(idx) < 2:
+        return [(0, len(core))]
+    out = []
+    if lang == "ru":
+        cuts = [0 if n == 0 else words[i].start() for n, i in enumerate(idx)] + [len(core)]
+        for a, b in zip(cuts, cuts[1:]):
+            seg = core[a:b]
+            m = re.search(r"(?:,?\s*(?:и|а\s+также)\s*|,\s*)$", seg)
+            out.append((a, a + (m.start() if m else len(seg))))
+    else:
+        a = 0
+        for i in idx:
+            out.append((a, words[i].end()))
+            m = re.match(r"\s*(?:,|\sжәне)?\s*", core[words[i].end():])
+            a = words[i].end() + (m.end() if m else 0)
+    return [x for x in out if x[1] > x[0]]
+
+
+def items_end(clauses: list, i: int, nested: bool = False) -> int:
+    """End (exclusive) of the sub-points after the lead-in clauses[i]: sub-point clauses and the
+    clauses that continue a sub-point's block ("1) ... бронежилет; шлем ..."). nested: the lead-in
+    is itself a sub-point; its items are the plain paragraphs up to the next sub-point."""
+    j = i + 1
+    while j < len(clauses) and clauses[j][1] is not None:
+        c, prev = clauses[j][1], clauses[j - 1][1]
+        if nested:
+            if c.sub or c.block.kind == "heading" or c.block is clauses[i][1].block:
+                if c.block is clauses[i][1].block and j == i + 1:
+                    j += 1
+                    continue
+                break
+        elif not c.sub and not (j > i + 1 and prev is not None and c.block is prev.block) \
+                and not (j > i + 1 and _under(c.block, clauses[i][1].block)):
+            break
+        j += 1
+    return j
+
+
+def _under(block, lead_block) -> bool:
+    """A plain paragraph that the parser filed under the lead-in's point (a sub-point's second
+    paragraph: "2) ...; ДСҰ жұмыс органдарының ... қамтамасыз етеді;")."""
+    n = len(lead_block.path)
+    return bool(n) and len(block.path) > n and block.path[:n] == lead_block.path
+
+
+def items_of(clauses: list, i: int, j: int, nested: bool = False) -> list:
+    """The item clauses between i and j: one per sub-point (nested: one per paragraph block).
+    A plain paragraph under a sub-point is no item: its clauses come as they are, each read on
+    its own (group_obligations tells them apart by ``sub``)."""
+    out, seen = [], set()
+    for _, c in clauses[i + 1:j]:
+        if c.block is clauses[i][1].block:
+            continue
+        if not nested and not c.sub and id(c.block) not in seen:
+            out.append(c)  # every clause of a continuation paragraph
+            continue
+        if id(c.block) in seen:
+            continue
+        seen.add(id(c.block))
+        out.append(c)
+    return out

@@ -1,0 +1,176 @@
+"""Actors as ids (kb/obligations/actors.py): every co-actor of a joint task, every case form of
+every gazetteer agency, generic roles (kb/data/actor_roles.yaml) and roles an act defines."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymorphy3
+import pytest
+import yaml
+
+from kb.entities import extract as tag_text
+from kb.entities import gazetteer
+from kb.obligations import extract, filter_obligations
+from kb.obligations.actors import ROLES_FILE, actor_ids, role_ids, roles_in
+from kb.obligations.adapters import parse_file, tag
+
+ROOT = Path(__file__).resolve().parent.parent
+PLAN = ROOT / "corpora" / "seeds" / "ru" / "2022-tailings-working-group-plan.txt"
+
+
+def _doc(tmp_path: Path, text: str, lang: str):
+    folder = tmp_path / lang
+    folder.mkdir(exist_ok=True)
+    p = folder / "act.txt"
+    p.write_text(text, encoding="utf-8")
+    return tag(parse_file(p))
+
+
+def test_joint_task_is_filed_under_every_body():
+    items = extract(tag(parse_file(PLAN)))
+    assert len(items) == 7
+    for o in items:
+        assert o.actor.ids[:2] == ["min-emergency", "min-ecology"] and o.actor.id == "min-emergency"
+    # the Ministry of Ecology's filter finds all seven working-group tasks, not none
+    assert len(filter_obligations(items, actor="min-ecology")) == 7
+    assert len(filter_obligations(items, actor="min-emergency")) == 7
+
+
+# -- every case form of every agency -----------------------------------------------------------
+_morph = pymorphy3.MorphAnalyzer()
+
+
+def _ru_case(name: str, case: str) -> str:
+    """A Russian name with its head noun and the adjectives before it put into `case`
+    ("Министерство экологии" -> "Министерству экологии")."""
+    out, done = [], False
+    for w in name.split():
+        core = w.strip("«»\"(),")
+        parses = [p for p in _morph.parse(core) if "nomn" in p.tag and {"NOUN", "ADJF", "PRTF"} & set(p.tag.grammemes)]
+        if done or not core.isalpha() or not parses:
+            done = done or bool(out)
+            out.append(w)
+            continue
+        form = parses[0].inflect({case})
+        word = form.word if form else core
+        out.append(w.replace(core, word[:1].upper() + word[1:] if core[:1].isupper() else word))
+        done = "NOUN" in parses[0].tag
+    return " ".join(out)
+
+
+_VOICELESS = "кпстфхцчшщқ"
+# Kazakh case endings after a possessive (-сы/-сі/-ы/-і), a voiceless consonant, or any other end:
+# (back vowel form, front vowel form)
+_KK_CASES = {
+    "dat": {"poss": ("на", "не"), "voiceless": ("қа", "ке"), "other": ("ға", "ге")},
+    "gen": {"poss": ("ның", "нің"), "voiceless": ("тың", "тің"), "other": ("дың", "дің")},
+    "abl": {"poss": ("нан", "нен"), "voiceless": ("тан", "тен"), "other": ("дан", "ден")},
+    "loc": {"poss": ("нда", "нде"), "voiceless": ("та", "те"), "other": ("да", "де")},
+}
+
+
+def _kk_case(name: str, case: str) -> str:
+    words = name.split()
+    last = words[-1]
+    vowels = [c for c in last.lower() if c in "аоұыәеөүіэи"]
+    back = bool(vowels) and vowels[-1] in "аоұы"
+    kind = ("poss" if last.endswith(("сы", "сі", "ы", "і")) else
+            "voiceless" if last[-1].lower() in _VOICELESS else "other")
+    return " ".join(words[:-1] + [last + _KK_CASES[case][kind][0 if back else 1]])
+
+
+def _cases():
+    out = []
+    for e in gazetteer().agencies:
+        for name in e.names.ru:
+            for case in ("datv", "gent", "ablt"):
+                out.append((e.id, "ru", _ru_case(name, case)))
+        for name in e.names.kk:
+            if "(" not in name:  # a parenthesis ends a name for the matcher
+                out += [(e.id, "kk", _kk_case(name, case)) for case in _KK_CASES]
+    return out
+
+
+def test_every_agency_links_in_its_case_forms():
+    missed = [(i, lang, text) for i, lang, text in _cases()
+              if i not in [x.id for x in tag_text(text, lang) if x.type == "agency"]]
+    assert not missed, missed[:20]
+
+
+@pytest.mark.parametrize("text, lang, agency", [
+    ("Министерству экологии", "ru", "min-ecology"),
+    ("Министерством экологии", "ru", "min-ecology"),
+    ("маслихату города Алматы", "ru", "maslikhat-almaty"),
+    ("Экология министрлігіне", "kk", "min-ecology"),
+])
+def test_short_and_loanword_forms_link(text, lang, agency):
+    assert agency in [x.id for x in tag_text(text, lang) if x.type == "agency"]
+
+
+# -- roles -------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, lang, role", [
+    ("Уполномоченный орган", "ru", "role:authorized-body"),
+    ("уполномоченному органу", "ru", "role:authorized-body"),
+    ("Уәкілетті орган", "kk", "role:authorized-body"),
+    ("уәкілетті органға", "kk", "role:authorized-body"),
+    ("Операторы", "ru", "role:operator"),
+    ("оператор объекта", "ru", "role:operator"),
+    ("Недропользователь", "ru", "role:subsoil-user"),
+    ("недропользователи", "ru", "role:subsoil-user"),
+    ("Жер қойнауын пайдаланушылар", "kk", "role:subsoil-user"),
+    ("местные исполнительные органы", "ru", "role:local-executive"),
+    ("Местным исполнительным органам", "ru", "role:local-executive"),
+    ("жергілікті атқарушы органдар", "kk", "role:local-executive"),
+    ("Природопользователь", "ru", "role:nature-user"),
+    ("табиғат пайдаланушы", "kk", "role:nature-user"),
+])
+def test_generic_actors_get_role_ids(text, lang, role):
+    assert role in roles_in(text, lang)
+
+
+def test_every_role_has_kazakh_and_russian_names():
+    raw = yaml.safe_load(ROLES_FILE.read_text(encoding="utf-8"))
+    for e in raw["entries"]:
+        assert e["names"]["kk"] and e["names"]["ru"], e["id"]
+    assert {"role:authorized-body", "role:operator", "role:subsoil-user", "role:local-executive"} <= set(role_ids())
+
+
+def test_functional_name_links_to_the_body_it_designates(tmp_path):
+    doc = _doc(tmp_path, "Правила\n\n1. Уполномоченный орган в области охраны окружающей среды обязан "
+                         "рассмотреть заявление.\n", "ru")
+    (o,) = extract(doc)
+    assert o.actor.ids[:2] == ["auth-environment", "min-ecology"]
+    assert "role:authorized-body" in o.actor.roles
+    assert len(filter_obligations([o], actor="min-ecology")) == 1
+    assert len(filter_obligations([o], actor="role:authorized-body")) == 1
+
+
+def test_role_defined_by_the_act_resolves_ru(tmp_path):
+    doc = _doc(tmp_path, (
+        "Правила\n\n"
+        "1. В настоящих Правилах используются следующие понятия:\n"
+        "1) уполномоченный орган – Министерство по чрезвычайным ситуациям Республики Казахстан;\n"
+        "2) оператор – физическое или юридическое лицо.\n\n"
+        "2. Уполномоченный орган обязан ежегодно до 1 марта направить отчет.\n\n"
+        "3. Оператор обязан представить сведения уполномоченному органу.\n"), "ru")
+    items = {o.actor.text: o for o in extract(doc)}
+    assert items["Уполномоченный орган"].actor.ids == ["min-emergency"]
+    assert items["Уполномоченный орган"].actor.roles == ["role:authorized-body"]
+    assert items["Оператор"].actor.ids == [] and items["Оператор"].actor.roles == ["role:operator"]
+    assert actor_ids(items["Уполномоченный орган"].actor) == ["min-emergency", "role:authorized-body"]
+
+
+def test_role_named_short_by_the_act_resolves_kk(tmp_path):
+    doc = _doc(tmp_path, (
+        "Қағидалар\n\n"
+        "1. Экология және табиғи ресурстар министрлігі (бұдан әрі – уәкілетті орган) есептерді жинайды.\n\n"
+        "2. Уәкілетті орган жыл сайын 1 наурызға дейін жиынтық есепті Үкіметке жіберуге міндетті.\n"), "kk")
+    (o,) = [o for o in extract(doc) if o.actor and o.actor.text == "Уәкілетті орган"]
+    assert o.actor.ids == ["min-ecology"] and o.actor.roles == ["role:authorized-body"]
+
+
+def test_without_a_definition_a_role_stays_a_role(tmp_path):
+    doc = _doc(tmp_path, "Правила\n\n1. Уполномоченный орган обязан рассмотреть заявление.\n", "ru")
+    (o,) = extract(doc)
+    assert o.actor.ids == [] and o.actor.id is None and o.actor.roles == ["role:authorized-body"]
