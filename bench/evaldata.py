@@ -194,8 +194,14 @@ class QAQuestion(BaseModel):
     type: QuestionType
     text: str = Field(min_length=3)
     doc: str = Field(description="Corpora-relative file holding the answer span")
-    answer: str = Field(min_length=1)
+    answer: str = Field("", description="Empty only for an unanswerable (near-miss) question")
     answer_alt: list[str] = Field(default_factory=list)
+    # QA set v2 (bench/data/qa_questions_v2.yaml): the act's split, near-miss questions
+    # (`answerable: false`: the right response is a refusal) and list items.
+    split: Literal["dev", "blind"] = "dev"
+    answerable: bool = True
+    items: list[str] = Field(default_factory=list)
+    why: str | None = None
 
     @field_validator("doc")
     @classmethod
@@ -206,6 +212,12 @@ class QAQuestion(BaseModel):
         if v.startswith(("/", "corpora/")):
             raise ValueError(f"{v!r}: give the path relative to corpora/")
         return v
+
+    @model_validator(mode="after")
+    def _answer_when_answerable(self) -> QAQuestion:
+        if self.answerable and not self.answer:
+            raise ValueError("an answerable question needs `answer`")
+        return self
 
     @property
     def answers(self) -> list[str]:

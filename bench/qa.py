@@ -1,35 +1,44 @@
-"""Question answering: exact-answer accuracy, citation accuracy, refusals and latency.
+"""Question answering over HTTP: accuracy with true citations, refusals, list completeness, latency.
 
-- exact-answer accuracy: the expected span (or one of its alternatives) is inside the answer;
-- citation accuracy: every citation's quote is exactly the cited document's text at the cited offsets;
-- refusals: share of unanswerable questions (bench/data/qa_negative.yaml) answered "no answer";
-- latency of KnowledgeBase.ask in process (the HTTP figure is in bench/latency.py).
+Every question is asked once, the first time, through `POST /api/v1/ask` of the real app (uvicorn in
+a thread of this process, as in bench/latency.py), so the figures are what a user gets:
 
-Every question is asked once with the refusal threshold off, so the best candidate and its
-score are known for all of them; the table is then computed at the configured threshold and,
-for calibration, at a sweep of thresholds (the threshold is only compared at the very end of
-`Answerer.ask`, so this is exactly what the service would answer at each of them).
+- answerable accuracy (per language): an expected span (or an accepted alternative) is in the answer
+  AND at least one citation is true: it cites the expected act (either language version, by
+  `bench.evaldata.doc_key`) and its quote is exactly the document's text at the cited offsets;
+- span-only accuracy: the expected span is in the answer (the older figure);
+- citation accuracy: share of all citations whose quote is the document's text at their offsets;
+- refusal rate on unanswerable questions: `answered` is false (near-miss questions of the v2 set,
+  `answerable: false`; for the original set, bench/data/qa_negative.yaml);
+- list completeness: for questions with `items`, the share of items found in the answer;
+- latency: client-side wall time of each first-time `/ask`, p50/p95.
 
-    python -m bench.qa [--data-dir bench/out/kb] [--show-misses]
+`--split dev|blind|all` picks the questions (the original set has no split: all of it is dev).
+Nobody tunes on blind questions: run `--split blind` only to record figures, never with
+`--show-misses`. `--records PATH` writes one JSON line per question (its answer, confidence and
+correctness), for calibration on dev (bench/qa_calibrate.py).
+
+    python -m bench.qa --questions bench/data/qa_questions_v2.yaml --split dev [--data-dir bench/out/kb-v2]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import statistics
 import time
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import yaml
 
-from bench.evaldata import load_questions
+from bench.evaldata import QUESTIONS_FILE, doc_key, load_questions
+from bench.latency import Server, pct
 from bench.search import open_kb
-from kb.models import AskRequest
 
 ROOT = Path(__file__).resolve().parents[1]
-SWEEP = [0.40, 0.45, 0.48, 0.50, 0.52, 0.55, 0.58, 0.60]
+NEGATIVES = ROOT / "bench" / "data" / "qa_negative.yaml"
 
 
 def _norm(text: str) -> str:
@@ -38,99 +47,140 @@ def _norm(text: str) -> str:
 
 
 @dataclass
-class Result:
+class Item:
     id: str
     lang: str
-    negative: bool
-    score: float  # best candidate's score (0 when refused before scoring)
-    candidate: bool  # the best candidate (answered or not) holds an expected span
-    scored: bool  # reached scoring (not refused for language or an empty retrieval)
+    text: str
+    answerable: bool
+    key: str = ""  # doc key of the expected act
+    answers: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Record:
+    id: str
+    lang: str
+    answerable: bool
+    answered: bool
+    span: bool  # an expected span is in the answer
+    true_citation: bool  # a citation of the expected act, exact at its offsets
+    correct: bool  # answerable: span and true citation; unanswerable: refused
+    completeness: float | None
+    confidence: float
     ms: float
+    reason: str | None = None
+    answer: str = ""
 
 
-def _answered(r: Result, threshold: float) -> bool:
-    return r.scored and r.score >= threshold
+def load_items(path: Path, split: str) -> list[Item]:
+    qs = load_questions(path)
+    items = [
+        Item(q.id, q.lang, q.text, q.answerable, q.key, q.answers if q.answerable else [], q.items)
+        for q in qs if split == "all" or q.split == split
+    ]
+    # The original set keeps its unanswerable questions in a file of their own (all dev).
+    if path.resolve() == QUESTIONS_FILE.resolve() and split in ("dev", "all"):
+        negatives = yaml.safe_load(NEGATIVES.read_text(encoding="utf-8"))
+        items += [Item(n["id"], n["lang"], n["text"], False) for n in negatives]
+    return items
+
+
+def ask_all(kb, items: list[Item]) -> tuple[list[Record], int, int]:
+    import http.client
+
+    cites_ok = cites_all = 0
+    records = []
+    with Server(kb) as server:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
+        headers = {"Content-Type": "application/json"}
+
+        def post(question: str) -> tuple[dict, float]:
+            body = json.dumps({"question": question}, ensure_ascii=False).encode("utf-8")
+            t = time.perf_counter()
+            conn.request("POST", "/api/v1/ask", body=body, headers=headers)
+            resp = conn.getresponse()
+            raw = resp.read()
+            ms = (time.perf_counter() - t) * 1000
+            if resp.status != 200:
+                raise RuntimeError(f"/ask returned {resp.status}: {raw[:300]!r}")
+            return json.loads(raw), ms
+
+        post("прогрев модели")  # the first call loads the model; not a question of the set
+        for it in items:
+            ans, ms = post(it.text)
+            text = _norm(ans["answer"]) if ans["answered"] else ""
+            span = any(_norm(a) in text for a in it.answers)
+            true_cite = False
+            for c in ans["citations"]:
+                doc = kb.get_document(c["doc_id"])
+                exact = bool(doc and doc.text[c["start"]:c["end"]] == c["quote"])
+                cites_all += 1
+                cites_ok += exact
+                true_cite = true_cite or bool(exact and doc is not None and it.key and doc_key(doc.source) == it.key)
+            completeness = (sum(_norm(i) in text for i in it.items) / len(it.items)) if it.items else None
+            correct = (ans["answered"] and span and true_cite) if it.answerable else not ans["answered"]
+            records.append(Record(
+                it.id, it.lang, it.answerable, ans["answered"], span, bool(true_cite), bool(correct),
+                completeness, float(ans["confidence"]), ms, ans.get("reason"), ans["answer"],
+            ))
+        conn.close()
+    return records, cites_ok, cites_all
+
+
+def report(records: list[Record], cites_ok: int, cites_all: int) -> list[tuple[str, str]]:
+    rows = []
+    pos = [r for r in records if r.answerable]
+    neg = [r for r in records if not r.answerable]
+
+    def share(rs: list[Record], attr: str) -> str:
+        return f"{sum(getattr(r, attr) for r in rs) / len(rs):.3f} (n={len(rs)})" if rs else "—"
+
+    rows.append(("answerable accuracy (span + true citation), all", share(pos, "correct")))
+    for lang in ("kk", "ru"):
+        rows.append((f"answerable accuracy, {lang}", share([r for r in pos if r.lang == lang], "correct")))
+    rows.append(("span-only accuracy, all", share(pos, "span")))
+    rows.append(("citation accuracy (quote exact at offsets)",
+                 f"{cites_ok / cites_all:.3f} (n={cites_all})" if cites_all else "—"))
+    rows.append(("refusal rate on unanswerable", share(neg, "correct")))
+    lists = [r.completeness for r in records if r.completeness is not None]
+    rows.append(("list completeness (share of items returned)",
+                 f"{statistics.mean(lists):.3f} (n={len(lists)})" if lists else "—"))
+    lat = [r.ms for r in records]
+    rows.append(("/ask over HTTP, first time: p50 / p95 ms",
+                 f"{pct(lat, 50):.0f} / {pct(lat, 95):.0f} (n={len(lat)}, max {max(lat):.0f})"))
+    return rows
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb")
-    ap.add_argument("--show-misses", action="store_true")
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb-v2")
+    ap.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
+    ap.add_argument("--split", choices=["dev", "blind", "all"], default="dev")
+    ap.add_argument("--show-misses", action="store_true", help="dev only")
+    ap.add_argument("--records", type=Path, help="write one JSON line per question here")
     ap.add_argument("--pool-main", action="store_true",
                     help="the question's own search with one candidate pool per language (Answerer.pool_main)")
     args = ap.parse_args()
+    if args.show_misses and args.split != "dev":
+        ap.error("--show-misses is for the dev split only (blind questions are not looked at)")
     kb = open_kb(args.data_dir)
-    answerer = kb.answerer
-    answerer.pool_main = args.pool_main
-    threshold = answerer.threshold
-    questions = load_questions()
-    negatives = yaml.safe_load((ROOT / "bench" / "data" / "qa_negative.yaml").read_text(encoding="utf-8"))
-    kb.ask(AskRequest(question="прогрев модели"))  # first call loads the model
-
-    answerer.threshold = 0.0
-    results: list[Result] = []
-    cites_ok = cites_all = 0
-    items = [(q.id, q.lang, q.text, q.answers, q.answer, False) for q in questions]
-    items += [(n["id"], n["lang"], n["text"], [], "", True) for n in negatives]
-    for qid, lang, text, answers, want, negative in items:
-        t0 = time.perf_counter()
-        ans = kb.ask(AskRequest(question=text))
-        ms = (time.perf_counter() - t0) * 1000
-        scored = ans.answered  # with the threshold off, only language/empty-retrieval refusals remain
-        hit = scored and any(_norm(a) in _norm(ans.answer) for a in answers)
-        results.append(Result(qid, lang, negative, ans.confidence if scored else 0.0, hit, scored, ms))
-        for c in ans.citations:
-            cites_all += 1
-            doc = kb.get_document(c.doc_id)
-            cites_ok += bool(doc and doc.text[c.start:c.end] == c.quote)
-        if args.show_misses and not negative and not (hit and ans.confidence >= threshold):
-            print(f"MISS {qid} {text}\n  want: {want}\n  got:  {ans.answer[:200]!r} ({ans.confidence})")
-        if args.show_misses and negative and scored and ans.confidence >= threshold:
-            print(f"ANSWERED-NEGATIVE {qid} {text}\n  got:  {ans.answer[:200]!r} ({ans.confidence})")
-    # Same questions again: the answerer keeps candidate vectors in memory, so a serving
-    # process that has seen these passages answers faster than a cold one.
-    warm = []
-    for _, _, text, _, _, negative in items:
-        if not negative:
-            t0 = time.perf_counter()
-            kb.ask(AskRequest(question=text))
-            warm.append((time.perf_counter() - t0) * 1000)
-    answerer.threshold = threshold
-
-    pos = [r for r in results if not r.negative]
-    neg = [r for r in results if r.negative]
-
-    def accuracy(rs: list[Result], t: float) -> float:
-        return sum(r.candidate and _answered(r, t) for r in rs) / max(1, len(rs))
-
-    def refusal(rs: list[Result], t: float) -> float:
-        return sum(not _answered(r, t) for r in rs) / max(1, len(rs))
-
-    lat = sorted(r.ms for r in pos)
-    p95 = lat[min(len(lat) - 1, int(0.95 * len(lat)))]
-    print(f"\nthreshold {threshold}")
-    print(f"{'measure':<36} {'value':>8}")
-    print(f"{'exact-answer accuracy (all)':<36} {accuracy(pos, threshold):>8.3f}   n={len(pos)}")
-    for lang in ("kk", "ru"):
-        rs = [r for r in pos if r.lang == lang]
-        print(f"{'exact-answer accuracy (' + lang + ')':<36} {accuracy(rs, threshold):>8.3f}   n={len(rs)}")
-    print(f"{'citation accuracy':<36} {cites_ok / max(1, cites_all):>8.3f}   n={cites_all}")
-    print(f"{'refusal rate on unanswerable':<36} {refusal(neg, threshold):>8.3f}   n={len(neg)}")
-    for lang in sorted({r.lang for r in neg}):
-        rs = [r for r in neg if r.lang == lang]
-        print(f"{'refusal rate (' + lang + ')':<36} {refusal(rs, threshold):>8.3f}   n={len(rs)}")
-    print(f"{'ask latency p50 (ms, in process)':<36} {statistics.median(lat):>8.0f}")
-    print(f"{'ask latency p95 (ms, in process)':<36} {p95:>8.0f}")
-    warm.sort()
-    print(f"{'  same, repeated (vectors cached) p50':<36} {statistics.median(warm):>8.0f}")
-    print(f"{'  same, repeated (vectors cached) p95':<36} {warm[min(len(warm) - 1, int(0.95 * len(warm)))]:>8.0f}")
-
-    print("\nthreshold sweep (accuracy on answerable / refusal on unanswerable)")
-    print(f"{'threshold':>9} {'acc all':>8} {'acc kk':>7} {'acc ru':>7} {'refusal':>8}")
-    for t in SWEEP:
-        kk = [r for r in pos if r.lang == "kk"]
-        ru = [r for r in pos if r.lang == "ru"]
-        print(f"{t:>9.2f} {accuracy(pos, t):>8.3f} {accuracy(kk, t):>7.3f} {accuracy(ru, t):>7.3f} {refusal(neg, t):>8.3f}")
+    kb.answerer.pool_main = args.pool_main
+    items = load_items(args.questions, args.split)
+    records, cites_ok, cites_all = ask_all(kb, items)
+    if args.records:
+        args.records.parent.mkdir(parents=True, exist_ok=True)
+        args.records.write_text("".join(json.dumps(asdict(r), ensure_ascii=False) + "\n" for r in records),
+                                encoding="utf-8")
+    if args.show_misses:
+        for r, it in zip(records, items):
+            if not r.correct:
+                what = "MISS" if r.answerable else "ANSWERED-UNANSWERABLE"
+                print(f"{what} {r.id} {it.text}\n  want: {it.answers[:1]} items={len(it.items)}"
+                      f"\n  got:  {r.answer[:300]!r} ({r.confidence}; span={r.span} cite={r.true_citation})")
+    print(f"\n{args.questions.name} split={args.split}")
+    for k, v in report(records, cites_ok, cites_all):
+        print(f"| {k} | {v} |")
 
 
 if __name__ == "__main__":

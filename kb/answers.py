@@ -25,8 +25,17 @@ Each candidate is scored by
   does not outrank the top match's answer;
 - language: when both versions of an act were retrieved, the question's language wins.
 
-When the best score is below the threshold (calibrated on bench/qa.py: answerable
-vs unanswerable questions) the answer says so plainly instead of guessing.
+The best candidate's features (score, meaning, words, type, margin over other acts, coverage of
+the question's words, language) go through a logistic model fitted on development questions
+(kb/confidence.py, kb/data/confidence.yaml): the confidence is the probability that the answer is
+right. Below the refusal threshold chosen on the same questions, the answer says plainly, in the
+question's language, that the knowledge base has no answer, and names the closest acts as possibly
+related (never quoting them).
+
+The answer comes from the question's language version of an act when the act exists in both
+(Document.act_key, kb/act_versions.py) and that version answers about as well. A list question
+("какие сроки", "қандай шаралар", "кімдерге жүктелді"; kb/answer_lists.py) gets every row of the
+table, every item of the list or the matching obligation records, each cited.
 """
 
 from __future__ import annotations
@@ -43,10 +52,15 @@ from pathlib import PurePath
 import numpy as np
 import yaml
 
+from kb import answer_lists
+from kb.act_versions import act_of, other_version
+from kb.confidence import model as confidence_model
 from kb.embeddings import Embedder
 from kb.lang import query_terms, terms
 from kb.lang.sentences import boundaries as sentence_boundaries
-from kb.models import Answer, AskRequest, Block, Citation, Document, Entity, Hit, Obligation, SearchRequest
+from kb.models import (
+    Answer, AskRequest, Block, Citation, Document, Entity, Hit, Obligation, RelatedAct, SearchRequest,
+)
 from kb.retrieval import Retriever
 
 _CYRILLIC = re.compile(r"[а-яёәғқңөұүһі]", re.IGNORECASE)
@@ -64,11 +78,6 @@ UNSUPPORTED_LANG = (
     "Сұрақтар тек қазақ немесе орыс тілінде қабылданады. / "
     "Вопросы принимаются только на казахском или русском языке."
 )
-SOURCE_LANG_NOTE = {
-    "ru": "Ответ приведён на языке источника ({lang}).",
-    "kk": "Жауап дереккөз тілінде берілген ({lang}).",
-}
-_LANG_NAMES = {"ru": {"kk": "казахский", "ru": "русский"}, "kk": {"kk": "қазақ тілі", "ru": "орыс тілі"}}
 
 
 @lru_cache
@@ -120,6 +129,7 @@ class Candidate:
     score: float = 0.0
     focus: str | None = None
     parts: dict = field(default_factory=dict)
+    words: set[str] = field(default_factory=set)  # its terms (with lead-in and header), set by _score
 
 
 def sentences(hit: Hit) -> list[tuple[int, int, str]]:
@@ -187,9 +197,6 @@ class _VectorCache:
 class Answerer:
     retriever: Retriever
     embedder: Embedder
-    # Best-score threshold below which the answer is "not found"; calibrated on
-    # bench/qa.py (see bench/results/qa.md for the score distributions).
-    threshold: float = 0.52
     max_passages: int = 8
     cross_passages: int = 8
     max_candidates: int = 80
@@ -206,6 +213,18 @@ class Answerer:
     max_obligations_per_doc: int = 30
     obligations_for: Callable[[str], list[Obligation]] | None = None
     documents: Callable[[str], Document | None] | None = None
+    # Document id by source path (the store's), to find an act's other language version.
+    id_for_source: Callable[[str], str | None] | None = None
+    # None: the calibrated threshold of kb/data/confidence.yaml; benches set 0 to see every best candidate.
+    refusal_threshold: float | None = None
+    version_passages: int = 4  # passages searched in the question-language version of the act
+    version_margin: float = 0.15  # how much lower its best candidate may score and still be preferred
+    list_margin: float = 0.12  # obligation records within this of the best are listed too
+    related_acts: int = 3  # a refusal names at most this many possibly related acts
+    # Approval formulas and scope sentences (question_types.yaml: _boilerplate_*) restate the act.
+    boilerplate_penalty: float = 0.15
+    # Candidates given a sentence vector per question (None: all); see _to_embed.
+    max_embedded: int | None = None
     _vectors: _VectorCache | None = field(default=None, repr=False)
     # Document ids are content hashes, so a document's numbers never go stale.
     _numbers: dict[str, set[str]] = field(default_factory=dict, repr=False)
@@ -215,48 +234,138 @@ class Answerer:
         if not _CYRILLIC.search(question):
             return Answer(
                 question=question, answered=False, answer=UNSUPPORTED_LANG, answer_lang="ru", confidence=0.0,
+                confidence_level="low", reason_code="unsupported_language",
                 reason="unsupported_language: the question is not in Kazakh or Russian (kk/ru only).",
             )
-        qlang = self.retriever.query_lang(question)
-        reply_lang = qlang if qlang in ("kk", "ru") else "ru"
-        hits, n_main = self._retrieve(req, qlang)
-        qtype = question_type(question)
-        cands = self._candidates(hits, qtype, n_main)
-        if not cands:
-            return self._no_answer(question, reply_lang, hits, "Nothing relevant was retrieved.")
-        self._score(question, qlang, qtype, cands, hits)
-        best = max(cands, key=lambda c: c.score)
-        confidence = round(float(min(1.0, max(0.0, best.score))), 3)
-        if best.score < self.threshold:
+        a = self.analyse(req)
+        reply_lang = a.qlang if a.qlang in ("kk", "ru") else "ru"
+        if a.best is None:
+            return self._no_answer(a, reply_lang, "Nothing relevant was retrieved.")
+        calib = confidence_model()
+        p = calib.probability(a.features)
+        confidence = round(p, 3)
+        if p < self.threshold_p(calib):
             return self._no_answer(
-                question, reply_lang, hits,
-                f"Best candidate scored {best.score:.2f}, below the answer threshold {self.threshold}.",
-                confidence,
+                a, reply_lang, f"Calibrated confidence {p:.2f} is below the answer threshold "
+                f"{self.threshold_p(calib):.2f} (ranking score {a.best.score:.2f}).", confidence,
             )
-        chosen = self._companions(best, cands)
-        marked = best.lang != qlang and qlang in ("kk", "ru")
+        best = a.best
+        units = self._list_units(a) if a.listing else None
+        if units is None:
+            units = [(c.hit, c.lead_span, c.lead, (c.start, c.end), c.text) for c in self._companions(best, a.cands)]
         lines, citations = [], []
-        for c in chosen:
+        for hit, lead_span, lead, span, text in units:
             n = len(citations) + 1
-            if c.lead and c.lead_span and (c.lead_span[1] - c.lead_span[0]) <= 300:
+            if lead and lead_span and (lead_span[1] - lead_span[0]) <= 300:
                 # The item alone ("4) не превышать ...") lacks its subject: quote the lead-in too.
-                citations.append(_citation(n, c.hit, c.lead_span[0], c.lead_span[1], c.lead))
-                citations.append(_citation(n + 1, c.hit, c.start, c.end, c.text))
-                lines.append(f"{c.lead} … {c.text}")
+                citations.append(_citation(n, hit, lead_span[0], lead_span[1], lead))
+                citations.append(_citation(n + 1, hit, span[0], span[1], text))
+                lines.append(f"{lead} … {text}")
             else:
-                citations.append(_citation(n, c.hit, c.start, c.end, c.text))
-                lines.append(c.text)
+                citations.append(_citation(n, hit, span[0], span[1], text))
+                lines.append(text)
         answer_text = "\n".join(f"• {line}" for line in lines) if len(lines) > 1 else lines[0]
-        reason = None
-        if marked:
-            note = SOURCE_LANG_NOTE[reply_lang].format(lang=_LANG_NAMES[reply_lang].get(best.lang, best.lang))
-            answer_text = f"{answer_text}\n({note})"
-            reason = f"Quoted in the source language ({best.lang}); no {qlang} text answered as well."
+        marked = best.lang != a.qlang and a.qlang in ("kk", "ru")
+        # The interface marks a cross-language answer once, in its own language (source_lang_marked);
+        # the answer text stays the quote.
+        reason = f"Quoted in the source language ({best.lang}); no {a.qlang} version answered." if marked else None
         return Answer(
             question=question, answered=True, answer=answer_text, focus=best.focus,
             answer_lang=best.lang, source_lang_marked=marked, citations=citations,
-            confidence=confidence, passages=hits, reason=reason,
+            confidence=confidence, confidence_level=calib.level(p), passages=a.hits, reason=reason,
         )
+
+    def threshold_p(self, calib=None) -> float:
+        """The refusal threshold on the calibrated probability (data file unless overridden)."""
+        return self.refusal_threshold if self.refusal_threshold is not None else (calib or confidence_model()).threshold
+
+    def analyse(self, req: AskRequest) -> Analysis:
+        """Retrieve, build and score candidates; the best one and its confidence features."""
+        question = req.question
+        qlang = self.retriever.query_lang(question)
+        hits, n_main = self._retrieve(req, qlang)
+        qtype = question_type(question)
+        listing = answer_lists.is_list_question(question)
+        cands = self._candidates(hits, qtype, n_main, listing)
+        a = Analysis(question=question, qlang=qlang, qtype=qtype, hits=hits, cands=cands, listing=listing)
+        if not cands:
+            return a
+        self._score(question, qlang, qtype, cands, hits)
+        best = max(cands, key=lambda c: c.score)
+        if qlang in ("kk", "ru") and best.lang != qlang:
+            best = self._own_language(req, a, best) or best
+        a.best = best
+        a.features = self._features(a)
+        return a
+
+    def _features(self, a: Analysis) -> dict[str, float]:
+        best = a.best
+        own = self._act(best.hit.document.id)
+        rivals = [c.score for c in a.cands if self._act(c.hit.document.id) != own]
+        qwords = query_terms(a.question, a.qlang)
+        if best.lang == a.qlang:
+            coverage = len(qwords & best.words) / len(qwords) if qwords else 0.0
+        else:
+            coverage = best.parts.get("lexical", 0.0)
+        # A question word that no retrieved passage of its language holds: often the very detail
+        # a near-miss question asks about ("штраф" over an act that sets none).
+        pool = set().union(*(c.words for c in a.cands if c.lang == a.qlang)) if a.cands else set()
+        unmatched = len(qwords - pool) / len(qwords) if qwords and pool else 0.0
+        return {
+            "score": best.score, "meaning": best.parts.get("meaning", 0.0),
+            "lexical": best.parts.get("lexical", 0.0), "type": best.parts.get("type", 0.0),
+            "margin": best.score - max(rivals, default=best.score - 0.3), "coverage": coverage,
+            "cross": float(best.lang != a.qlang), "unmatched": unmatched,
+            "cross_meaning": best.parts.get("meaning", 0.0) * float(best.lang != a.qlang),
+        }
+
+    def _act(self, doc_id: str):
+        doc = self.documents(doc_id) if self.documents else None
+        return (act_of(doc) if doc else None) or doc_id
+
+    def _own_language(self, req: AskRequest, a: Analysis, best: Candidate) -> Candidate | None:
+        """The question-language version's best candidate, when the act exists in that language
+        and it answers about as well: staff read the act in the language they asked in."""
+        if not (self.documents and self.id_for_source):
+            return None
+        doc = self.documents(best.hit.document.id)
+        other = other_version(doc, a.qlang, self.documents, self.id_for_source,
+                              among=list(dict.fromkeys(h.document.id for h in a.hits))) if doc else None
+        if other is None:
+            return None
+        pool = [c for c in a.cands if c.hit.document.id == other.id]
+        if not pool:
+            hits = self.retriever.search(SearchRequest(
+                q=a.question, top_k=self.version_passages, doc_id=[other.id], lang=[a.qlang], group="passage")).hits
+            if not hits:
+                return None
+            pool = self._candidates(hits, a.qtype, len(hits), a.listing)
+            if not pool:
+                return None
+            self._score(a.question, a.qlang, a.qtype, pool, hits)
+            a.cands += pool
+        mine = max(pool, key=lambda c: c.score)
+        return mine if mine.score >= best.score - self.version_margin else None
+
+    def _list_units(self, a: Analysis) -> list[tuple] | None:
+        """Every member of the table, list or obligation register the best candidate belongs to."""
+        best = a.best
+        cap = answer_lists.max_items()
+        doc = self.documents(best.hit.document.id) if self.documents else None
+        lead, members = answer_lists.members(doc, best.start)
+        if not members and best.kind == "obligation":
+            # Records outside one list ("кімдерге жүктелді" over a resolution's points): the
+            # document's other records that answer nearly as well.
+            chosen = self._companions(best, a.cands, margin=self.list_margin, limit=cap)
+            return [(c.hit, c.lead_span, c.lead, (c.start, c.end), c.text) for c in chosen]
+        if not members:
+            return None
+        units = []
+        if lead is not None:
+            units.append((_at(best.hit, lead), None, None, (lead.start, lead.end), doc.text[lead.start:lead.end]))
+        for b in members[:cap]:
+            units.append((_at(best.hit, b), None, None, (b.start, b.end), doc.text[b.start:b.end]))
+        return units
 
     # -- retrieval -------------------------------------------------------------
     def retrieve(self, req: AskRequest, qlang: str | None = None) -> list[Hit]:
@@ -283,7 +392,9 @@ class Answerer:
         return hits, len(hits)
 
     # -- candidates ------------------------------------------------------------
-    def _candidates(self, hits: list[Hit], qtype: str, n_main: int | None = None) -> list[Candidate]:
+    def _candidates(
+        self, hits: list[Hit], qtype: str, n_main: int | None = None, listing: bool = False
+    ) -> list[Candidate]:
         cands: list[Candidate] = []
         n_main = len(hits) if n_main is None else n_main
         support = _support(hits, n_main)
@@ -314,7 +425,8 @@ class Answerer:
         extra = [c for c in cands if c.rank >= n_main]
         cands = first[: self.max_candidates] + extra[: self.max_cross_candidates]
         cands += _lists(cands)
-        if qtype == "obligation" and self.obligations_for:
+        # "Кімдерге жүктелді", "кто отвечает": a list of who does what is the obligation register's.
+        if (qtype == "obligation" or (listing and qtype == "who")) and self.obligations_for:
             cands += self._obligation_candidates(hits, cands, support)
         return cands
 
@@ -385,6 +497,28 @@ class Answerer:
         self._numbers[hit.document.id] = found
         return found
 
+    def _pair_key(self, hit: Hit):
+        act = self._act(hit.document.id)
+        return act if act != hit.document.id else (_sibling_key(hit.document.source) or (hit.document.id,))[0]
+
+    def _to_embed(self, cands: list[Candidate], cand_terms: list[set[str]], idf: dict, qlang: str) -> list[int]:
+        """Indexes of the candidates worth a sentence vector (the slow part of a first-time answer).
+
+        Without `max_embedded`, all. Otherwise the candidates sharing the most (rarity-weighted)
+        question words, plus the first ones of each side by passage rank: other-language sentences
+        cannot share words, and a top passage's sentence may paraphrase the question entirely."""
+        n = len(cands)
+        if not self.max_embedded or n <= self.max_embedded:
+            return list(range(n))
+        lex = [sum(idf[t] for t in idf if t in ws) for ws in cand_terms]
+        own = [i for i in range(n) if cands[i].lang == qlang]
+        other = [i for i in range(n) if cands[i].lang != qlang]
+        by_words = sorted(own, key=lambda i: (-lex[i], cands[i].rank))
+        keep = set(by_words[: self.max_embedded // 2])
+        keep |= set(sorted(own, key=lambda i: cands[i].rank)[: self.max_embedded // 4])
+        keep |= set(sorted(other, key=lambda i: cands[i].rank)[: self.max_embedded // 4])
+        return sorted(keep)
+
     def _embed(self, texts: list[str]) -> np.ndarray:
         if self._vectors is None:
             self._vectors = _VectorCache(self.embedder)
@@ -392,7 +526,6 @@ class Answerer:
 
     def _score(self, question: str, qlang: str, qtype: str, cands: list[Candidate], hits: list[Hit]) -> None:
         qvec = self.retriever.query_vector(question)
-        sims = self._embed([_embed_text(c) for c in cands]) @ qvec
         qwords = query_terms(question, qlang)
         wanted = _WANTED.get(qtype, ())
         cand_terms = [set(terms(f"{c.lead or ''} {c.context} {c.text}", c.lang)) for c in cands]
@@ -401,16 +534,22 @@ class Answerer:
         df = {t: sum(t in ws for ws in cand_terms) for t in qwords}
         idf = {t: np.log((1 + len(cands)) / (1 + df[t])) + 1.0 for t in qwords}
         q_weight = sum(idf.values())
-        # Acts retrieved in both languages: prefer the question's language version.
-        keys = {_sibling_key(h.document.source) for h in hits} - {None}
-        paired = {
-            h.document.id for h in hits
-            if (k := _sibling_key(h.document.source)) and any(o[0] == k[0] and o[1] != k[1] for o in keys)
-        }
+        sims = np.zeros(len(cands))
+        chosen = self._to_embed(cands, cand_terms, idf, qlang)
+        if chosen:
+            sims[chosen] = self._embed([_embed_text(cands[i]) for i in chosen]) @ qvec
+        # Acts retrieved in both languages (Document.act_key, or the kk/ru folder layout when the
+        # documents are not wired): prefer the question's language version.
+        langs_of: dict = {}
+        for h in hits:
+            langs_of.setdefault(self._pair_key(h), set()).add(h.document.lang)
+        paired = {h.document.id for h in hits if len(langs_of[self._pair_key(h)]) > 1}
         # A year or number the question names ("в 2025 году", "№ 351") must occur in the
         # candidate's document, or the document is about something else.
         qnums = {m.group() for m in _NUMBER.finditer(question) if len(m.group()) >= 2}
+        boiler_applies = not any(w in question.lower() for w in question_cues().get("_boilerplate_unless_question", []))
         for c, words, sim in zip(cands, cand_terms, np.asarray(sims, dtype=float)):
+            c.words = words
             # e5 cosines live in a narrow band (~0.7 unrelated, ~0.9 paraphrase):
             # stretch it so the weights below mean what they say.
             meaning = max(0.0, (float(sim) - 0.72) / 0.2)
@@ -435,6 +574,8 @@ class Answerer:
             prior = 0.02 / (1 + c.rank)
             lang_fit = -0.08 if c.lang != qlang and c.hit.document.id in paired else 0.0
             penalty = -0.1 if c.is_lead else 0.0
+            if boiler_applies and _boilerplate(c.text):
+                penalty -= self.boilerplate_penalty
             if qnums and not qnums <= self._doc_numbers(c.hit):
                 penalty -= 0.1
             # A passage the search scored far below its best match rarely holds the answer when
@@ -448,7 +589,9 @@ class Answerer:
             # feature and dropped: they mostly reward sentences that restate the question.
             c.score = 0.5 * meaning + 0.4 * lexical + 0.15 * type_fit + prior + support + lang_fit + penalty
 
-    def _companions(self, best: Candidate, cands: list[Candidate]) -> list[Candidate]:
+    def _companions(
+        self, best: Candidate, cands: list[Candidate], margin: float = 0.05, limit: int = 3
+    ) -> list[Candidate]:
         """The answer: the best candidate, and for obligation questions the other
         obligations of the same document that score nearly as well."""
         if best.kind != "obligation":
@@ -456,7 +599,7 @@ class Answerer:
         others = [
             c for c in cands
             if c is not best and c.kind == "obligation" and c.hit.document.id == best.hit.document.id
-            and c.score >= best.score - 0.05
+            and c.score >= best.score - margin
         ]
         others.sort(key=lambda c: c.score, reverse=True)
         chosen = [best]
@@ -464,15 +607,46 @@ class Answerer:
             if all(c.start >= o.end or c.end <= o.start or (c.start, c.end) == (o.start, o.end) for o in chosen):
                 if (c.start, c.end) not in {(o.start, o.end) for o in chosen}:
                     chosen.append(c)
-            if len(chosen) == 3:
+            if len(chosen) == limit:
                 break
         return chosen
 
-    def _no_answer(self, question, lang, hits, reason, confidence=0.0) -> Answer:
+    def _no_answer(self, a: Analysis, lang: str, reason: str, confidence: float = 0.0) -> Answer:
         return Answer(
-            question=question, answered=False, answer=NO_ANSWER[lang], answer_lang=lang,
-            confidence=confidence, passages=hits, reason=reason,
+            question=a.question, answered=False, answer=NO_ANSWER[lang], answer_lang=lang,
+            confidence=confidence, confidence_level="low", passages=a.hits, reason=reason,
+            reason_code="no_answer", related=self._related(a.hits, a.qlang),
         )
+
+    def _related(self, hits: list[Hit], qlang: str) -> list[RelatedAct]:
+        """The closest acts, one entry per act (its question-language version when retrieved)."""
+        by_act: dict = {}
+        for h in hits:
+            act = self._act(h.document.id)
+            if act not in by_act or (h.document.lang == qlang and by_act[act].lang != qlang):
+                by_act[act] = h.document
+        return [RelatedAct(doc_id=d.id, title=d.title, source=d.source, lang=d.lang)
+                for d in list(by_act.values())[: self.related_acts]]
+
+
+@dataclass
+class Analysis:
+    """What the answerer found for a question, before it decides to answer or refuse."""
+
+    question: str
+    qlang: str
+    qtype: str
+    hits: list[Hit]
+    cands: list[Candidate]
+    listing: bool = False
+    best: Candidate | None = None
+    features: dict[str, float] = field(default_factory=dict)
+
+
+def _at(hit: Hit, block: Block) -> Hit:
+    """The hit re-pointed at a block of its document (for the block's citation path and page)."""
+    return hit.model_copy(update={"block_path": block.path_str, "page": block.page, "entities": [],
+                                  "start": block.start, "end": block.end, "text": block.text})
 
 
 def _support(hits: list[Hit], n_main: int) -> list[float]:
@@ -524,6 +698,14 @@ def _focus(c: Candidate, qtype: str, inside: list[Entity], wanted: tuple[str, ..
         m = next((m for m in _NUMBER.finditer(body) if not _is_year(m.group())), None)
         return m.group() if m else None
     return None
+
+
+def _boilerplate(text: str) -> bool:
+    cues = question_cues()
+    t = _ENUMERATOR.sub("", text.lower(), count=1).strip()
+    starts = [c for cs in cues.get("_boilerplate_starts", {}).values() for c in cs]
+    contains = [c for cs in cues.get("_boilerplate_contains", {}).values() for c in cs]
+    return t.startswith(tuple(starts)) or any(c in t for c in contains)
 
 
 def _is_year(number: str) -> bool:

@@ -42,7 +42,10 @@ def _prompt(question: str, hits: list[Hit]) -> str:
 
 
 def _with_note(answer: Answer, note: str) -> Answer:
+    """The extractive answer, marked as a fallback (`notes`: the interface says so in its language)."""
     answer.reason = f"{answer.reason}; {note}" if answer.reason else note
+    if "generator_failed" not in answer.notes:
+        answer.notes.append("generator_failed")
     return answer
 
 
@@ -61,7 +64,7 @@ def generate_answer(
         resp = httpx.post(settings.llm_url, json=body, headers=headers, timeout=settings.llm_timeout_s)
         resp.raise_for_status()
         text = resp.json()["choices"][0]["message"]["content"].strip()
-    except (httpx.HTTPError, KeyError, IndexError, TypeError, ValueError, AttributeError) as e:
+    except Exception as e:  # noqa: BLE001 -- any failure of the endpoint means the extractive answer, never a 500
         return _with_note(
             fallback(), f"generator at {settings.llm_url} failed ({type(e).__name__}: {e}); extractive answer given"
         )
@@ -93,5 +96,6 @@ def generate_answer(
     return Answer(
         question=question, answered=bool(citations), answer=text, answer_lang=lang,
         source_lang_marked=lang != qlang and qlang in ("kk", "ru") and lang in ("kk", "ru"),
-        citations=citations, confidence=0.6 if citations else 0.2, passages=hits, reason="; ".join(notes),
+        citations=citations, confidence=0.6 if citations else 0.2, confidence_level="medium" if citations else "low",
+        passages=hits, reason="; ".join(notes),
     )

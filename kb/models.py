@@ -116,6 +116,19 @@ class Citation(BaseModel):
     act_id: str | None = Field(None, description="The act the cited document is a version of (kb.acts)")
 
 
+ReasonCode = Literal["no_answer", "unsupported_language"]
+NoteCode = Literal["generator_failed"]
+
+
+class RelatedAct(BaseModel):
+    """An act near a question the knowledge base cannot answer (named, never quoted)."""
+
+    doc_id: str
+    title: str
+    source: str
+    lang: str
+
+
 class Answer(BaseModel):
     question: str
     answered: bool
@@ -131,6 +144,20 @@ class Answer(BaseModel):
     confidence: float
     passages: list[Hit] = Field(default_factory=list)
     reason: str | None = Field(None, description="Why no answer was given, or notes from the generator")
+    reason_code: ReasonCode | None = Field(
+        None, description="Why no answer was given, for an interface to put in its own words: no_answer, "
+        "unsupported_language",
+    )
+    notes: list[NoteCode] = Field(
+        default_factory=list, description="Notes on how the answer was made, e.g. generator_failed: the "
+        "written-answer endpoint failed and the extractive answer is given",
+    )
+    confidence_level: Literal["high", "medium", "low"] | None = Field(
+        None, description="The calibrated confidence in words (bands in kb/data/confidence.yaml)"
+    )
+    related: list[RelatedAct] = Field(
+        default_factory=list, description="A refusal's closest acts: possibly related, not an answer"
+    )
 
 
 PairingMethod = Literal["act_key", "requisites", "numbering", "numbers", "similarity", "manual", "own"]

@@ -175,7 +175,8 @@ class KnowledgeBase:
         return self._opened(
             "answerer",
             lambda: Answerer(
-                self.retriever, self.embedder, obligations_for=self._obligations_of, documents=self.get_document
+                self.retriever, self.embedder, obligations_for=self._obligations_of, documents=self.get_document,
+                id_for_source=self.docs.id_for_source,
             ),
         )
 

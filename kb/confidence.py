@@ -1,0 +1,51 @@
+"""Calibrated answer confidence: the probability that an answer is right.
+
+The answerer's ranking score orders candidates; it does not say how often the chosen one is
+right (a right answer scored 0.53 and a refused one 0.50). A logistic model over a few
+features of the winning candidate turns them into a probability, fitted on the development
+questions (bench/qa_calibrate.py writes kb/data/confidence.yaml): label 1 when the answer
+holds the expected span with a true citation, 0 when it does not or the question has no
+answer in the corpus. The refusal threshold and the word bands (high/medium/low) are chosen
+on the same development split and reported on the blind split (bench/results/qa.md).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+
+import yaml
+
+# The features the answerer computes for its best candidate (kb.answers.Answerer.analyse).
+FEATURES = ("score", "meaning", "lexical", "type", "margin", "coverage", "cross", "unmatched", "cross_meaning")
+
+
+@dataclass(frozen=True)
+class ConfidenceModel:
+    weights: dict[str, float]
+    bias: float
+    threshold: float  # below it, the answer is refused
+    high: float  # at or above: "high"
+    medium: float  # at or above: "medium"; below: "low"
+
+    def probability(self, features: dict[str, float]) -> float:
+        z = self.bias + sum(w * float(features.get(name, 0.0)) for name, w in self.weights.items())
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def level(self, p: float) -> str:
+        return "high" if p >= self.high else "medium" if p >= self.medium else "low"
+
+
+@lru_cache
+def model() -> ConfidenceModel:
+    with resources.files("kb.data").joinpath("confidence.yaml").open(encoding="utf-8") as fh:
+        raw = yaml.safe_load(fh)
+    unknown = set(raw["weights"]) - set(FEATURES)
+    if unknown:
+        raise ValueError(f"kb/data/confidence.yaml: weights: unknown features {sorted(unknown)}")
+    return ConfidenceModel(
+        weights={k: float(v) for k, v in raw["weights"].items()}, bias=float(raw["bias"]),
+        threshold=float(raw["threshold"]), high=float(raw["bands"]["high"]), medium=float(raw["bands"]["medium"]),
+    )
