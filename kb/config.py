@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,11 @@ class Settings(BaseSettings):
     max_zip_members: int = Field(2000, description="A DOCX with more members than this is refused")
     max_table_columns: int = Field(
         1000, description="A DOCX table row spanning more grid columns than this is refused"
+    )
+    parse_workers: int = Field(
+        default_factory=lambda: _default_parse_workers(),
+        ge=1,
+        description="Worker processes that parse files during ingestion (default: min(2, CPUs)); 1 = in process",
     )
     ocr_langs: str = Field("kaz+rus", description="Tesseract languages for scanned PDF pages (no text layer)")
     ocr_page_timeout_s: float = Field(
@@ -112,6 +118,14 @@ class Settings(BaseSettings):
     @property
     def qdrant_dir(self) -> Path:
         return self.data_dir / "qdrant"
+
+
+def _default_parse_workers() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))  # the CPUs this process may use (containers, taskset)
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(2, cpus))
 
 
 @lru_cache
