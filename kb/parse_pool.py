@@ -27,9 +27,9 @@ from ingest.models import Document
 from ingest.options import IngestOptions
 from ingest.sidecar import find_for as find_sidecar
 
-# Below this many files to parse, the pool's start-up (a fresh interpreter per worker
+# Below this many files to parse, the pool's start-up (a fresh interpreter per worker, ~2 s
 # importing the parser) costs more than it saves: they are parsed in the main process.
-MIN_FILES = 4
+MIN_FILES = 8
 CRASHED = "the parser process crashed on this file (exit {code}); the other files went on"
 
 

@@ -13,7 +13,7 @@ import pytest
 
 from ingest_samples import make_pdf
 from kb.config import Settings
-from kb.parse_pool import ParsePool
+from kb.parse_pool import MIN_FILES, ParsePool
 from kb.pipeline import Hooks, ingest_paths
 from kb.store import DocStore
 
@@ -87,7 +87,7 @@ def test_a_killed_worker_loses_no_file():
 
     text = "\n\n".join(f"{i}. Министерство обязано представить доклад номер {i}." for i in range(3000))
     files = [(f"Закон {n}\n\n{text}".encode(), f"law-{n}.txt") for n in range(4)]
-    with ParsePool(2, IngestOptions(), files=len(files)) as pool:
+    with ParsePool(2, IngestOptions(), files=MIN_FILES) as pool:
         tickets = [pool.submit(data, name, f"/nowhere/{name}") for data, name in files]
         deadline = time.monotonic() + 60
         while not pool._pool._processes and time.monotonic() < deadline:  # noqa: SLF001
