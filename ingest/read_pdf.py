@@ -220,6 +220,7 @@ class _Ocr:
         self.missing_langs: list[str] = []
         self.langs: str | None = None
         self.wanted: list[int] = []
+        self.empty: list[int] = []  # OCR'd, no text found
 
     def page(self, doc, number: int) -> list[object]:
         from ingest import ocr
@@ -250,7 +251,10 @@ class _Ocr:
             self.failed[number] = f"cannot render the page image ({type(e).__name__}: {str(e)[:120]})"
             return []
         self.done.add(number)
-        return [Line(normalize_chars(ln), number) for ln in text.split("\n") if ln.strip()]
+        lines = [Line(normalize_chars(ln), number) for ln in text.split("\n") if ln.strip()]
+        if not lines:
+            self.empty.append(number)  # a blank sheet, or an image too damaged to read
+        return lines
 
     def report(self, head: dict[str, str], warnings: list[str], any_text: bool) -> None:
         """OCR's pages into the metadata, its problems into warnings; a scan nothing could
@@ -259,11 +263,15 @@ class _Ocr:
             raise PdfError(f"scanned PDF (no text layer on {_pages(self.wanted)}): {self.unavailable}")
         if self.failed and not any_text:
             raise PdfError("scanned PDF: OCR failed on " + _failures(self.failed))
+        if self.empty and not any_text:
+            raise PdfError(f"scanned PDF: OCR found no text on {_pages(self.empty)}")
         if self.unavailable:
             warnings.append(f"{_pages(self.wanted)} not read (no text layer): {self.unavailable}")
         if self.done:
             head["ocr_pages"] = ",".join(str(n) for n in sorted(self.done))
             head["ocr_langs"] = self.langs or ""
+        if self.empty:
+            head["ocr_empty_pages"] = ",".join(str(n) for n in self.empty)
         if self.failed:
             head["ocr_failed_pages"] = ",".join(str(n) for n in sorted(self.failed))
             warnings.append("OCR failed on " + _failures(self.failed) + "; the other pages are stored")

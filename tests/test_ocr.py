@@ -211,3 +211,62 @@ def _tiny_png() -> io.BytesIO:
     Image.new("L", (40, 20), 255).save(buf, format="PNG")
     buf.seek(0)
     return buf
+
+
+@needs_tesseract
+def test_damaged_jpeg_page_is_stored_empty_and_the_rest_kept():
+    """A real corrupt image stream (JPEG bytes scrambled): no exception, the text page is kept."""
+    from fpdf import FPDF
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("L", (400, 200), 255).save(buf, format="JPEG")
+    jpg = buf.getvalue()
+    pdf = FPDF()
+    pdf.add_font("DejaVu", "", _font())
+    pdf.set_font("DejaVu", size=12)
+    pdf.add_page()
+    pdf.multi_cell(0, 8, "\n".join(RU_LINES))
+    pdf.add_page()
+    pdf.image(io.BytesIO(jpg), x=10, y=10, w=150)
+    data = bytes(pdf.output())
+    at = data.index(jpg[:64])
+    scrambled = bytes((b * 7 + 3) % 256 for b in data[at + 20:at + len(jpg) - 10])
+    data = data[:at + 20] + scrambled + data[at + len(jpg) - 10:]
+    doc = parse_bytes(data, "damaged.pdf")
+    assert "Министерство утверждает план" in doc.text
+    assert doc.meta["ocr_empty_pages"] == "2" and all(not b.ocr for b in doc.blocks)
+
+
+@needs_tesseract
+def test_blank_scan_says_ocr_found_nothing():
+    with pytest.raises(IngestError, match=r"blank\.pdf: scanned PDF: OCR found no text on page 1"):
+        parse_bytes(make_scan([[" "]], dpi=100), "blank.pdf")
+
+
+def test_ocr_time_does_not_spend_the_file_budget(monkeypatch):
+    """Each OCR'd page has its own limit (KB_OCR_PAGE_TIMEOUT_S); the file's parse budget
+    (KB_PARSE_TIMEOUT_S, here 1 s) pauses meanwhile, its timer signal included."""
+    import time
+
+    from ingest import ocr
+
+    def slow_ocr(png, langs, timeout_s, dpi):
+        time.sleep(0.8)
+        return "Министерство утверждает план по управлению отходами.\n"
+
+    monkeypatch.setattr(ocr, "ocr_png", slow_ocr)
+    monkeypatch.setattr(ocr, "languages", lambda wanted: ("kaz+rus", []))
+    parse_bytes("Прогрев языковой модели.".encode(), "warm.txt")
+    data = make_scan([["a"], ["b"]], dpi=50)
+    doc = parse_bytes(data, "slow.pdf", IngestOptions(parse_timeout_s=1.0))
+    assert doc.meta["ocr_pages"] == "1,2" and "отходами" in doc.text
+
+
+def test_ocr_settings_reach_the_reader(monkeypatch):
+    from kb.config import Settings
+
+    monkeypatch.setenv("KB_OCR_PAGE_TIMEOUT_S", "12.5")
+    monkeypatch.setenv("KB_OCR_DPI", "200")
+    options = Settings().ingest_options()
+    assert options.ocr_page_timeout_s == 12.5 and options.ocr_dpi == 200 and options.ocr_langs == "kaz+rus"
