@@ -48,6 +48,7 @@ def _run(tmp_path: Path, inbox: Path, workers: int, name: str):
 
 def test_parallel_ingest_matches_serial(tmp_path):
     inbox = _folder(tmp_path)
+    assert len(list(inbox.iterdir())) >= MIN_FILES  # enough files for the pool to start
     serial, serial_events, serial_docs = _run(tmp_path, inbox, 1, "serial")
     parallel, parallel_events, parallel_docs = _run(tmp_path, inbox, 2, "parallel")
 
@@ -73,11 +74,11 @@ def test_time_budget_applies_in_workers(tmp_path):
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     text = "\n\n".join(f"{i}. Министерство обязано представить доклад номер {i}." for i in range(20000))
-    for n in range(4):
+    for n in range(MIN_FILES):
         (inbox / f"big-{n}.txt").write_text(f"Закон {n}\n\n" + text, encoding="utf-8")
     settings = Settings(data_dir=tmp_path / "data", parse_workers=2, parse_timeout_s=0.05)
     report = ingest_paths([inbox], settings, hooks=Hooks())
-    assert [f.status for f in report.files] == ["failed"] * 4
+    assert [f.status for f in report.files] == ["failed"] * MIN_FILES
     assert all("parsing took longer than 0.05 s (limit KB_PARSE_TIMEOUT_S)" == f.reason for f in report.files)
 
 
