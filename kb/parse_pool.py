@@ -55,7 +55,12 @@ def parse_one(data: bytes, name: str, source: str, options: IngestOptions) -> Pa
 
 
 def _worker_init(parent: int) -> None:
+    import signal
+
     import ingest.parse  # noqa: F401  (imports and data loaded once per worker, not per file)
+
+    # Ctrl-C reaches the whole process group: the main process stops the batch and the pool.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         # A worker outlives a killed parent (kill -9): it blocks on its queue forever.
