@@ -4,6 +4,12 @@ ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
     KB_DATA_DIR=/data KB_HOST=0.0.0.0 KB_PORT=8000
 WORKDIR /app
 
+# Scanned PDFs: Tesseract with its Kazakh and Russian language data (Debian's packages).
+RUN apt-get update \
+    && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+       tesseract-ocr tesseract-ocr-kaz tesseract-ocr-rus \
+    && rm -rf /var/lib/apt/lists/*
+
 # CPU build of torch first: PyPI's default torch wheel drags in gigabytes of CUDA.
 RUN pip install --no-cache-dir torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu
 

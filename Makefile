@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install install-dev browser postgres model ingest serve bench clean
+.PHONY: run test install install-dev browser postgres tesseract model ingest serve bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,7 @@ install-dev: $(VENV)/.installed-dev
 model: install
 	$(BIN)/kb prepare-model
 
-ingest: model
+ingest: model tesseract
 	$(BIN)/kb ingest corpora
 
 serve: install
@@ -48,8 +48,16 @@ postgres:
 	    || echo "WARNING: could not install postgresql with apt: PostgreSQL store tests will be skipped"; \
 	  else echo "WARNING: postgresql missing and not root: PostgreSQL store tests will be skipped"; fi; }
 
+# Scanned PDFs are read by Debian's Tesseract with its Kazakh and Russian language data.
+tesseract:
+	@{ command -v tesseract >/dev/null 2>&1 && tesseract --list-langs 2>/dev/null | grep -qx kaz \
+	   && tesseract --list-langs 2>/dev/null | grep -qx rus; } || { \
+	  if [ "$$(id -u)" = 0 ]; then { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-kaz tesseract-ocr-rus >/dev/null; } \
+	    || echo "WARNING: could not install tesseract-ocr with apt: scanned PDFs will be refused, OCR tests skipped"; \
+	  else echo "WARNING: tesseract-ocr (kaz, rus) missing and not root: scanned PDFs will be refused, OCR tests skipped"; fi; }
+
 ## Set up and run the tests
-test: install-dev browser postgres
+test: install-dev browser postgres tesseract
 	$(BIN)/pytest -q
 
 bench: install-dev

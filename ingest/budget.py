@@ -98,3 +98,27 @@ def check() -> None:
     budget = _current.get()
     if budget is not None and time.monotonic() > budget.ends:
         raise BudgetExceeded(budget.seconds, budget.what)
+
+
+@contextmanager
+def paused() -> Iterator[None]:
+    """Time spent inside the block does not count against the current file's budget (OCR:
+    each page has its own timeout, KB_OCR_PAGE_TIMEOUT_S, and the pages to OCR are capped).
+    A timer armed for the budget is stopped meanwhile and resumes with the time it had left."""
+    budget = _current.get()
+    if budget is None:
+        yield
+        return
+    timer = (
+        threading.current_thread() is threading.main_thread()
+        and hasattr(signal, "setitimer")
+        and signal.getitimer(signal.ITIMER_REAL)[0] > 0
+    )
+    left = signal.setitimer(signal.ITIMER_REAL, 0)[0] if timer else 0.0
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        budget.ends += time.monotonic() - started
+        if timer:
+            signal.setitimer(signal.ITIMER_REAL, max(left, 0.001))

@@ -56,6 +56,9 @@ class Block(BaseModel):
     anchor: str | None = Field(
         None, description="Stable id of the article or point in the source (the mirrors' <a id> anchors)"
     )
+    ocr: bool = Field(
+        False, description="Read by OCR from a scanned page (no text layer): the text may carry recognition errors"
+    )
 
     @property
     def path_str(self) -> str:

@@ -106,6 +106,7 @@ def _parse(
     data: bytes, name: str, ext: str, where: str, settings: IngestOptions, sidecar: Sidecar | None
 ) -> Document:
     meta: dict[str, str] = {}
+    reader_warnings: list[str] = []  # the reader's: problems that left the rest of the file readable
     raw_text = ""
     date = None
     try:
@@ -131,7 +132,7 @@ def _parse(
             pieces = _read_text_format(fmt, text, meta)
         else:
             fmt = BINARY_FORMATS[ext]
-            pieces = _read_binary_format(fmt, data, meta, where, settings)
+            pieces = _read_binary_format(fmt, data, meta, where, settings, reader_warnings)
     except (IngestError, BudgetExceeded):
         raise
     except TableLimit as e:
@@ -142,7 +143,7 @@ def _parse(
 
     pieces = _drop_chrome(pieces)
     if not any(any(ch.isalpha() for ch in p.text) for p in pieces):
-        reason = "no extractable text (scanned PDF? OCR is not supported)" if fmt == "pdf" else "no text content"
+        reason = "no extractable text (no text layer, and no page image to OCR)" if fmt == "pdf" else "no text content"
         raise IngestError(where, reason)
 
     title, title_index = metadata.pick_title(pieces, meta)
@@ -167,6 +168,7 @@ def _parse(
         raw_text or text, title=title, genre=genre, date=date, number=number, issuer=issuer
     )
     warnings = list(sidecar.warnings) if sidecar else []
+    warnings += [f"{where}: {w}" for w in reader_warnings]
     reqs = from_text
     if sidecar and sidecar.requisites:
         reqs = requisites.merge(sidecar.requisites, from_text)
@@ -292,7 +294,8 @@ def _read_markdown_anchored(text: str) -> list[Piece]:
 
 
 def _read_binary_format(
-    fmt: str, data: bytes, meta: dict[str, str], where: str, settings: IngestOptions
+    fmt: str, data: bytes, meta: dict[str, str], where: str, settings: IngestOptions,
+    warnings: list[str],
 ) -> list[Piece]:
     if fmt == "pdf":
         from ingest.read_pdf import PdfError, read_pdf
@@ -300,7 +303,7 @@ def _read_binary_format(
         if not data.lstrip().startswith(b"%PDF"):
             raise IngestError(where, "not a PDF file (no %PDF header)")
         try:
-            pieces, head = read_pdf(data)
+            pieces, head = read_pdf(data, settings, warnings)
         except PdfError as e:
             raise IngestError(where, str(e)) from e
     else:

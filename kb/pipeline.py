@@ -25,6 +25,7 @@ from ingest.parse import check_size
 from ingest.sidecar import find_for as find_sidecar
 from kb.config import Settings, get_settings
 from kb.models import Document
+from kb.parse_pool import ParsePool, parse_one
 from kb.store import DocStore
 
 Status = Literal["added", "updated", "unchanged", "failed", "skipped"]
@@ -211,41 +212,109 @@ def ingest_paths(
     force: bool = False,
     follow_symlinks: bool = False,
 ) -> IngestReport:
-    """Ingest files and folders; every file gets a result, a bad file never stops the rest."""
+    """Ingest files and folders; every file gets a result, a bad file never stops the rest.
+
+    Files are parsed in `KB_PARSE_WORKERS` worker processes (kb.parse_pool) a few files ahead
+    of the one being enriched, embedded and stored here, in walk order: results, progress
+    and the store's contents are the same as one file at a time."""
     settings = settings or get_settings()
     hooks = hooks or HOOKS
     store = DocStore(settings)
     report = IngestReport()
     items = list(walk(paths, follow_symlinks=follow_symlinks))
-    for done, item in enumerate(items, start=1):
-        where = display_path(item.path)
-        if item.error:
-            result = FileResult(where, "failed", reason=item.error)
-        elif item.skip:
-            result = FileResult(where, "skipped", reason=item.skip, notice=item.notice)
-        else:
-            try:
-                result = ingest_file(item.path, store, settings, hooks, force=force)
-            except Exception as e:  # a bug on one file must not lose the others and the summary
-                result = FileResult(where, "failed", reason=f"unexpected error: {type(e).__name__}: {e}")
-        report.files.append(result)
-        if progress:
-            progress(done, len(items), result)
+    files = sum(1 for it in items if not it.error and not it.skip)
+    options = settings.ingest_options()
+    with ParsePool(settings.parse_workers, options, files) as pool:
+        queued: dict[int, _Queued] = {}
+        upcoming = 0  # the next item to read and queue
+        for done, item in enumerate(items, start=1):
+            while upcoming < len(items) and upcoming <= done - 1 + pool.ahead:
+                queued[upcoming] = _queue(items[upcoming], store, settings, pool, force, queued.values())
+                upcoming += 1
+            job = queued.pop(done - 1)
+            where = display_path(item.path)
+            if item.error:
+                result = FileResult(where, "failed", reason=item.error)
+            elif item.skip:
+                result = FileResult(where, "skipped", reason=item.skip, notice=item.notice)
+            else:
+                try:
+                    result = _finish(item.path, job, store, hooks, pool, force)
+                except Exception as e:  # a bug on one file must not lose the others and the summary
+                    result = FileResult(where, "failed", reason=f"unexpected error: {type(e).__name__}: {e}")
+            report.files.append(result)
+            if progress:
+                progress(done, len(items), result)
     return report
+
+
+@dataclass
+class _Queued:
+    """A file read ahead: its bytes and id, its parse ticket when one was started, or why it failed."""
+
+    data: bytes = b""
+    id: str | None = None
+    ticket: int | None = None
+    reason: str | None = None
+    unexpected: bool = False
+
+
+def _queue(
+    item: WalkItem, store: DocStore, settings: Settings, pool: ParsePool, force: bool,
+    ahead: Iterable[_Queued],
+) -> _Queued:
+    if item.error or item.skip:
+        return _Queued()
+    try:
+        data = _read(item.path, settings)
+    except IngestError as e:
+        return _Queued(reason=e.reason)
+    except Exception as e:
+        return _Queued(reason=f"{type(e).__name__}: {e}", unexpected=True)
+    new_id = doc_id(data)
+    if not force and (new_id in store or any(q.id == new_id for q in ahead)):
+        return _Queued(data, new_id)  # unchanged, or a copy of a file queued before it: decided in order
+    return _Queued(data, new_id, pool.submit(data, item.path.name, str(item.path)))
+
+
+def _finish(
+    path: Path, job: _Queued, store: DocStore, hooks: Hooks, pool: ParsePool, force: bool
+) -> FileResult:
+    if job.reason is not None:
+        reason = f"unexpected error: {job.reason}" if job.unexpected else job.reason
+        return FileResult(display_path(path) if job.unexpected else str(path), "failed", reason=reason)
+    assert job.id is not None
+    if not force and job.id in store:
+        if job.ticket is not None:
+            pool.discard(job.ticket)
+        return _unchanged(path, job.id, store, hooks)
+    parsed = pool.result(job.ticket) if job.ticket is not None else parse_one(
+        job.data, path.name, str(path), pool.options
+    )
+    if parsed.doc is None:
+        if parsed.unexpected:
+            return FileResult(str(path), "failed", reason=f"unexpected error: {parsed.reason}")
+        return FileResult(str(path), "failed", reason=parsed.reason)
+    return store_document(parsed.doc, store, hooks, path=str(path))
+
+
+def _unchanged(path: Path, new_id: str, store: DocStore, hooks: Hooks) -> FileResult:
+    if store.id_for_source(path) != new_id:
+        orphan = store.add_source(path, new_id)
+        for removed in hooks.on_removed if orphan else []:
+            removed(orphan)
+    return FileResult(str(path), "unchanged", new_id, _title(store, new_id))
 
 
 def ingest_file(
     path: Path, store: DocStore, settings: Settings, hooks: Hooks, force: bool = False
 ) -> FileResult:
+    """One file, parsed in this process."""
     try:
         data = _read(path, settings)
         new_id = doc_id(data)
         if not force and new_id in store:
-            if store.id_for_source(path) != new_id:
-                orphan = store.add_source(path, new_id)
-                for removed in hooks.on_removed if orphan else []:
-                    removed(orphan)
-            return FileResult(str(path), "unchanged", new_id, _title(store, new_id))
+            return _unchanged(path, new_id, store, hooks)
         doc = parse_bytes(
             data, path.name, settings.ingest_options(), source=str(path), sidecar=find_sidecar(path)
         )
