@@ -4,12 +4,17 @@ that takes longer than `KB_PARSE_TIMEOUT_S`, so one hostile file cannot hold a b
 Readers and extractors call `check()` in their loops over lines, nodes, rows, pages
 and clauses; every loop body is itself linear or bounded (the super-linear patterns
 were removed), so a check is never far away. The budget lives in a context variable,
-so that threads (the API's workers) each carry their own; in the main thread (the
-CLI) a timer signal also interrupts work between checks.
+so that threads (the API's workers) each carry their own.
+
+With KB_PARSE_TIMER_SIGNAL=1, in the main thread (the CLI) a timer signal also interrupts
+work between checks. It is off by default: an exception raised from a signal handler can
+land inside native code that calls back into Python (the syntax parser, pydantic's core),
+and a long test run crashed the interpreter that way; the checks alone bound every loop.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 import time
@@ -68,6 +73,7 @@ def _arm(budget: _Budget | None):
     Other threads (the API's) rely on the checks alone."""
     if (
         budget is None
+        or os.environ.get("KB_PARSE_TIMER_SIGNAL") != "1"
         or threading.current_thread() is not threading.main_thread()
         or not hasattr(signal, "setitimer")
         or signal.getitimer(signal.ITIMER_REAL)[0] > 0  # someone else's timer: leave it
