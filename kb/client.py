@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
@@ -22,6 +21,7 @@ import httpx
 from pydantic import BaseModel, Field, ValidationError
 
 from kb.config import Settings, get_settings
+from kb.service_file import NAME, pid_alive
 from kb.models import (
     Act,
     ActFilters,
@@ -39,7 +39,7 @@ from kb.models import (
     SearchResponse,
 )
 
-SERVICE_FILE = "service.json"
+SERVICE_FILE = NAME  # written by the service: kb/service_file.py
 API = "/api/v1"
 HEALTH_TIMEOUT_S = 2.0
 # Searches and answers embed the query, and an ingest job's paths are read by the server:
@@ -81,20 +81,6 @@ def read_service_file(settings: Settings | None = None) -> ServiceInfo | None:
         return ServiceInfo.model_validate_json(service_file(settings).read_bytes())
     except (OSError, ValidationError, ValueError):
         return None
-
-
-def pid_alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # exists, but belongs to another user
-        return True
-    except OSError:
-        return False
-    return True
 
 
 def answers(info: ServiceInfo, timeout: float = HEALTH_TIMEOUT_S) -> bool:

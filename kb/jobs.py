@@ -29,6 +29,7 @@ from sqlalchemy import delete, insert, select, update
 from kb.db import engine_for, writing
 from kb.db.schema import jobs as jobs_table
 from kb.models import Job, JobFailure
+from kb.service_file import pid_alive
 
 if TYPE_CHECKING:
     from kb.service import KnowledgeBase
@@ -197,7 +198,7 @@ class JobRunner:
         with writing(self.engine) as conn:
             rows = conn.execute(select(jobs_table).where(jobs_table.c.status.in_(("queued", "running")))).all()
             for row in rows:
-                if not row.owner.startswith(host) or _alive(int(row.owner[len(host):] or 0)):
+                if not row.owner.startswith(host) or pid_alive(int(row.owner[len(host):] or 0)):
                     continue
                 job = Job.model_validate_json(row.record)
                 job.status, job.finished_at = "failed", _now()
@@ -213,18 +214,6 @@ class JobRunner:
             ).scalars().all()
             if old:
                 conn.execute(delete(jobs_table).where(jobs_table.c.id.in_(old)))
-
-
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _reason(exc: BaseException) -> str:

@@ -49,7 +49,7 @@ class ServiceFile:
             record = cls(path, str(raw["url"]), int(raw["pid"]), str(raw["token"]))
         except (OSError, ValueError, KeyError, TypeError):
             return None
-        return record if _alive(record.pid) else None
+        return record if pid_alive(record.pid) else None
 
     def remove(self) -> None:
         try:
@@ -60,11 +60,16 @@ class ServiceFile:
             pass
 
 
-def _alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether a process with this id exists on this machine (one of another user counts)."""
+    if pid <= 0:
+        return False
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    except PermissionError:
+    except PermissionError:  # exists, but belongs to another user
         return True
+    except OSError:
+        return False
     return True
