@@ -17,7 +17,10 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
+from concurrent.futures import Future
 from pathlib import Path
+
+import numpy as np
 
 from kb.config import Settings, get_settings
 from kb.models import (
@@ -61,15 +64,40 @@ def agency_of(issuer: str, lang: str) -> str | None:
 
 
 class LockedEmbedder:
-    """An Embedder whose encode calls are serialised (queries from many request threads)."""
+    """The query-side Embedder, shared by request threads.
+
+    One model call at a time (a tokenizer must not be driven by two threads), but queries
+    that arrive while a call runs are not queued one by one: the next caller embeds every
+    waiting query in one batch (group commit), which costs little more than one query.
+    Under many concurrent searches this is most of the embedding time saved."""
 
     def __init__(self, inner):
         self._inner = inner
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the model
+        self._waiting = threading.Lock()  # the list of queries waiting for the model
+        self._pending: list[tuple[str, Future]] = []
 
     def encode_queries(self, texts):
-        with self._lock:
-            return self._inner.encode_queries(texts)
+        if len(texts) != 1:
+            with self._lock:
+                return self._inner.encode_queries(texts)
+        mine: Future = Future()
+        with self._waiting:
+            self._pending.append((texts[0], mine))
+            leader = len(self._pending) == 1
+        if leader:
+            with self._lock:
+                with self._waiting:
+                    batch, self._pending = self._pending, []
+                try:
+                    vectors = self._inner.encode_queries([text for text, _ in batch])
+                except BaseException as exc:  # every waiter gets the failure, none hangs
+                    for _, fut in batch:
+                        fut.set_exception(exc)
+                else:
+                    for (_, fut), vec in zip(batch, vectors):
+                        fut.set_result(vec)
+        return np.asarray([mine.result()])
 
     def encode_passages(self, texts, *args, **kwargs):
         with self._lock:

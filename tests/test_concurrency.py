@@ -114,3 +114,35 @@ def test_writes_are_serialised(served):
     finally:
         for d in ids:
             kb.delete_document(d)
+
+
+def test_concurrent_queries_are_embedded_in_batches_with_the_same_vectors(embedder):
+    """Queries arriving while the model is busy are embedded together, each getting its own vector."""
+    import time as _time
+
+    import numpy as np
+
+    from kb.service import LockedEmbedder
+
+    calls: list[int] = []
+
+    class Slow:
+        def encode_queries(self, texts):
+            calls.append(len(texts))
+            _time.sleep(0.05)  # the model is busy: others arrive meanwhile
+            return embedder.encode_queries(texts)
+
+    shared = LockedEmbedder(Slow())
+    out: dict[str, np.ndarray] = {}
+
+    def ask(q: str) -> None:
+        out[q] = shared.encode_queries([q])[0]
+
+    threads = [threading.Thread(target=ask, args=(q,)) for q in QUERIES * 3 + [f"сұрақ {i}" for i in range(12)]]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert sum(calls) == len(threads) and len(calls) < len(threads) and max(calls) > 1
+    for q, vec in out.items():
+        assert float(np.dot(vec, embedder.encode_queries([q])[0])) > 0.999
