@@ -44,6 +44,3 @@ def scrub(model: M, settings: Settings) -> M:
             updates[name] = [scrub(v, settings) for v in value]
     return model.model_copy(update=updates) if updates else model
 
-
-public_summary = scrub
-public_document = scrub

@@ -172,18 +172,8 @@ class ServiceClient:
         self, offset: int = 0, limit: int = 50, lang: str | None = None, genre: str | None = None
     ) -> Page[DocumentSummary]:
         """Like KnowledgeBase.list_documents; a limit over the API's page size is fetched page by page."""
-        items: list[DocumentSummary] = []
-        total = 0
-        while True:
-            want = min(DOCUMENTS_PAGE, limit - len(items))
-            params = {"offset": offset + len(items), "limit": want, "lang": lang, "genre": genre}
-            resp = self._request("GET", "/documents", params={k: v for k, v in params.items() if v is not None})
-            page = self._parse(Page[DocumentSummary], resp)
-            items.extend(page.items)
-            total = page.total
-            if not page.items or len(items) >= limit or offset + len(items) >= total:
-                break
-        return Page[DocumentSummary](total=total, offset=offset, limit=limit, items=items)
+        query = {k: v for k, v in {"lang": lang, "genre": genre}.items() if v is not None}
+        return self._paged("/documents", DocumentSummary, query, offset, limit, DOCUMENTS_PAGE)
 
     def get_document(self, doc_id: str) -> Document | None:
         resp = self._request("GET", f"/documents/{quote(doc_id, safe='')}", ok=(200, 404))
@@ -200,17 +190,21 @@ class ServiceClient:
         """Like KnowledgeBase.list_acts; a limit over the API's page size is fetched page by page."""
         query = (filters or ActFilters()).model_dump(mode="json", exclude_none=True)
         query.update(sort=sort.lstrip("-"), order="desc" if sort.startswith("-") else "asc")
-        items: list[Act] = []
+        return self._paged("/acts", Act, query, offset, limit, ACTS_PAGE)
+
+    def _paged(self, path: str, model, query: dict, offset: int, limit: int, page_size: int) -> Page:
+        """One Page of up to `limit` items from a list endpoint whose pages hold at most `page_size`."""
+        items: list = []
         total = 0
         while True:
-            want = min(ACTS_PAGE, limit - len(items))
-            resp = self._request("GET", "/acts", params={**query, "offset": offset + len(items), "limit": want})
-            page = self._parse(Page[Act], resp)
+            want = min(page_size, limit - len(items))
+            page = self._parse(Page[model], self._request(
+                "GET", path, params={**query, "offset": offset + len(items), "limit": want}))
             items.extend(page.items)
             total = page.total
             if not page.items or len(items) >= limit or offset + len(items) >= total:
                 break
-        return Page[Act](total=total, offset=offset, limit=limit, items=items)
+        return Page[model](total=total, offset=offset, limit=limit, items=items)
 
     def get_act(self, act_id: str) -> Act | None:
         resp = self._request("GET", f"/acts/{quote(act_id, safe='')}", ok=(200, 404))

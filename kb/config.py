@@ -75,20 +75,11 @@ class Settings(BaseSettings):
     llm_timeout_s: float = 60.0
 
     def ingest_options(self):
-        """Ingestion's own options from these settings (ingest/ does not import kb)."""
-        from ingest.options import IngestOptions
+        """Ingestion's own options from these settings (ingest/ does not import kb): every
+        IngestOptions field is taken from the setting of the same name."""
+        from ingest.options import as_options
 
-        return IngestOptions(
-            max_file_mb=self.max_file_mb,
-            parse_timeout_s=self.parse_timeout_s,
-            max_unzipped_mb=self.max_unzipped_mb,
-            max_zip_members=self.max_zip_members,
-            max_table_columns=self.max_table_columns,
-            ocr_langs=self.ocr_langs,
-            ocr_page_timeout_s=self.ocr_page_timeout_s,
-            ocr_dpi=self.ocr_dpi,
-            ocr_max_pages=self.ocr_max_pages,
-        )
+        return as_options(self)
 
     @field_validator("embed_backend")
     @classmethod

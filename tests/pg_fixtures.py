@@ -102,3 +102,17 @@ def postgres_server():
         subprocess.run([*as_user, str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
                        capture_output=True, timeout=60)
         shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def settings(request, tmp_path):
+    """Settings whose document store is SQLite, then a fresh database on the throwaway server."""
+    from kb import db
+    from kb.config import Settings
+
+    url = None
+    if request.param == "postgresql":
+        url = request.getfixturevalue("postgres_server").new_database()
+    s = Settings(data_dir=tmp_path / "data", database_url=url)
+    yield s
+    db.dispose(s)

@@ -18,19 +18,9 @@ from kb.config import Settings
 from kb.models import ActFilters, ActRequisites, Block, Document, LangPair
 from kb.pipeline import Hooks, store_document
 from kb.store import DocStore
-from pg_fixtures import postgres_server  # noqa: F401  (session fixture)
+from pg_fixtures import postgres_server, settings  # noqa: F401  (fixtures)
 
 REPO = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def settings(request, tmp_path):
-    url = None
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_server").new_database()
-    s = Settings(data_dir=tmp_path / "data", database_url=url)
-    yield s
-    db.dispose(s)
 
 
 @pytest.fixture

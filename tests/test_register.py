@@ -23,20 +23,10 @@ from kb.obligations.deadlines import parse_deadline
 from kb.obligations.export import BOM, CSV_COLUMNS
 from kb.obligations.register import register_rows
 from kb.store import DocStore
-from pg_fixtures import postgres_server  # noqa: F401  (session fixture)
+from pg_fixtures import postgres_server, settings  # noqa: F401  (fixtures)
 
 AS_OF = dt.date(2026, 12, 7)
 V1 = "/api/v1"
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def settings(request, tmp_path):
-    url = None
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_server").new_database()
-    s = Settings(data_dir=tmp_path / "data", database_url=url)
-    yield s
-    db.dispose(s)
 
 
 def _ob(doc_id: str, start: int, actor: Actor | None, action: str, deadline: str | None, lang="ru",

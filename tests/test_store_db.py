@@ -29,20 +29,10 @@ from kb.models import (
 )
 from kb.obligations.registry import filter_obligations
 from kb.store import DocStore, StoreError
-from pg_fixtures import postgres_server  # noqa: F401  (session fixture)
+from pg_fixtures import postgres_server, settings  # noqa: F401  (fixtures)
 
 HOSTILE_IDS = ["catalog", "../x", "../../etc/passwd", "a" * 300, "", "x\n", "..", "a/b", "a b", "ы", "%2e%2e",
                "catalog.json", "\x00"]
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def settings(request, tmp_path):
-    url = None
-    if request.param == "postgresql":
-        url = request.getfixturevalue("postgres_server").new_database()
-    s = Settings(data_dir=tmp_path / "data", database_url=url)
-    yield s
-    db.dispose(s)
 
 
 def ob(doc_id: str, lang: str, actor: str | None, action: str, deadline: str | None = None,
