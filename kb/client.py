@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import quote
 
 import httpx
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from kb.config import Settings, get_settings
-from kb.service_file import NAME, pid_alive
+from kb.service_file import ServiceFile
 from kb.models import (
     Act,
     ActFilters,
@@ -39,7 +38,6 @@ from kb.models import (
     SearchResponse,
 )
 
-SERVICE_FILE = NAME  # written by the service: kb/service_file.py
 API = "/api/v1"
 HEALTH_TIMEOUT_S = 2.0
 # Searches and answers embed the query, and an ingest job's paths are read by the server:
@@ -71,18 +69,6 @@ class ServiceError(Exception):
         super().__init__(message)
 
 
-def service_file(settings: Settings | None = None) -> Path:
-    return Path((settings or get_settings()).data_dir) / SERVICE_FILE
-
-
-def read_service_file(settings: Settings | None = None) -> ServiceInfo | None:
-    """The service file as written, or None when there is none or it cannot be used."""
-    try:
-        return ServiceInfo.model_validate_json(service_file(settings).read_bytes())
-    except (OSError, ValidationError, ValueError):
-        return None
-
-
 def answers(info: ServiceInfo, timeout: float = HEALTH_TIMEOUT_S) -> bool:
     """Whether the service answers its health check (any HTTP answer: a 503 'degraded' one
     still holds the index) within `timeout` seconds."""
@@ -95,10 +81,11 @@ def answers(info: ServiceInfo, timeout: float = HEALTH_TIMEOUT_S) -> bool:
 
 def discover(settings: Settings | None = None) -> ServiceInfo | None:
     """The live service on this data directory, or None (no file, or a stale one)."""
-    info = read_service_file(settings)
-    if info is None or not pid_alive(info.pid) or not answers(info):
+    published = ServiceFile.read(settings or get_settings())  # None when its process is gone
+    if published is None:
         return None
-    return info
+    info = ServiceInfo(url=published.url, pid=published.pid, token=published.token)
+    return info if answers(info) else None
 
 
 def _auth(info: ServiceInfo) -> dict[str, str]:
