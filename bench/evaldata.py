@@ -198,7 +198,8 @@ class QAQuestion(BaseModel):
     answer_alt: list[str] = Field(default_factory=list)
     # QA set v2 (bench/data/qa_questions_v2.yaml): the act's split, near-miss questions
     # (`answerable: false`: the right response is a refusal) and list items.
-    split: Literal["dev", "blind"] = "dev"
+    # blind3: the v3 set (bench/data/qa_questions_v3.yaml), run once by the lead.
+    split: Literal["dev", "blind", "blind3"] = "dev"
     answerable: bool = True
     items: list[str] = Field(default_factory=list)
     why: str | None = None

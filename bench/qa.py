@@ -13,9 +13,9 @@ a thread of this process, as in bench/latency.py), so the figures are what a use
 - list completeness: for questions with `items`, the share of items found in the answer;
 - latency: client-side wall time of each first-time `/ask`, p50/p95.
 
-`--split dev|blind|all` picks the questions (the original set has no split: all of it is dev).
-Nobody tunes on blind questions: run `--split blind` only to record figures, never with
-`--show-misses`. `--records PATH` writes one JSON line per question (its answer, confidence and
+`--split dev|blind|blind3|all` picks the questions (the original set has no split: all of it is dev).
+v2's `blind` questions were reported once and are now development data; the v3 set
+(bench/data/qa_questions_v3.yaml, split `blind3`) is run once by the lead, never with `--show-misses`. `--records PATH` writes one JSON line per question (its answer, confidence and
 correctness), for calibration on dev (bench/qa_calibrate.py).
 
     python -m bench.qa --questions bench/data/qa_questions_v2.yaml --split dev [--data-dir bench/out/kb-v2]
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import statistics
 import time
@@ -55,6 +56,7 @@ class Item:
     key: str = ""  # doc key of the expected act
     answers: list[str] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
+    split: str = "dev"
 
 
 @dataclass
@@ -70,13 +72,14 @@ class Record:
     confidence: float
     ms: float
     reason: str | None = None
+    cpu_ms: float = 0.0  # CPU time of this process (server thread + client) during the request
     answer: str = ""
 
 
 def load_items(path: Path, split: str) -> list[Item]:
     qs = load_questions(path)
     items = [
-        Item(q.id, q.lang, q.text, q.answerable, q.key, q.answers if q.answerable else [], q.items)
+        Item(q.id, q.lang, q.text, q.answerable, q.key, q.answers if q.answerable else [], q.items, q.split)
         for q in qs if split == "all" or q.split == split
     ]
     # The original set keeps its unanswerable questions in a file of their own (all dev).
@@ -95,20 +98,21 @@ def ask_all(kb, items: list[Item]) -> tuple[list[Record], int, int]:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
         headers = {"Content-Type": "application/json"}
 
-        def post(question: str) -> tuple[dict, float]:
+        def post(question: str) -> tuple[dict, float, float]:
             body = json.dumps({"question": question}, ensure_ascii=False).encode("utf-8")
-            t = time.perf_counter()
+            t, cpu = time.perf_counter(), time.process_time()
             conn.request("POST", "/api/v1/ask", body=body, headers=headers)
             resp = conn.getresponse()
             raw = resp.read()
             ms = (time.perf_counter() - t) * 1000
+            cpu_ms = (time.process_time() - cpu) * 1000
             if resp.status != 200:
                 raise RuntimeError(f"/ask returned {resp.status}: {raw[:300]!r}")
-            return json.loads(raw), ms
+            return json.loads(raw), ms, cpu_ms
 
         post("прогрев модели")  # the first call loads the model; not a question of the set
         for it in items:
-            ans, ms = post(it.text)
+            ans, ms, cpu_ms = post(it.text)
             text = _norm(ans["answer"]) if ans["answered"] else ""
             span = any(_norm(a) in text for a in it.answers)
             true_cite = False
@@ -122,7 +126,7 @@ def ask_all(kb, items: list[Item]) -> tuple[list[Record], int, int]:
             correct = (ans["answered"] and span and true_cite) if it.answerable else not ans["answered"]
             records.append(Record(
                 it.id, it.lang, it.answerable, ans["answered"], span, bool(true_cite), bool(correct),
-                completeness, float(ans["confidence"]), ms, ans.get("reason"), ans["answer"],
+                completeness, float(ans["confidence"]), ms, ans.get("reason"), ans["answer"], cpu_ms,
             ))
         conn.close()
     return records, cites_ok, cites_all
@@ -149,6 +153,9 @@ def report(records: list[Record], cites_ok: int, cites_all: int) -> list[tuple[s
     lat = [r.ms for r in records]
     rows.append(("/ask over HTTP, first time: p50 / p95 ms",
                  f"{pct(lat, 50):.0f} / {pct(lat, 95):.0f} (n={len(lat)}, max {max(lat):.0f})"))
+    cpu = [r.cpu_ms for r in records]
+    rows.append(("CPU per /ask (this process): p50 / p95 ms", f"{pct(cpu, 50):.0f} / {pct(cpu, 95):.0f}"))
+    rows.append(("load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}"))
     return rows
 
 
@@ -156,17 +163,18 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb-v2")
     ap.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
-    ap.add_argument("--split", choices=["dev", "blind", "all"], default="dev")
-    ap.add_argument("--show-misses", action="store_true", help="dev only")
+    ap.add_argument("--split", choices=["dev", "blind", "blind3", "all"], default="dev",
+                    help="blind: v2's (spent: now looked at as dev); blind3: the v3 set's, run once by the lead")
+    ap.add_argument("--show-misses", action="store_true", help="not for blind3")
     ap.add_argument("--records", type=Path, help="write one JSON line per question here")
     ap.add_argument("--pool-main", action="store_true",
                     help="the question's own search with one candidate pool per language (Answerer.pool_main)")
     args = ap.parse_args()
-    if args.show_misses and args.split != "dev":
-        ap.error("--show-misses is for the dev split only (blind questions are not looked at)")
+    items = load_items(args.questions, args.split)
+    if args.show_misses and any(it.split == "blind3" for it in items):
+        ap.error("--show-misses is not for blind3 questions (they are not looked at)")
     kb = open_kb(args.data_dir)
     kb.answerer.pool_main = args.pool_main
-    items = load_items(args.questions, args.split)
     records, cites_ok, cites_all = ask_all(kb, items)
     if args.records:
         args.records.parent.mkdir(parents=True, exist_ok=True)

@@ -53,13 +53,14 @@ import numpy as np
 import yaml
 
 from kb import answer_lists
+from kb.answer_vectors import AnswerVectors
 from kb.act_versions import act_of, other_version
 from kb.confidence import model as confidence_model
 from kb.embeddings import Embedder
 from kb.lang import query_terms, terms
 from kb.lang.sentences import boundaries as sentence_boundaries
 from kb.models import (
-    Answer, AskRequest, Block, Citation, Document, Entity, Hit, Obligation, RelatedAct, SearchRequest,
+    Answer, AskRequest, Block, Citation, Document, DocumentRef, Entity, Hit, Obligation, RelatedAct, SearchRequest,
 )
 from kb.retrieval import Retriever
 
@@ -226,6 +227,8 @@ class Answerer:
     # Candidates given a sentence vector per question (None: all); see _to_embed.
     max_embedded: int | None = None
     _vectors: _VectorCache | None = field(default=None, repr=False)
+    # Candidate vectors computed at ingest (kb/answer_vectors.py); None: embed at question time.
+    stored_vectors: AnswerVectors | None = None
     # Document ids are content hashes, so a document's numbers never go stale.
     _numbers: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
@@ -524,6 +527,39 @@ class Answerer:
             self._vectors = _VectorCache(self.embedder)
         return self._vectors(texts)
 
+    def _embed_candidates(self, cands: list[Candidate]) -> np.ndarray:
+        """Each candidate's vector: stored at ingest when there is one, else embedded now."""
+        texts = [_embed_text(c) for c in cands]
+        found = [self.stored_vectors.lookup(c.hit.document.id, t) if self.stored_vectors else None
+                 for c, t in zip(cands, texts)]
+        todo = [i for i, v in enumerate(found) if v is None]
+        if todo:
+            for i, v in zip(todo, self._embed([texts[i] for i in todo])):
+                found[i] = v
+        return np.stack(found) if found else np.zeros((0, 0), dtype=np.float32)
+
+    @staticmethod
+    def candidate_texts(doc: Document, passages: list) -> list[str]:
+        """What `_score` embeds for any candidate a hit on one of these passages can give: every
+        sentence, row, list and obligation record (with lead-in and header), for kb/answer_vectors.py.
+
+        Each passage is taken alone, as the search returns it (a lead-in belongs to its passage)."""
+        ref = DocumentRef(id=doc.id, source=doc.source, title=doc.title, lang=doc.lang, genre=doc.genre,
+                          date=doc.date)
+        solo = Answerer(
+            retriever=None, embedder=None, max_passages=1, cross_passages=0, max_candidates=10**6,
+            obligation_docs=1, max_obligations_per_doc=10**6,
+            obligations_for=lambda i: doc.obligations if i == doc.id else [],
+            documents=lambda i: doc if i == doc.id else None,
+        )
+        texts: dict[str, None] = {}
+        for p in passages:
+            hit = Hit(score=1.0, text=p.text, snippet="", document=ref, passage_id=p.id, block_path=p.block_path,
+                      page=p.page, start=p.start, end=p.end)
+            for c in solo._candidates([hit], "obligation", listing=True):
+                texts[_embed_text(c)] = None
+        return list(texts)
+
     def _score(self, question: str, qlang: str, qtype: str, cands: list[Candidate], hits: list[Hit]) -> None:
         qvec = self.retriever.query_vector(question)
         qwords = query_terms(question, qlang)
@@ -537,7 +573,7 @@ class Answerer:
         sims = np.zeros(len(cands))
         chosen = self._to_embed(cands, cand_terms, idf, qlang)
         if chosen:
-            sims[chosen] = self._embed([_embed_text(cands[i]) for i in chosen]) @ qvec
+            sims[chosen] = self._embed_candidates([cands[i] for i in chosen]) @ qvec
         # Acts retrieved in both languages (Document.act_key, or the kk/ru folder layout when the
         # documents are not wired): prefer the question's language version.
         langs_of: dict = {}

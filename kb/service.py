@@ -200,13 +200,37 @@ class KnowledgeBase:
     def answerer(self):
         from kb.answers import Answerer
 
-        return self._opened(
-            "answerer",
-            lambda: Answerer(
+        def make():
+            answerer = Answerer(
                 self.retriever, self.embedder, obligations_for=self._obligations_of, documents=self.get_document,
-                id_for_source=self.docs.id_for_source,
-            ),
-        )
+                id_for_source=self.docs.id_for_source, stored_vectors=self.answer_vectors,
+            )
+            # Documents stored before candidate vectors were kept at ingest get them now, once.
+            self.answer_vectors.reconcile(self.docs.ids(), self.get_document)
+            return answerer
+
+        return self._opened("answerer", make)
+
+    @property
+    def answer_vectors(self):
+        """Vectors of every answer candidate, computed at ingest (kb/answer_vectors.py)."""
+        from kb.answer_vectors import AnswerVectors
+
+        def make():
+            from kb.answers import Answerer
+            from kb.chunking import chunk_document
+
+            def texts_of(doc: Document) -> list[str]:
+                passages = chunk_document(doc, count=self.ingest_embedder.count_tokens)
+                return Answerer.candidate_texts(doc, passages)
+
+            return AnswerVectors(self.settings.data_dir / "answer_vectors", self.ingest_embedder, texts_of,
+                                 batch_size=self.settings.embed_batch_size)
+
+        return self._opened("answer_vectors", make)
+
+    def _store_answer_vectors(self, doc: Document) -> None:
+        self.answer_vectors.add(doc)
 
     @property
     def keys(self):
@@ -231,8 +255,8 @@ class KnowledgeBase:
             enrichers=[tag_entities, extract_obligations],
             before_store=[self.acts.conflict],
             # the act first: the indexer writes the act id into every passage
-            on_stored=[self._attach_act, self.indexer.index_document, self._forget],
-            on_removed=[self.indexer.remove_document, self.acts.forget, self._forget],
+            on_stored=[self._attach_act, self.indexer.index_document, self._store_answer_vectors, self._forget],
+            on_removed=[self.indexer.remove_document, self.answer_vectors.remove, self.acts.forget, self._forget],
         )
 
     def __enter__(self) -> KnowledgeBase:
