@@ -126,7 +126,7 @@ def ask_all(kb, items: list[Item]) -> tuple[list[Record], int, int]:
             correct = (ans["answered"] and span and true_cite) if it.answerable else not ans["answered"]
             records.append(Record(
                 it.id, it.lang, it.answerable, ans["answered"], span, bool(true_cite), bool(correct),
-                completeness, float(ans["confidence"]), ms, ans.get("reason"), ans["answer"], cpu_ms,
+                completeness, float(ans["confidence"]), ms, ans.get("reason"), cpu_ms=cpu_ms, answer=ans["answer"],
             ))
         conn.close()
     return records, cites_ok, cites_all
