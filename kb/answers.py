@@ -87,6 +87,29 @@ def question_cues() -> dict[str, dict[str, list[str]]]:
         return yaml.safe_load(fh)
 
 
+def asked_terms(question: str, lang: str) -> set[str]:
+    """The content terms right after the question's interrogative ("сколько ДНЕЙ", "қай БАҒАЛАУШЫ"):
+    what is asked about (question_types.yaml: _asked_after, _asked_words)."""
+    cues = question_cues()
+    words = set(cues.get("_asked_after", {}).get(lang, []))
+    skip = {t for w in cues.get("_asked_skip", {}).get(lang, []) for t in terms(w, lang)}
+    tokens = re.findall(r"[\w-]+", question.lower())
+    for i, tok in enumerate(tokens):
+        if tok in words:
+            out: list[str] = []
+            for nxt in tokens[i + 1:]:
+                if nxt in words:
+                    continue
+                got = terms(nxt, lang)
+                if any(t in skip for t in got):
+                    break  # a category word: the answer names an instance of it, not the word
+                out += got
+                if len(out) >= int(cues.get("_asked_words", 2)):
+                    break
+            return set(out[: int(cues.get("_asked_words", 2))])
+    return set()
+
+
 def question_type(question: str) -> str:
     q = " " + re.sub(r"[^\w\s-]", " ", question.lower())
     q = " " + re.sub(r"\s+", " ", q).strip() + " "
@@ -224,6 +247,8 @@ class Answerer:
     related_acts: int = 3  # a refusal names at most this many possibly related acts
     # Approval formulas and scope sentences (question_types.yaml: _boilerplate_*) restate the act.
     boilerplate_penalty: float = 0.15
+    # Type fit of an amount question's candidate that holds no number (digits or words).
+    amount_no_number: float = 0.5
     # Candidates given a sentence vector per question (None: all); see _to_embed.
     max_embedded: int | None = None
     _vectors: _VectorCache | None = field(default=None, repr=False)
@@ -314,7 +339,11 @@ class Answerer:
         # a near-miss question asks about ("штраф" over an act that sets none).
         pool = set().union(*(c.words for c in a.cands if c.lang == a.qlang)) if a.cands else set()
         unmatched = len(qwords - pool) / len(qwords) if qwords and pool else 0.0
+        # What the question asks about, named nowhere in the answer (same language only).
+        asked = asked_terms(a.question, a.qlang) if best.lang == a.qlang else set()
+        asked_missing = len(asked - best.words) / len(asked) if asked else 0.0
         return {
+            "asked_missing": asked_missing,
             "score": best.score, "meaning": best.parts.get("meaning", 0.0),
             "lexical": best.parts.get("lexical", 0.0), "type": best.parts.get("type", 0.0),
             "margin": best.score - max(rivals, default=best.score - 0.3), "coverage": coverage,
@@ -603,8 +632,8 @@ class Answerer:
             elif qtype in _WANTED:
                 type_fit = 1.0 if c.focus else 0.0
             elif qtype == "amount":
-                # Amounts are often written in words ("в течение пяти лет", "жүз пайыз").
-                type_fit = 1.0 if c.focus else 0.5
+                # Amounts written in words ("в течение пяти лет", "жүз пайыз") are found by _focus too.
+                type_fit = 1.0 if c.focus else self.amount_no_number
             else:
                 type_fit = 1.0
             prior = 0.02 / (1 + c.rank)
@@ -729,11 +758,36 @@ def _focus(c: Candidate, qtype: str, inside: list[Entity], wanted: tuple[str, ..
     entity = next((e for e in inside if e.type in wanted), None)
     if entity is not None:
         return entity.text
+    if qtype == "when":
+        # "в срок, не превышающий трех месяцев", "бір жұмыс күні ішінде": a period answers "when" too.
+        m = _period().search(c.text)
+        return m.group().strip() if m else None
     if qtype == "amount":
         body = _ENUMERATOR.sub("", c.text, count=1)
         m = next((m for m in _NUMBER.finditer(body) if not _is_year(m.group())), None)
-        return m.group() if m else None
+        if m is None:
+            m = _number_word().search(body)  # "пяти лет", "жүз пайыз"
+        return m.group().strip() if m else None
     return None
+
+
+@lru_cache
+def _number_word() -> re.Pattern:
+    words = [w for ws in question_cues().get("_number_words", {}).values() for w in ws]
+    # A stem and at most three letters of ending, so "он" (ten) does not match "онлайн".
+    alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
+    return re.compile(r"(?<![\w])(?:" + alternatives + r")\w{0,3}(?!\w)", re.IGNORECASE)
+
+
+@lru_cache
+def _period() -> re.Pattern:
+    """A number (digits or a number word) followed within two words by a unit of time."""
+    units = [w for ws in question_cues().get("_time_units", {}).values() for w in ws]
+    return re.compile(
+        r"(?:\d+|" + _number_word().pattern + r")(?:\s*\([^)]{1,40}\))?(?:\s+[\w-]+){0,2}?\s+(?:"
+        + "|".join(sorted(map(re.escape, units), key=len, reverse=True)) + r")\w*",
+        re.IGNORECASE,
+    )
 
 
 def _boilerplate(text: str) -> bool:

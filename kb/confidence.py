@@ -19,7 +19,8 @@ from importlib import resources
 import yaml
 
 # The features the answerer computes for its best candidate (kb.answers.Answerer.analyse).
-FEATURES = ("score", "meaning", "lexical", "type", "margin", "coverage", "cross", "unmatched", "cross_meaning")
+FEATURES = ("score", "meaning", "lexical", "type", "margin", "coverage", "cross", "unmatched", "cross_meaning",
+            "asked_missing")
 
 
 @dataclass(frozen=True)
