@@ -290,3 +290,40 @@ def test_approval_formulas_are_recognised_as_boilerplate(text, boiler):
     from kb.answers import _boilerplate
 
     assert _boilerplate(text) is boiler
+
+
+@pytest.mark.parametrize(("question", "lang", "asked"), [
+    ("Какой штраф грозит владельцу дороги?", "ru", {"штраф"}),
+    ("Сколько инспекторов МАГАТЭ входит в группу?", "ru", {"инспектор"}),
+    # category words are instantiated by the answer, not named: no asked term
+    ("В какой срок организация отчитывается?", "ru", set()),
+    ("Каким актом объявляется зона?", "ru", set()),
+    ("Жер қойнауын пайдалану құқығының құнын қай бағалаушы анықтайды?", "kk", {"бағалаушы"}),
+    ("Кто председательствует в комиссии?", "ru", set()),
+])
+def test_asked_terms_name_what_the_question_asks_about(question, lang, asked):
+    from kb.answers import asked_terms
+
+    assert asked_terms(question, lang) == asked
+
+
+@pytest.mark.parametrize(("qtype", "text", "focus"), [
+    ("when", "Экспертиза проводится в срок, не превышающий трех месяцев.", "трех месяцев"),
+    ("when", "Уәкілетті орган бір жұмыс күні ішінде хабарлайды.", "бір жұмыс күні"),
+    ("when", "Ведомство рассматривает заявление в установленном порядке.", None),
+    ("amount", "Ставка составляет пять процентов.", "пять"),
+    ("amount", "Сервис работает в онлайн режиме.", None),  # "он" (ten) is a stem, not any prefix
+])
+def test_periods_and_numbers_in_words_are_what_when_and_amount_questions_ask_for(qtype, text, focus):
+    from kb.answers import Candidate, _focus
+
+    hit = Hit(score=1.0, text=text, snippet="", passage_id="p", start=0, end=len(text),
+              document=DocumentRef(id="d", source="d.txt", title="t", lang="ru", genre="other"))
+    c = Candidate(hit=hit, rank=0, start=0, end=len(text), text=text, lang="ru")
+    assert _focus(c, qtype, [], ()) == focus
+
+
+def test_an_answer_that_never_names_the_asked_term_is_less_confident():
+    m = confidence_model()
+    named = {f: 0.5 for f in FEATURES} | {"cross": 0.0, "cross_meaning": 0.0, "asked_missing": 0.0}
+    assert m.probability(named | {"asked_missing": 1.0}) < m.probability(named)
