@@ -327,3 +327,14 @@ def test_an_answer_that_never_names_the_asked_term_is_less_confident():
     m = confidence_model()
     named = {f: 0.5 for f in FEATURES} | {"cross": 0.0, "cross_meaning": 0.0, "asked_missing": 0.0}
     assert m.probability(named | {"asked_missing": 1.0}) < m.probability(named)
+
+
+def test_how_often_is_a_when_question_answered_by_a_frequency():
+    from kb.answers import Candidate, _focus
+
+    assert question_type("Как часто участники системы обновляют информацию?") == "when"
+    text = "Участники системы ежеквартально обновляют информацию."
+    hit = Hit(score=1.0, text=text, snippet="", passage_id="p", start=0, end=len(text),
+              document=DocumentRef(id="d", source="d.txt", title="t", lang="ru", genre="other"))
+    c = Candidate(hit=hit, rank=0, start=0, end=len(text), text=text, lang="ru")
+    assert _focus(c, "when", [], ()) == "ежеквартально"
