@@ -42,6 +42,7 @@ class AnswerVectors:
         self.batch_size = batch_size
         self.cached_docs = cached_docs
         self._docs: OrderedDict[str, dict[str, np.ndarray]] = OrderedDict()
+        self._removed: dict[str, np.ndarray] = {}  # vectors of the document removed last, by text key
         self._lock = threading.Lock()
 
     def _path(self, doc_id: str) -> Path:
@@ -51,21 +52,33 @@ class AnswerVectors:
         return self._path(doc_id).exists()
 
     def add(self, doc: Document) -> int:
-        """Embed the document's candidate texts and store them; returns how many."""
+        """Embed the document's candidate texts and store them; returns how many texts were embedded.
+
+        Texts whose vector is known (the same document stored again, or the document a changed
+        file replaced, removed just before) are not embedded again, as the indexer does for passages."""
         texts = list(dict.fromkeys(self.texts_of(doc)))
-        vecs = (np.asarray(self.embedder.encode_passages(texts, batch_size=self.batch_size), dtype=np.float32)
-                if texts else np.zeros((0, 0), dtype=np.float32))
+        keys = [text_key(t) for t in texts]
+        known = self._removed | self._vectors_of(doc.id)
+        self._removed = {}
+        todo = [i for i, k in enumerate(keys) if k not in known]
+        fresh = (self.embedder.encode_passages([texts[i] for i in todo], batch_size=self.batch_size)
+                 if todo else [])
+        got = dict(zip((keys[i] for i in todo), fresh))
+        vecs = (np.stack([np.asarray(got[k] if k in got else known[k], dtype=np.float32) for k in keys])
+                if keys else np.zeros((0, 0), dtype=np.float32))
         self.root.mkdir(parents=True, exist_ok=True)
         path = self._path(doc.id)
         tmp = path.with_suffix(".tmp.npz")
-        np.savez(tmp, keys=np.asarray([text_key(t) for t in texts], dtype="U24"), vecs=vecs)
+        np.savez(tmp, keys=np.asarray(keys, dtype="U24"), vecs=vecs)
         tmp.replace(path)  # a crash never leaves half a file under the real name
         with self._lock:
             self._docs.pop(doc.id, None)
-        return len(texts)
+        return len(todo)
 
     def remove(self, doc: Document | str) -> None:
         doc_id = doc if isinstance(doc, str) else doc.id
+        # A changed file is removed just before its new version is stored: keep what it had.
+        self._removed = self._vectors_of(doc_id)
         with self._lock:
             self._docs.pop(doc_id, None)
         self._path(doc_id).unlink(missing_ok=True)
@@ -80,7 +93,7 @@ class AnswerVectors:
             if doc is not None:
                 n = self.add(doc)
                 done += 1
-                log.info("answer vectors for %s: %d texts", doc_id, n)
+                log.info("answer vectors for %s: %d texts embedded", doc_id, n)
         return done
 
     def _vectors_of(self, doc_id: str) -> dict[str, np.ndarray]:

@@ -70,6 +70,12 @@ def test_store_adds_looks_up_removes_and_backfills(tmp_path):
     fake = _Fake()
     store = AnswerVectors(tmp_path, fake, texts_of=lambda d: ["один", "два", "один"])
     assert store.add(_doc("a")) == 2  # duplicates embedded once
+    calls = fake.calls
+    assert store.add(_doc("a")) == 0 and fake.calls == calls  # stored again: nothing re-embedded
+    store.remove("a")
+    assert store.add(_doc("a2")) == 0  # a changed file's new version reuses what the old one had
+    assert store.lookup("a2", "два").tolist() == [3.0, 1.0, 0.0]
+    assert store.add(_doc("a")) == 2
     assert store.lookup("a", "два").tolist() == [3.0, 1.0, 0.0]
     assert store.lookup("a", "три") is None and store.lookup("b", "один") is None
     # A reopened store reads the file; a second backfill embeds nothing.
