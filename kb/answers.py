@@ -89,13 +89,17 @@ def question_cues() -> dict[str, dict[str, list[str]]]:
 
 def asked_terms(question: str, lang: str) -> set[str]:
     """The content terms right after the question's interrogative ("сколько ДНЕЙ", "қай БАҒАЛАУШЫ"):
-    what is asked about (question_types.yaml: _asked_after, _asked_words)."""
+    what is asked about (question_types.yaml: _asked_after, _asked_count, _asked_skip, _asked_units)."""
     cues = question_cues()
-    words = set(cues.get("_asked_after", {}).get(lang, []))
+    counts = set(cues.get("_asked_count", {}).get(lang, []))
+    words = set(cues.get("_asked_after", {}).get(lang, [])) | counts
     skip = {t for w in cues.get("_asked_skip", {}).get(lang, []) for t in terms(w, lang)}
+    units = {t for w in cues.get("_asked_units", {}).get(lang, []) for t in terms(w, lang)}
     tokens = re.findall(r"[\w-]+", question.lower())
     for i, tok in enumerate(tokens):
         if tok in words:
+            if tok not in counts:
+                skip = skip | units
             out: list[str] = []
             for nxt in tokens[i + 1:]:
                 if nxt in words:

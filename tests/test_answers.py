@@ -295,6 +295,10 @@ def test_approval_formulas_are_recognised_as_boilerplate(text, boiler):
     ("Каким актом объявляется зона?", "ru", set()),
     ("Жер қойнауын пайдалану құқығының құнын қай бағалаушы анықтайды?", "kk", {"бағалаушы"}),
     ("Кто председательствует в комиссии?", "ru", set()),
+    # a unit is named by the answer after a count, instantiated after "какой"/"қай"
+    ("За сколько дней комиссия завершает расследование?", "ru", {"день"}),
+    ("В какой день проводится заседание?", "ru", set()),
+    ("Хат қай айда жіберіледі?", "kk", set()),
 ])
 def test_asked_terms_name_what_the_question_asks_about(question, lang, asked):
     from kb.answers import asked_terms
