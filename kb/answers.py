@@ -136,6 +136,8 @@ _ITEM = re.compile(r"^(?:\d{1,3}(?:-\d{1,3})?[).]|[а-яәa-z]\)|[-–—•«\"
 MAX_LIST_CHARS = 500
 # Enumerators at the start of a unit are not the numbers a question asks for.
 _ENUMERATOR = re.compile(r"^\s*(?:\d{1,3}(?:-\d{1,3})?[).]?\s*\|?|[а-яәa-z]\))\s*")
+# The items of a list answer ("...:\n1) ...\n2) ...") are numbered too.
+_ITEM_NUMBER = re.compile(r"^[ \t]*(?:\d{1,3}(?:-\d{1,3})?[).]|[а-яәa-z]\))", re.MULTILINE)
 
 
 @dataclass
@@ -769,7 +771,7 @@ def _focus(c: Candidate, qtype: str, inside: list[Entity], wanted: tuple[str, ..
         m = _period().search(c.text) or _frequency().search(c.text)
         return m.group().strip() if m else None
     if qtype == "amount":
-        body = _ENUMERATOR.sub("", c.text, count=1)
+        body = _ITEM_NUMBER.sub("", _ENUMERATOR.sub("", c.text, count=1))
         m = next((m for m in _NUMBER.finditer(body) if not _is_year(m.group())), None)
         if m is None:
             m = _number_word().search(body)  # "пяти лет", "жүз пайыз"

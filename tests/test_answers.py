@@ -312,6 +312,9 @@ def test_asked_terms_name_what_the_question_asks_about(question, lang, asked):
     ("when", "Ведомство рассматривает заявление в установленном порядке.", None),
     ("amount", "Ставка составляет пять процентов.", "пять"),
     ("amount", "Сервис работает в онлайн режиме.", None),  # "он" (ten) is a stem, not any prefix
+    # the numbers of a list's items are no amount
+    ("amount", "Организация:\n\n1) предоставляет помещение;\n\n2) обеспечивает связь.", None),
+    ("amount", "Организация:\n1) предоставляет 2 помещения;", "2"),
 ])
 def test_periods_and_numbers_in_words_are_what_when_and_amount_questions_ask_for(qtype, text, focus):
     from kb.answers import Candidate, _focus
