@@ -15,10 +15,13 @@ a thread of this process, as in bench/latency.py), so the figures are what a use
 
 `--split dev|blind|blind3|all` picks the questions (the original set has no split: all of it is dev).
 v2's `blind` questions were reported once and are now development data; the v3 set
-(bench/data/qa_questions_v3.yaml, split `blind3`) is run once by the lead, never with `--show-misses`. `--records PATH` writes one JSON line per question (its answer, confidence and
-correctness), for calibration on dev (bench/qa_calibrate.py).
+(bench/data/qa_questions_v3.yaml, split `blind3`) is run once by the lead, never with `--show-misses`.
+`--records PATH` writes one JSON line per question (its answer, confidence and correctness), for
+calibration on dev (bench/qa_calibrate.py). CPU time per question is this process's (server thread and
+client), reported with the load average: the machine is shared.
 
-    python -m bench.qa --questions bench/data/qa_questions_v2.yaml --split dev [--data-dir bench/out/kb-v2]
+    python -m bench.qa --questions bench/data/qa_questions_v2.yaml --split all [--data-dir bench/out/kb-v2]
+    python -m bench.qa --questions bench/data/qa_questions_v3.yaml --split blind3 --data-dir bench/out/kb-v3
 """
 
 from __future__ import annotations

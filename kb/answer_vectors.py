@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -68,7 +69,8 @@ class AnswerVectors:
                 if keys else np.zeros((0, 0), dtype=np.float32))
         self.root.mkdir(parents=True, exist_ok=True)
         path = self._path(doc.id)
-        tmp = path.with_suffix(".tmp.npz")
+        # Unique per writer: the answerer's backfill and an ingest may store the same document at once.
+        tmp = path.with_name(f"{path.stem}.{os.getpid()}-{threading.get_ident()}.tmp.npz")
         np.savez(tmp, keys=np.asarray(keys, dtype="U24"), vecs=vecs)
         tmp.replace(path)  # a crash never leaves half a file under the real name
         with self._lock:
