@@ -245,6 +245,9 @@ class KnowledgeBase:
         jobs = self.__dict__.pop("jobs", None)
         if jobs is not None:
             jobs.close()
+        background = self.__dict__.pop("background", None)
+        if background is not None:
+            background.close()
         if "index" in self.__dict__:
             self.index.close()
             del self.__dict__["index"]
@@ -349,8 +352,19 @@ class KnowledgeBase:
     def get_act(self, act_id: str) -> Act | None:
         return self.acts.get(act_id)
 
+    @property
+    def background(self):
+        """Threads at a lower CPU priority for writes (see kb.priority)."""
+        from kb.priority import BackgroundPool
+
+        return self._opened("background", lambda: BackgroundPool(self.settings.writer_nice))
+
     def ingest_upload(self, filename: str, data: bytes, force: bool = False) -> tuple[DocumentSummary, str]:
-        """Ingest one uploaded file: (summary, status). Raises IngestError on bad input."""
+        """Ingest one uploaded file: (summary, status). Raises IngestError on bad input.
+        Runs in a background thread: searches keep the CPU while it parses and embeds."""
+        return self.background.run(self._ingest_upload, filename, data, force)
+
+    def _ingest_upload(self, filename: str, data: bytes, force: bool) -> tuple[DocumentSummary, str]:
         from ingest import parse_bytes
 
         # Parsing is the slow, CPU-bound part: it runs before taking the writer lock.
