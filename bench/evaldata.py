@@ -198,7 +198,7 @@ class QAQuestion(BaseModel):
     answer_alt: list[str] = Field(default_factory=list)
     # QA set v2 (bench/data/qa_questions_v2.yaml): the act's split, near-miss questions
     # (`answerable: false`: the right response is a refusal) and list items.
-    split: Literal["dev", "blind"] = "dev"
+    split: Literal["dev", "blind", "blind3"] = "dev"  # blind3: bench/data/qa_questions_v3.yaml
     answerable: bool = True
     items: list[str] = Field(default_factory=list)
     why: str | None = None

@@ -13,7 +13,8 @@ a thread of this process, as in bench/latency.py), so the figures are what a use
 - list completeness: for questions with `items`, the share of items found in the answer;
 - latency: client-side wall time of each first-time `/ask`, p50/p95.
 
-`--split dev|blind|all` picks the questions (the original set has no split: all of it is dev).
+`--split dev|blind|blind3|all` picks the questions (the original set has no split: all of it is dev;
+v3, bench/data/qa_questions_v3.yaml, is all `blind3`).
 Nobody tunes on blind questions: run `--split blind` only to record figures, never with
 `--show-misses`. `--records PATH` writes one JSON line per question (its answer, confidence and
 correctness), for calibration on dev (bench/qa_calibrate.py).
@@ -156,7 +157,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb-v2")
     ap.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
-    ap.add_argument("--split", choices=["dev", "blind", "all"], default="dev")
+    ap.add_argument("--split", choices=["dev", "blind", "blind3", "all"], default="dev")
     ap.add_argument("--show-misses", action="store_true", help="dev only")
     ap.add_argument("--records", type=Path, help="write one JSON line per question here")
     ap.add_argument("--pool-main", action="store_true",
