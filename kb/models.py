@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, computed_field, field_validator
 
 from ingest.models import (  # noqa: F401  (re-exported: defined once, in ingest)
     PATH_SEP,
@@ -419,6 +419,15 @@ class Job(BaseModel):
     skipped: int = 0
     failed: list[JobFailure] = Field(default_factory=list)
     error: str | None = None
+
+    @computed_field(description="Seconds the running job still needs at its pace so far (null until a file is done)")
+    @property
+    def eta_s(self) -> float | None:
+        if self.status != "running" or not self.started_at or not self.done or not self.total:
+            return None
+        started = self.started_at if self.started_at.tzinfo else self.started_at.replace(tzinfo=dt.timezone.utc)
+        elapsed = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
+        return round(max(0.0, elapsed / self.done * (self.total - self.done)), 1)
 
 
 class JobRequest(BaseModel):

@@ -628,7 +628,8 @@ async function upload() {
   try {
     let job = await api("/jobs", { method: "POST", form, write: true });
     while (job.status === "queued" || job.status === "running") {
-      status.textContent = t("job_progress", { done: job.done, total: job.total || files.length });
+      status.textContent = t("job_progress", { done: job.done, total: job.total || files.length })
+        + (job.eta_s != null ? " · " + t("job_eta", { s: Math.ceil(job.eta_s) }) : "");
       await new Promise((r) => setTimeout(r, 500));
       job = await api("/jobs/" + encodeURIComponent(job.id));
     }
