@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import KB, CanRead, call
 from api.public import scrub
-from kb.models import EntityCount, EntityType, ObligationFilters, ObligationRow, Page
+from kb.models import EntityCount, EntityType, ObligationFilters, ObligationRow, Page, PairedObligationRow, RegisterView
 from kb.obligations.export import csv_text
 from kb.obligations.register import FilterError, check_filters
 from kb.service import KnowledgeBase
@@ -72,7 +72,8 @@ def _csv_response(kb: KnowledgeBase, filters: ObligationFilters) -> Response:
     )
 
 
-@router.get("/obligations", response_model=Page[ObligationRow], responses={**_CSV_RESPONSE, **_422})
+@router.get("/obligations", response_model=Page[ObligationRow] | Page[PairedObligationRow],
+            responses={**_CSV_RESPONSE, **_422})
 def obligations(
     filters: Annotated[ObligationFilters, Query()],
     kb: KB,
@@ -80,10 +81,17 @@ def obligations(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Literal["json", "csv"] = "json",
+    view: Annotated[RegisterView, Query(
+        description="flat: one row per obligation and language version (as before); paired: one row per "
+        "duty, with quote_kk and quote_ru when both versions of the act state it")] = "flat",
 ):
-    """The obligation registry; `format=csv` downloads every matching row as CSV."""
+    """The obligation registry; `format=csv` downloads every matching row as CSV; `view=paired`
+    shows a duty stated in both language versions of an act once, with both quotes."""
     if format == "csv":
         return _csv_response(kb, filters)
+    if view == "paired":
+        page = call(kb.obligation_pairs, _checked(kb, filters), offset=offset, limit=limit)
+        return page.model_copy(update={"items": [scrub(r, kb.settings) for r in page.items]})
     page = call(kb.obligations, _checked(kb, filters), offset=offset, limit=limit)
     return page.model_copy(update={"items": [scrub(r, kb.settings) for r in page.items]})
 
