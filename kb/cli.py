@@ -317,8 +317,8 @@ def obligations(
     if view not in (None, "flat", "paired"):
         typer.echo(f"error: --view: flat or paired (got {view!r})", err=True)
         raise typer.Exit(2)
-    if view == "paired" and (as_csv or as_ics):
-        typer.echo("error: --view paired is for the table and --json (CSV and the feed list each version)", err=True)
+    if view == "paired" and as_csv:
+        typer.echo("error: --view paired is for the table, --json and --ics (the CSV lists each version)", err=True)
         raise typer.Exit(2)
     paired = view == "paired" or (view is None and not (as_json or as_csv or as_ics))
     try:

@@ -45,8 +45,11 @@ def test_the_same_duty_of_act_91378_is_paired_across_versions():
     assert any("производител" in ru[k].quote.text and "өндіруш" in kk[k].quote.text for k in shared), (ru, kk)
 
 
-def _ob(doc_id, lang, key, start, actor, action, path) -> Obligation:
-    return Obligation(actor=actor, action=action, modality="duty", lang=lang, pair_key=key,
+def _ob(doc_id, lang, key, start, actor, action, path, deadline=None) -> Obligation:
+    from kb.obligations.deadlines import parse_deadline
+
+    dl = parse_deadline(deadline, lang, dt.date(2022, 5, 1)) if deadline else None
+    return Obligation(actor=actor, action=action, modality="duty", lang=lang, pair_key=key, deadline=dl,
                       quote=Quote(text=f"{actor.text} {action}", doc_id=doc_id, start=start, end=start + 20,
                                   block_path=path))
 
@@ -57,13 +60,15 @@ def corpus() -> list[Document]:
     op_ru, op_kk = Actor(text="Оператор", roles=["role:operator"]), Actor(text="Оператор", roles=["role:operator"])
     ru = Document(id="doc-ru", source="/c/rules/rus.md", lang="ru", genre="law", title="Правила", act_key="kzlaw-1",
                   date=dt.date(2022, 5, 1), text="x" * 200, obligations=[
-                      _ob("doc-ru", "ru", "kzlaw-1|app/p3|0", 0, body_ru, "направляет отчет", "Приложение › п. 3"),
+                      _ob("doc-ru", "ru", "kzlaw-1|app/p3|0", 0, body_ru, "направляет отчет", "Приложение › п. 3",
+                          "ежегодно до 1 марта"),
                       _ob("doc-ru", "ru", "kzlaw-1|app/p4|0", 40, op_ru, "представляет сведения", "Приложение › п. 4"),
                       _ob("doc-ru", "ru", "kzlaw-1|app/p5|0", 80, op_ru, "ведет журнал", "Приложение › п. 5"),
                   ])
     kk = Document(id="doc-kk", source="/c/rules/kaz.md", lang="kk", genre="law", title="Қағидалар", act_key="kzlaw-1",
                   date=dt.date(2022, 5, 1), text="y" * 200, obligations=[
-                      _ob("doc-kk", "kk", "kzlaw-1|app/p3|0", 0, body_kk, "есепті жібереді", "Қосымша › 3-тармақ"),
+                      _ob("doc-kk", "kk", "kzlaw-1|app/p3|0", 0, body_kk, "есепті жібереді", "Қосымша › 3-тармақ",
+                          "жыл сайын 1 наурызға дейін"),
                       _ob("doc-kk", "kk", "kzlaw-1|app/p4|0", 40, op_kk, "мәліметтерді ұсынады", "Қосымша › 4-тармақ"),
                   ])
     return [ru, kk]
@@ -129,7 +134,7 @@ def test_api_paired_view_and_the_flat_contract(api):
     assert page["total"] == 3 and len(page["items"]) == 3
     both = page["items"][0]
     assert both["langs"] == ["kk", "ru"] and both["quote_kk"]["text"].startswith("Уәкілетті")
-    assert both["quote_ru"]["text"].startswith("Уполномоченный") and both["status"] == "no_deadline"
+    assert both["quote_ru"]["text"].startswith("Уполномоченный") and both["status"] == "recurring"
     assert page["items"][2]["quote_kk"] is None
     # min-ecology is resolved in the Kazakh version only: the pair still shows the Russian quote
     by_id = client.get(f"{V1}/obligations", params={"actor": "min-ecology", "view": "paired"}).json()
@@ -173,3 +178,17 @@ def test_cli_pairs_two_files_of_one_act():
     rows = json.loads(out.stdout)
     assert sum(r["langs"] == ["kk", "ru"] for r in rows) >= 10
     assert all(r["quote_kk"]["text"] and r["quote_ru"]["text"] for r in rows if len(r["langs"]) == 2)
+
+
+def test_ics_paired_view_is_one_event_per_duty_quoting_both_versions(api):
+    from icalendar import Calendar
+
+    client, _, _ = api
+    flat = Calendar.from_ical(client.get(f"{V1}/obligations.ics", params={"as_of": AS_OF.isoformat()}).content)
+    assert len(flat.walk("VEVENT")) == 2  # each version its own event
+    r = client.get(f"{V1}/obligations.ics", params={"as_of": AS_OF.isoformat(), "view": "paired"})
+    assert r.status_code == 200, r.text
+    (ev,) = Calendar.from_ical(r.content).walk("VEVENT")
+    desc = str(ev["DESCRIPTION"])
+    assert "Уполномоченный орган направляет отчет" in desc and "Уәкілетті орган есепті жібереді" in desc
+    assert ev["RRULE"]["FREQ"] == ["YEARLY"] and ev["RRULE"]["BYMONTH"] == [3]

@@ -102,12 +102,19 @@ def obligations_csv_download(filters: Annotated[ObligationFilters, Query()], kb:
 
 
 @router.get("/obligations.ics", response_class=Response, responses={**_ICS_RESPONSE, **_422})
-def obligations_ics(filters: Annotated[ObligationFilters, Query()], kb: KB, _: CanRead, request: Request) -> Response:
+def obligations_ics(filters: Annotated[ObligationFilters, Query()], kb: KB, _: CanRead, request: Request,
+                    view: Annotated[RegisterView, Query(
+                        description="paired: one event for a duty stated in both language versions")] = "flat",
+                    ) -> Response:
     """The register's dated obligations as an iCalendar feed to subscribe to: recurring deadlines
     as RRULE, reminders 30 and 7 days before, each event quoting the obligation and linking to it."""
     from kb.obligations.ics import calendar
 
-    rows = [scrub(r, kb.settings) for r in _all_obligations(kb, _checked(kb, filters))]
+    if view == "paired":
+        found = call(kb.obligation_pairs, _checked(kb, filters), offset=0, limit=None).items
+    else:
+        found = _all_obligations(kb, _checked(kb, filters))
+    rows = [scrub(r, kb.settings) for r in found]
     body = calendar(rows, as_of=filters.as_of, base_url=str(request.base_url).rstrip("/"))
     return Response(
         content=body,

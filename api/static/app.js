@@ -583,7 +583,7 @@ async function loadObligations(offset = 0) {
   const view = $("#o-view").value || "paired";
   $("#csv-link").href = `${API}/obligations.csv?${query(filters)}`;
   // the feed a calendar subscribes to: an absolute address, with the filters shown
-  $("#ics-link").href = new URL(`${API}/obligations.ics?${query(filters)}`, location.href).href;
+  $("#ics-link").href = new URL(`${API}/obligations.ics?${query({ ...filters, view })}`, location.href).href;
   let page;
   try {
     page = await api(`/obligations?${query({ ...filters, view, offset, limit: PAGE })}`);
