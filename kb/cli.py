@@ -371,7 +371,9 @@ def obligations(
         typer.echo(json.dumps([o.model_dump(mode="json") for o in items], ensure_ascii=False, indent=2))
     else:
         table = Table(title="Obligations")
-        cols = ("actor", "action", "deadline", "status", "condition", "modality") + (("quote kk", "quote ru") if paired else ())
+        # the two quotes only where some duty was found in both versions (one file: one language)
+        quotes = paired and any(len(getattr(o, "langs", [])) > 1 for o in items)
+        cols = ("actor", "action", "deadline", "status", "condition", "modality") + (("quote kk", "quote ru") if quotes else ())
         for col in cols:
             table.add_column(col, overflow="fold")
         for o in items:
@@ -382,7 +384,7 @@ def obligations(
                 Text(o.actor.text if o.actor else f"— ({o.actor_reason})"), Text(o.action),
                 Text(o.deadline.text if o.deadline else ""), Text(state), Text(o.condition or ""), Text(o.modality),
             ]
-            if paired:
+            if quotes:
                 cells += [Text(q.text if q else "—") for q in (o.quote_kk, o.quote_ru)]
             table.add_row(*cells)
         console.print(table)

@@ -192,3 +192,15 @@ def test_ics_paired_view_is_one_event_per_duty_quoting_both_versions(api):
     desc = str(ev["DESCRIPTION"])
     assert "Уполномоченный орган направляет отчет" in desc and "Уәкілетті орган есепті жібереді" in desc
     assert ev["RRULE"]["FREQ"] == ["YEARLY"] and ev["RRULE"]["BYMONTH"] == [3]
+
+
+def test_cli_table_of_one_file_has_no_quote_columns(monkeypatch):
+    act = next((ROOT / "corpora" / "kazakhstan-law" / "government").rglob("*-201747"))
+    from kb.cli import app
+
+    monkeypatch.setenv("COLUMNS", "250")
+    one = CliRunner().invoke(app, ["obligations", str(act / "rus.md")])
+    assert one.exit_code == 0, one.output
+    assert "quote kk" not in one.stdout and "actor" in one.stdout
+    both = CliRunner().invoke(app, ["obligations", str(act / "rus.md"), str(act / "kaz.md")])
+    assert both.exit_code == 0 and "quote kk" in both.stdout
