@@ -163,6 +163,9 @@ def test_cli_shows_a_pair_once_with_both_quotes(api, monkeypatch):
         got = json.loads(both.stdout)
         assert len(got) == 3 and got[0]["quote_kk"]["doc_id"] == "doc-kk"
         assert {"actor", "action", "deadline", "condition", "modality", "quote", "lang"} <= set(got[0])
+        feed = CliRunner().invoke(app, ["obligations", "--all", "--local", "--ics", "--view", "paired",
+                                        "--as-of", AS_OF.isoformat()])
+        assert feed.exit_code == 0 and feed.stdout_bytes.count(b"BEGIN:VEVENT") == 1
         bad = CliRunner().invoke(app, ["obligations", "--all", "--local", "--csv", "--view", "paired"])
         assert bad.exit_code == 2 and "--view" in bad.output
     finally:
