@@ -373,7 +373,8 @@ def obligations(
         table = Table(title="Obligations")
         # the two quotes only where some duty was found in both versions (one file: one language)
         quotes = paired and any(len(getattr(o, "langs", [])) > 1 for o in items)
-        cols = ("actor", "action", "deadline", "status", "condition", "modality") + (("quote kk", "quote ru") if quotes else ())
+        cols = ("actor", "action", "deadline", "status", "condition", "modality")
+        cols += ("quote kk", "quote ru") if quotes else ()
         for col in cols:
             table.add_column(col, overflow="fold")
         for o in items:

@@ -466,8 +466,8 @@ class KnowledgeBase:
         def partners(row: ObligationRow) -> list[ObligationRow]:
             act_id = self.acts.act_id_of(row.doc_id)
             others = [d for d in (self.acts.doc_ids_of(act_id) if act_id else []) if d != row.doc_id]
-            rows = ObligationFilters(as_of=filters.as_of)
-            return [r for d in others for r in self.docs.obligations_page(rows.model_copy(update={"doc_id": d}), 0, None)[1]]
+            return [r for d in others
+                    for r in self.docs.obligations_page(ObligationFilters(as_of=filters.as_of, doc_id=d), 0, None)[1]]
 
         pairs = pair_rows(self.obligation_rows(filters), prefer=filters.lang, partners=partners)
         items = pairs[offset:] if limit is None else pairs[offset:offset + limit]

@@ -22,7 +22,10 @@ FIRST_LANG = "ru"  # the version shown first when the lang filter names none
 def _merged_actor(first: Actor | None, other: Actor | None) -> Actor | None:
     if first is None or other is None:
         return first
-    ids = list(dict.fromkeys([*(first.ids or ([first.id] if first.id else [])), *(other.ids or ([other.id] if other.id else []))]))
+    def own(a: Actor) -> list[str]:
+        return list(a.ids) or ([a.id] if a.id else [])
+
+    ids = list(dict.fromkeys([*own(first), *own(other)]))
     roles = list(dict.fromkeys([*first.roles, *other.roles]))
     return first.model_copy(update={"ids": ids, "roles": roles, "id": first.id or (ids[0] if ids else None)})
 
