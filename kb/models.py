@@ -328,6 +328,23 @@ class ObligationRow(Obligation):
     days_left: int | None = Field(None, description="Days from the register's day to next_due (negative: overdue)")
 
 
+class PairedObligationRow(ObligationRow):
+    """One obligation shown once for both language versions of its act (issue 12, item 5): the
+    fields of the version shown first (`lang`), each version's quote and document. A duty whose
+    other version was not found (or that has no pair key) is a row of its own with one quote."""
+
+    langs: list[Lang] = Field(default_factory=list, description="Languages this obligation was found in")
+    quote_kk: Quote | None = None
+    quote_ru: Quote | None = None
+    doc_id_kk: str | None = None
+    doc_id_ru: str | None = None
+    title_kk: str | None = None
+    title_ru: str | None = None
+
+
+RegisterView = Literal["flat", "paired"]
+
+
 class SearchResponse(BaseModel):
     query: str
     query_lang: str

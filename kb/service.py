@@ -469,6 +469,24 @@ class KnowledgeBase:
         total, rows = self.docs.obligations_page(filters, offset=offset, limit=limit)
         return Page[ObligationRow](total=total, offset=offset, limit=limit, items=rows)
 
+    def obligation_pair_rows(self, filters: ObligationFilters) -> list:
+        return self.obligation_pairs(filters, 0, None).items
+
+    def obligation_pairs(self, filters: ObligationFilters, offset: int = 0, limit: int | None = 100) -> Page:
+        """The register with each duty once for both language versions (kb/obligations/paired.py)."""
+        from kb.models import PairedObligationRow
+        from kb.obligations.paired import pair_rows
+
+        def partners(row: ObligationRow) -> list[ObligationRow]:
+            act_id = self.acts.act_id_of(row.doc_id)
+            others = [d for d in (self.acts.doc_ids_of(act_id) if act_id else []) if d != row.doc_id]
+            return [r for d in others
+                    for r in self.docs.obligations_page(ObligationFilters(as_of=filters.as_of, doc_id=d), 0, None)[1]]
+
+        pairs = pair_rows(self.obligation_rows(filters), prefer=filters.lang, partners=partners)
+        items = pairs[offset:] if limit is None else pairs[offset:offset + limit]
+        return Page[PairedObligationRow](total=len(pairs), offset=offset, limit=limit or len(pairs), items=items)
+
     def health(self) -> dict:
         """Status without waiting on any lock, and without server paths or URLs."""
         status: dict = {"status": "ok"}
