@@ -9,6 +9,7 @@ path components, so responses never reveal the server's file layout.
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,13 +20,19 @@ from kb.config import Settings
 M = TypeVar("M", bound=BaseModel)
 
 
+@lru_cache(maxsize=8)
+def _roots(cwd: str, data_dir: str) -> tuple[Path, Path]:
+    # Resolving walks the file system; every hit of every response asks, so once per pair.
+    return Path(cwd).resolve(), Path(data_dir).resolve()
+
+
 def public_source(source: str, settings: Settings) -> str:
     if not source or ":" in source.split("/", 1)[0] or not os.path.isabs(source):
         return source  # "upload:name.pdf" or already relative
     path = Path(source)
-    for root in (Path.cwd(), Path(settings.data_dir).resolve()):
+    for root in _roots(os.getcwd(), str(settings.data_dir)):
         try:
-            return path.relative_to(root.resolve()).as_posix()
+            return path.relative_to(root).as_posix()
         except ValueError:
             continue
     return "…/" + "/".join(path.parts[-2:])

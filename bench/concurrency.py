@@ -69,7 +69,16 @@ def _percentile(values: list[float], p: float) -> float:
     return values[k]
 
 
-def run_phase(url: str, clients: int, seconds: float, queries: list[str], during=None) -> dict:
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process so far (Linux /proc), all its threads."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_phase(url: str, clients: int, seconds: float, queries: list[str], during=None, server_pid: int = 0) -> dict:
+    """On a shared 2-core box latency depends on whatever else runs; the CPU seconds the
+    service and the clients spend per search do not, so they are reported beside it."""
+    cpu0 = (_cpu_s(server_pid), time.process_time()) if server_pid else None
     stop = time.monotonic() + seconds
     lat: list[float] = []
     health: list[float] = []
@@ -108,10 +117,17 @@ def run_phase(url: str, clients: int, seconds: float, queries: list[str], during
         side.start()
     for t in threads:
         t.join()
+    # Throughput and CPU over the clients' own run; an upload still going on is waited for after.
+    wall = time.perf_counter() - t0
+    cpu = {}
+    if cpu0:
+        n = max(1, len(lat))
+        cpu = {"server_cpu_ms": 1000 * (_cpu_s(server_pid) - cpu0[0]) / n,
+               "client_cpu_ms": 1000 * (time.process_time() - cpu0[1]) / n}
     if side:
         side.join()
-    wall = time.perf_counter() - t0
     return {
+        **cpu,
         "requests": len(lat) + len(errors), "errors": len(errors), "rps": len(lat) / wall,
         "p50_ms": 1000 * _percentile(lat, 50), "p95_ms": 1000 * _percentile(lat, 95),
         "p99_ms": 1000 * _percentile(lat, 99), "health_max_ms": 1000 * max(health or [float("nan")]),
@@ -161,18 +177,21 @@ def main() -> None:
             if r.status_code == 201:
                 httpx.delete(url + f"/api/v1/documents/{r.json()['id']}", headers={"X-API-Key": key}, timeout=120)
 
-        phases = {"quiet": run_phase(url, args.clients, args.seconds, queries)}
+        phases = {"quiet": run_phase(url, args.clients, args.seconds, queries, server_pid=server.pid)}
         if not args.no_write:
-            phases["uploading"] = run_phase(url, args.clients, args.seconds, queries, during=upload)
+            phases["uploading"] = run_phase(url, args.clients, args.seconds, queries, during=upload,
+                                            server_pid=server.pid)
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         server.wait(30)
 
-    header = "| phase | clients | requests | errors | req/s | search p50 | p95 | p99 | /health max |"
-    rows = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    header = ("| phase | clients | requests | errors | req/s | search p50 | p95 | p99 | /health max "
+              "| service CPU per search | clients' CPU per search |")
+    rows = [header, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for name, r in phases.items():
         rows.append(f"| {name} | {args.clients} | {r['requests']} | {r['errors']} | {r['rps']:.1f} | "
-                    f"{r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['p99_ms']:.0f} ms | {r['health_max_ms']:.0f} ms |")
+                    f"{r['p50_ms']:.0f} ms | {r['p95_ms']:.0f} ms | {r['p99_ms']:.0f} ms | {r['health_max_ms']:.0f} ms "
+                    f"| {r['server_cpu_ms']:.1f} ms | {r['client_cpu_ms']:.1f} ms |")
     table = "\n".join(rows)
     print(table)
     for name, r in phases.items():
@@ -180,7 +199,9 @@ def main() -> None:
             print(name, "errors:", r["error_samples"])
     if upload_s:
         print(f"upload of a {args.articles}-article act took {upload_s[0]:.1f} s")
-    machine = f"{platform.machine()}, {os.cpu_count()} cores"
+    load = os.getloadavg()[0]
+    print(f"load average at the end: {load:.1f}")
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, load average {load:.1f} at the end"
     RESULTS.write_text(
         f"# Concurrency\n\n{dt.date.today()}, {machine}; `python -m bench.concurrency --clients {args.clients} "
         f"--seconds {args.seconds:g}`\n\n{table}\n\n"

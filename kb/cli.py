@@ -22,7 +22,7 @@ import click
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 from typer.core import TyperGroup
@@ -149,7 +149,7 @@ def ingest(
 def _ingest_progress() -> Progress:
     return Progress(
         TextColumn("[progress.description]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TimeElapsedColumn(), console=err_console, transient=True,
+        TimeElapsedColumn(), TimeRemainingColumn(), console=err_console, transient=True,
     )
 
 
@@ -275,7 +275,9 @@ def entities(
 
 @app.command()
 def obligations(
-    file: Path | None = typer.Argument(None, help="A document to extract from (omit with --all)"),
+    files: list[Path] | None = typer.Argument(
+        None, help="Documents to extract from (omit with --all); give both language versions of an act to see "
+        "each duty once with both quotes"),
     all_: bool = typer.Option(False, "--all", help="The registry of the whole knowledge base"),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON array of obligations"),
     as_csv: bool = typer.Option(False, "--csv", help="Print CSV (the registry export)"),
@@ -292,21 +294,33 @@ def obligations(
     as_of: str | None = typer.Option(None, "--as-of", help="Statuses as of this day (YYYY-MM-DD; today)"),
     sort: str = typer.Option("document", "--sort", help="document or due"),
     base_url: str | None = typer.Option(None, "--base-url", help="Address of the staff page the feed links to"),
+    view: str | None = typer.Option(
+        None, "--view", help="paired: a duty stated in both language versions of an act once, with both quotes "
+        "(the table's default); flat: one row per version (the default of --json, --csv and --ics)"),
     local: bool = _local_option(),
 ) -> None:
-    """Who must do what, by when: from one file, or (--all) from everything ingested."""
+    """Who must do what, by when: from files, or (--all) from everything ingested."""
     from pydantic import ValidationError
+
+    from datetime import date
 
     from kb.models import ObligationFilters
     from kb.obligations import filter_obligations, obligations_for_file, to_csv
     from kb.obligations.register import FilterError, check_filters, register_rows
 
-    if bool(file) == all_:
+    if bool(files) == all_:
         typer.echo("error: give either FILE or --all", err=True)
         raise typer.Exit(2)
     if sum((as_json, as_csv, as_ics)) > 1:
         typer.echo("error: give at most one of --json, --csv, --ics", err=True)
         raise typer.Exit(2)
+    if view not in (None, "flat", "paired"):
+        typer.echo(f"error: --view: flat or paired (got {view!r})", err=True)
+        raise typer.Exit(2)
+    if view == "paired" and as_csv:
+        typer.echo("error: --view paired is for the table, --json and --ics (the CSV lists each version)", err=True)
+        raise typer.Exit(2)
+    paired = view == "paired" or (view is None and not (as_json or as_csv or as_ics))
     try:
         filters = ObligationFilters(
             actor=actor, convention=convention, deadline_from=deadline_from, deadline_to=deadline_to, lang=lang,
@@ -325,16 +339,24 @@ def obligations(
                 except FilterError as e:
                     typer.echo(f"error: {e}", err=True)
                     raise typer.Exit(2) from None
-                items = kb.obligation_rows(filters)
+                items = kb.obligation_pair_rows(filters) if paired else kb.obligation_rows(filters)
         else:
             try:
                 check_filters(filters)
             except FilterError as e:
                 typer.echo(f"error: {e}", err=True)
                 raise typer.Exit(2) from None
-            found = filter_obligations(obligations_for_file(file), **filters.model_dump(
-                include={"actor", "convention", "deadline_from", "deadline_to", "lang"}))
-            items = register_rows(found, filters, source=str(file))
+            items = []
+            for file in files:
+                found = filter_obligations(obligations_for_file(file), **filters.model_dump(
+                    include={"actor", "convention", "deadline_from", "deadline_to", "lang"}))
+                items += register_rows(found, filters, source=str(file))
+            if filters.sort == "due" and len(files) > 1:
+                items.sort(key=lambda r: (r.next_due is None, r.next_due or date.max))
+            if paired:
+                from kb.obligations.paired import pair_rows
+
+                items = pair_rows(items, prefer=filters.lang)
     if as_ics:
         from kb.config import get_settings
         from kb.obligations.ics import calendar
@@ -349,16 +371,23 @@ def obligations(
         typer.echo(json.dumps([o.model_dump(mode="json") for o in items], ensure_ascii=False, indent=2))
     else:
         table = Table(title="Obligations")
-        for col in ("actor", "action", "deadline", "status", "condition", "modality"):
+        # the two quotes only where some duty was found in both versions (one file: one language)
+        quotes = paired and any(len(getattr(o, "langs", [])) > 1 for o in items)
+        cols = ("actor", "action", "deadline", "status", "condition", "modality")
+        cols += ("quote kk", "quote ru") if quotes else ()
+        for col in cols:
             table.add_column(col, overflow="fold")
         for o in items:
             state = o.status or ""
             if o.next_due:
                 state += f" {o.next_due.isoformat()}"
-            table.add_row(
+            cells = [
                 Text(o.actor.text if o.actor else f"— ({o.actor_reason})"), Text(o.action),
                 Text(o.deadline.text if o.deadline else ""), Text(state), Text(o.condition or ""), Text(o.modality),
-            )
+            ]
+            if quotes:
+                cells += [Text(q.text if q else "—") for q in (o.quote_kk, o.quote_ru)]
+            table.add_row(*cells)
         console.print(table)
 
 

@@ -214,6 +214,20 @@ class ServiceClient:
             if not page.items or len(rows) >= page.total:
                 return rows
 
+    def obligation_pair_rows(self, filters: ObligationFilters) -> list:
+        """The register with each duty once for both language versions (GET /obligations?view=paired)."""
+        from kb.models import PairedObligationRow
+
+        query = filters.model_dump(mode="json", exclude_none=True)
+        rows: list[PairedObligationRow] = []
+        while True:
+            resp = self._request("GET", "/obligations", params={**query, "view": "paired", "offset": len(rows),
+                                                                "limit": OBLIGATIONS_PAGE})
+            page = self._parse(Page[PairedObligationRow], resp)
+            rows.extend(page.items)
+            if not page.items or len(rows) >= page.total:
+                return rows
+
     def entity_counts(self, type: str | None = None) -> list[EntityCount]:
         resp = self._request("GET", "/entities", params={"type": type} if type else None)
         try:

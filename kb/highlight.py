@@ -9,10 +9,20 @@ from __future__ import annotations
 
 import html
 import re
+from functools import lru_cache
 
 from kb.lang import normalize
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+
+
+@lru_cache(maxsize=200_000)
+def _forms(word: str, lang: str) -> frozenset[str]:
+    # Every word of every hit's passage goes through here on each search: one cached
+    # lookup per word instead of one or two normalize() calls.
+    if lang in ("kk", "ru"):
+        return frozenset((normalize(word, lang),))
+    return frozenset((normalize(word, "kk"), normalize(word, "ru")))
 
 
 def _matches(text: str, wanted: set[str], lang: str) -> list[tuple[int, int, str]]:
@@ -21,10 +31,9 @@ def _matches(text: str, wanted: set[str], lang: str) -> list[tuple[int, int, str
         word = m.group()
         if len(word) < 2 and not word.isdigit():
             continue
-        forms = {normalize(word, lang)} if lang in ("kk", "ru") else {normalize(word, "kk"), normalize(word, "ru")}
-        hit = forms & wanted
+        hit = _forms(word, lang) & wanted
         if hit:
-            found.append((m.start(), m.end(), hit.pop()))
+            found.append((m.start(), m.end(), next(iter(hit))))
     return found
 
 

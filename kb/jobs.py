@@ -29,6 +29,7 @@ from sqlalchemy import delete, insert, select, update
 from kb.db import engine_for, writing
 from kb.db.schema import jobs as jobs_table
 from kb.models import Job, JobFailure
+from kb.priority import lower_this_thread
 from kb.service_file import pid_alive
 
 if TYPE_CHECKING:
@@ -150,6 +151,7 @@ class JobRunner:
 
     # -- the worker ------------------------------------------------------------------------------
     def _run(self) -> None:
+        lower_this_thread(self.kb.settings.writer_nice)  # jobs yield the CPU to requests
         while True:
             job_id = self._queue.get()
             if job_id is None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Generic, Literal, TypeVar
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, computed_field, field_validator
 
 from ingest.models import (  # noqa: F401  (re-exported: defined once, in ingest)
     PATH_SEP,
@@ -328,6 +328,23 @@ class ObligationRow(Obligation):
     days_left: int | None = Field(None, description="Days from the register's day to next_due (negative: overdue)")
 
 
+class PairedObligationRow(ObligationRow):
+    """One obligation shown once for both language versions of its act (issue 12, item 5): the
+    fields of the version shown first (`lang`), each version's quote and document. A duty whose
+    other version was not found (or that has no pair key) is a row of its own with one quote."""
+
+    langs: list[Lang] = Field(default_factory=list, description="Languages this obligation was found in")
+    quote_kk: Quote | None = None
+    quote_ru: Quote | None = None
+    doc_id_kk: str | None = None
+    doc_id_ru: str | None = None
+    title_kk: str | None = None
+    title_ru: str | None = None
+
+
+RegisterView = Literal["flat", "paired"]
+
+
 class SearchResponse(BaseModel):
     query: str
     query_lang: str
@@ -419,6 +436,15 @@ class Job(BaseModel):
     skipped: int = 0
     failed: list[JobFailure] = Field(default_factory=list)
     error: str | None = None
+
+    @computed_field(description="Seconds the running job still needs at its pace so far (null until a file is done)")
+    @property
+    def eta_s(self) -> float | None:
+        if self.status != "running" or not self.started_at or not self.done or not self.total:
+            return None
+        started = self.started_at if self.started_at.tzinfo else self.started_at.replace(tzinfo=dt.timezone.utc)
+        elapsed = (dt.datetime.now(dt.timezone.utc) - started).total_seconds()
+        return round(max(0.0, elapsed / self.done * (self.total - self.done)), 1)
 
 
 class JobRequest(BaseModel):

@@ -58,6 +58,13 @@ Fusion = Literal["rrf", "dbsf", "weighted"]
 PoolMerge = Literal["score", "top", "rrf"]
 
 
+# What ranking, pooling and grouping read of a candidate. Candidates carry only these;
+# the hits of the page get their whole payload (text, title, offsets) in one lookup at
+# the end: reading payloads was most of each engine call (1.8 ms per query with the
+# text, 0.75 ms with these fields, bench/results/concurrency.md).
+RANK_FIELDS = ("doc_id", "act_id", "lang")
+
+
 def _other_lang(lang: str) -> str | None:
     return {"kk": "ru", "ru": "kk"}.get(lang)
 
@@ -130,15 +137,15 @@ class Retriever:
         if dense is None and sparse is None:
             return []
         if dense is None or sparse is None:
-            return self.store.search(dense=dense, sparse=sparse, filters=filters, limit=limit)
+            return self.store.search(dense=dense, sparse=sparse, filters=filters, limit=limit, fields=RANK_FIELDS)
         if self.fusion in ("rrf", "dbsf"):
             return self.store.search(
                 dense=dense, sparse=sparse, filters=filters, limit=limit,
-                fusion=self.fusion, prefetch_limit=max(limit, self.candidates),
+                fusion=self.fusion, prefetch_limit=max(limit, self.candidates), fields=RANK_FIELDS,
             )
         n = max(limit, self.candidates)
-        dense_hits = self.store.search(dense=dense, sparse=None, filters=filters, limit=n)
-        lexical_hits = self.store.search(dense=None, sparse=sparse, filters=filters, limit=n)
+        dense_hits = self.store.search(dense=dense, sparse=None, filters=filters, limit=n, fields=RANK_FIELDS)
+        lexical_hits = self.store.search(dense=None, sparse=sparse, filters=filters, limit=n, fields=RANK_FIELDS)
         d, s = _minmax(dense_hits), _minmax(lexical_hits)
         payloads = {p.id: p.payload for p in dense_hits + lexical_hits}
         fused = {
@@ -277,6 +284,7 @@ class Retriever:
             page = [g[0] for g in groups[req.offset:want]]
             if group == "act":
                 others = self._other_passages(groups[req.offset:want], dense, sparse, filters)
+        page, others = self._with_payloads(page, others)
         hits = [self._hit(p, words) for p in page]
         for hit, other in zip(hits, others):
             if other is not None:
@@ -285,6 +293,21 @@ class Retriever:
             query=req.q, query_lang=qlang, total=total, hits=hits,
             took_ms=round((time.perf_counter() - t0) * 1000, 1),
         )
+
+    def _with_payloads(
+        self, page: list[ScoredPoint], others: list[ScoredPoint | None]
+    ) -> tuple[list[ScoredPoint], list[ScoredPoint | None]]:
+        """The page's points (and their other-language passages) with whole payloads.
+        A point deleted since it was ranked (a concurrent delete) is left out."""
+        full = self.store.payloads([p.id for p in page] + [o.id for o in others if o is not None])
+
+        def whole(p: ScoredPoint) -> ScoredPoint | None:
+            return ScoredPoint(p.id, p.score, full[p.id]) if p.id in full else None
+
+        pairs = [(whole(p), whole(o) if o is not None else None)
+                 for p, o in zip(page, others or [None] * len(page))]
+        kept = [(p, o) for p, o in pairs if p is not None]
+        return [p for p, _ in kept], ([o for _, o in kept] if others else [])
 
     def _hit(self, p: ScoredPoint, words: set[str]) -> Hit:
         pl = p.payload

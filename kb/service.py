@@ -269,6 +269,9 @@ class KnowledgeBase:
         jobs = self.__dict__.pop("jobs", None)
         if jobs is not None:
             jobs.close()
+        background = self.__dict__.pop("background", None)
+        if background is not None:
+            background.close()
         if "index" in self.__dict__:
             self.index.close()
             del self.__dict__["index"]
@@ -373,8 +376,19 @@ class KnowledgeBase:
     def get_act(self, act_id: str) -> Act | None:
         return self.acts.get(act_id)
 
+    @property
+    def background(self):
+        """Threads at a lower CPU priority for writes (see kb.priority)."""
+        from kb.priority import BackgroundPool
+
+        return self._opened("background", lambda: BackgroundPool(self.settings.writer_nice))
+
     def ingest_upload(self, filename: str, data: bytes, force: bool = False) -> tuple[DocumentSummary, str]:
-        """Ingest one uploaded file: (summary, status). Raises IngestError on bad input."""
+        """Ingest one uploaded file: (summary, status). Raises IngestError on bad input.
+        Runs in a background thread: searches keep the CPU while it parses and embeds."""
+        return self.background.run(self._ingest_upload, filename, data, force)
+
+    def _ingest_upload(self, filename: str, data: bytes, force: bool) -> tuple[DocumentSummary, str]:
         from ingest import parse_bytes
 
         # Parsing is the slow, CPU-bound part: it runs before taking the writer lock.
@@ -478,6 +492,24 @@ class KnowledgeBase:
     def obligations(self, filters: ObligationFilters, offset: int = 0, limit: int = 100) -> Page[ObligationRow]:
         total, rows = self.docs.obligations_page(filters, offset=offset, limit=limit)
         return Page[ObligationRow](total=total, offset=offset, limit=limit, items=rows)
+
+    def obligation_pair_rows(self, filters: ObligationFilters) -> list:
+        return self.obligation_pairs(filters, 0, None).items
+
+    def obligation_pairs(self, filters: ObligationFilters, offset: int = 0, limit: int | None = 100) -> Page:
+        """The register with each duty once for both language versions (kb/obligations/paired.py)."""
+        from kb.models import PairedObligationRow
+        from kb.obligations.paired import pair_rows
+
+        def partners(row: ObligationRow) -> list[ObligationRow]:
+            act_id = self.acts.act_id_of(row.doc_id)
+            others = [d for d in (self.acts.doc_ids_of(act_id) if act_id else []) if d != row.doc_id]
+            return [r for d in others
+                    for r in self.docs.obligations_page(ObligationFilters(as_of=filters.as_of, doc_id=d), 0, None)[1]]
+
+        pairs = pair_rows(self.obligation_rows(filters), prefer=filters.lang, partners=partners)
+        items = pairs[offset:] if limit is None else pairs[offset:offset + limit]
+        return Page[PairedObligationRow](total=len(pairs), offset=offset, limit=limit or len(pairs), items=items)
 
     def health(self) -> dict:
         """Status without waiting on any lock, and without server paths or URLs."""

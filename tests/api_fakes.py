@@ -319,6 +319,15 @@ class FakeKB(KnowledgeBase):
             rows.sort(key=lambda r: (r.next_due is None, r.next_due or dt.date.max))
         return Page[ObligationRow](total=len(rows), offset=offset, limit=limit, items=rows[offset: offset + limit])
 
+    def obligation_pairs(self, filters: ObligationFilters, offset: int = 0, limit: int | None = 100) -> Page:
+        # the real pairing of the register's rows; the other version is looked for in the same page
+        from kb.models import PairedObligationRow
+        from kb.obligations.paired import pair_rows
+
+        pairs = pair_rows(self.obligations(filters, 0, 10**6).items, prefer=filters.lang)
+        items = pairs[offset:] if limit is None else pairs[offset: offset + limit]
+        return Page[PairedObligationRow](total=len(pairs), offset=offset, limit=limit or len(pairs), items=items)
+
     def health(self) -> dict:
         self._check()
         return {"status": "ok", "documents": len(self.docs)}

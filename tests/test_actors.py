@@ -174,3 +174,66 @@ def test_without_a_definition_a_role_stays_a_role(tmp_path):
     doc = _doc(tmp_path, "Правила\n\n1. Уполномоченный орган обязан рассмотреть заявление.\n", "ru")
     (o,) = extract(doc)
     assert o.actor.ids == [] and o.actor.id is None and o.actor.roles == ["role:authorized-body"]
+
+
+# -- roles of Government Rules and what an act says its authorised body is (issue 12, dev split) --
+@pytest.mark.parametrize("text, lang, role", [
+    ("Эксплуатирующая организация", "ru", "role:operating-organization"),
+    ("Пайдаланушы ұйым", "kk", "role:operating-organization"),
+    ("подведомственной организацией", "ru", "role:subordinate-organization"),
+    ("Ведомстволық бағынысты ұйым", "kk", "role:subordinate-organization"),
+    ("Соответствующий центральный государственный орган", "ru", "role:relevant-central-state-body"),
+    ("тиісті орталық мемлекеттік орган", "kk", "role:relevant-central-state-body"),
+    ("Государственный орган-разработчик", "ru", "role:developer-state-body"),
+    ("Әзірлеуші мемлекеттік орган", "kk", "role:developer-state-body"),
+    ("аккредиттелген ұйымдар", "kk", "role:accredited-organization"),
+    ("Руководители аккредитованных организаций", "ru", "role:accredited-organization-heads"),
+    ("Межведомственная комиссия", "ru", "role:interagency-commission"),
+    ("компетентный орган", "ru", "role:competent-body"),
+    ("уәкілетті ұйым", "kk", "role:authorized-organization"),
+    ("центральный уполномоченный орган", "ru", "role:authorized-body"),
+])
+def test_roles_of_rules_get_their_own_ids(text, lang, role):
+    assert roles_in(text, lang) == [role]
+
+
+def test_a_functional_name_of_the_authorised_body_links_to_its_ministry(tmp_path):
+    doc = _doc(tmp_path, "Правила\n\n1. Уполномоченный орган в сфере государственных закупок обязан "
+                         "разместить перечень.\n", "ru")
+    (o,) = extract(doc)
+    assert o.actor.ids == ["min-finance"] and o.actor.roles == ["role:authorized-body"]
+
+
+@pytest.mark.parametrize("lang, text, actor", [
+    ("ru", "Правила взаимодействия\n\n"
+           "1. В настоящих Правилах используются следующие понятия:\n"
+           "6) уполномоченный орган в области регулирования торговой деятельности (далее – уполномоченный орган) – "
+           "центральный исполнительный орган, формирующий торговую политику.\n\n"
+           "2. Уполномоченный орган обязан ежегодно направлять отчет в Правительство.\n", "Уполномоченный орган"),
+    # the Kazakh text of act 134531 writes a Latin i in "әрi" and "уәкiлеттi"
+    ("kk", "Өзара іс-қимыл қағидалары\n\n"
+           "1. Осы Қағидаларда мынадай ұғымдар пайдаланылады:\n"
+           "6) сауда қызметiн реттеу саласындағы уәкiлеттi орган (бұдан әрi – уәкiлеттi орган) – сауда саясатын "
+           "қалыптастыратын орталық атқарушы орган.\n\n"
+           "2. Уәкілетті орган жыл сайын Үкіметке есеп жіберуге міндетті.\n", "Уәкілетті орган"),
+])
+def test_the_act_says_which_body_its_authorised_body_is(tmp_path, lang, text, actor):
+    (o,) = [o for o in extract(_doc(tmp_path, text, lang)) if o.actor and o.actor.text == actor]
+    assert o.actor.ids == ["min-trade"] and o.actor.roles == ["role:authorized-body"]
+
+
+def test_a_body_that_qualifies_another_role_does_not_define_it(tmp_path):
+    doc = _doc(tmp_path, (
+        "Правила\n\n"
+        "1. Ведение фонда осуществляется подведомственной организацией уполномоченного органа в области охраны "
+        "окружающей среды (далее – подведомственная организация).\n\n"
+        "2. Подведомственная организация обязана ежегодно направлять запросы.\n"), "ru")
+    (o,) = [o for o in extract(doc) if o.actor and o.actor.text == "Подведомственная организация"]
+    assert o.actor.ids == [] and o.actor.roles == ["role:subordinate-organization"]
+
+
+def test_a_functional_name_longer_than_the_actor_span_still_links(tmp_path):
+    doc = _doc(tmp_path, "Қағидалар\n\n1. Сыртқы саяси қызмет саласындағы уәкілетті орган шет мемлекетке "
+                         "хабарлама жіберуге міндетті.\n", "kk")
+    (o,) = extract(doc)
+    assert "min-foreign" in o.actor.ids and "role:authorized-body" in o.actor.roles

@@ -221,3 +221,36 @@ def test_obligations_status_badges_due_sort_and_calendar_link(page):
     assert resp.ok and resp.headers["content-type"].startswith("text/calendar")
     events = Calendar.from_ical(resp.body()).walk("VEVENT")
     assert len(events) == 2 and all(len(e.walk("VALARM")) == 2 for e in events)
+
+
+def test_obligations_paired_view_shows_a_duty_once_with_both_quotes(page, base_url):
+    import datetime as dt
+
+    from kb.models import Actor, Document, Obligation, Quote
+
+    kb = base_url.kb
+
+    def doc(doc_id, lang, text, actor, action):
+        o = Obligation(actor=Actor(text=actor), action=action, modality="duty", lang=lang, pair_key="kzlaw-9|app/p2|0",
+                       quote=Quote(text=text, doc_id=doc_id, start=0, end=len(text), block_path="п. 2"))
+        return Document(id=doc_id, source=f"/c/{doc_id}.md", lang=lang, genre="law", title=f"Правила {lang}",
+                        date=dt.date(2022, 1, 1), text=text, obligations=[o])
+
+    added = [doc("pair-ru", "ru", "Оператор ведет журнал учета", "Оператор", "ведет журнал учета"),
+             doc("pair-kk", "kk", "Оператор есепке алу журналын жүргізеді", "Оператор", "журналын жүргізеді")]
+    for d in added:
+        kb.docs[d.id] = d
+    try:
+        page.goto("/#obligations")
+        rows = page.locator("#obl-table tbody tr")
+        expect(page.locator("#o-view")).to_have_value("paired")
+        expect(rows).to_have_count(4)  # the three of the fake KB and the pair, once
+        pair = rows.filter(has_text="ведет журнал учета")
+        expect(pair.locator("td.quotes .quote")).to_have_count(2)
+        expect(pair.locator(".quote[lang='kk'] a")).to_have_text("Оператор есепке алу журналын жүргізеді")
+        assert "#doc/pair-kk" in pair.locator(".quote[lang='kk'] a").get_attribute("href")
+        page.select_option("#o-view", "flat")
+        expect(rows).to_have_count(5)
+    finally:
+        for d in added:
+            del kb.docs[d.id]

@@ -292,6 +292,19 @@ def test_date_given_as_date_object_filters(store):
     assert store.search(dense=basis(0), sparse=None, filters=SearchFilters(date_to=dt.date(2020, 5, 31)), limit=5) == []
 
 
+def test_search_with_fields_then_whole_payloads(loaded):
+    """Ranking reads a few fields; the page's payloads come whole, by id, in one call."""
+    for dense, sparse in [(basis(0), None), (basis(0), sp.query_from_terms(["common"]))]:
+        lean = loaded.search(dense=dense, sparse=sparse, filters=None, limit=20, fusion="dbsf",
+                             fields=["doc_id", "lang"])
+        full = loaded.search(dense=dense, sparse=sparse, filters=None, limit=20, fusion="dbsf")
+        assert [(h.id, h.score) for h in lean] == [(h.id, h.score) for h in full]
+        assert all(set(h.payload) == {"doc_id", "lang"} for h in lean)
+        whole = loaded.payloads([h.id for h in lean] + ["00000000-0000-0000-0000-000000000000"])
+        assert whole == {h.id: h.payload for h in full}  # an unknown id is simply absent
+    assert loaded.payloads([]) == {}
+
+
 # --- ranking --------------------------------------------------------------------------------------
 
 

@@ -63,3 +63,17 @@ def test_a_queued_job_cancelled_never_runs_and_a_dead_workers_job_is_failed():
         assert again.get(first.id).status == "failed" and "stopped" in again.get(first.id).error
     finally:
         again.close()
+
+
+def test_a_running_job_reports_its_eta_from_its_pace():
+    import datetime as dt
+
+    from kb.models import Job
+
+    now = dt.datetime.now(dt.timezone.utc)
+    running = Job(id="j", status="running", created_at=now, started_at=now - dt.timedelta(seconds=10), done=2, total=6)
+    assert 19 <= running.eta_s <= 21  # 5 s a file so far, 4 files to go
+    assert "eta_s" in running.model_dump(mode="json")
+    assert Job(id="j", status="running", created_at=now, started_at=now, done=0, total=6).eta_s is None
+    assert Job(id="j", status="done", created_at=now, started_at=now, done=6, total=6).eta_s is None
+    assert Job.model_validate(running.model_dump(mode="json")).done == 2  # the computed key round-trips

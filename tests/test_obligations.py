@@ -119,10 +119,13 @@ def test_resolution_lead_in_with_sub_points_kk():
 
 
 def test_law_duties_and_prohibitions_ru():
-    items = obligations_for_file(CORPORA / "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/rus/ecocode-2021-ch21-ozone-layer.md")
+    path = CORPORA / "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/rus/ecocode-2021-ch21-ozone-layer.md"
+    items = extract(tag(parse_file(path)), actorless=True)
     duties = [o for o in items if o.modality == "duty"]
     bans = [o for o in items if o.modality == "prohibition"]
     assert len(duties) == 7 and len(bans) == 4
+    # issue 12: the impersonal bans bind no actor the register can follow and are not emitted
+    assert obligations_for_file(path) == duties
     assert all(o.actor.text == "Юридические лица и индивидуальные предприниматели" for o in duties)
     assert all(o.condition.startswith("при обращении с озоноразрушающими веществами") for o in duties)
     assert all(o.actor is None and o.actor_reason for o in bans)
@@ -133,7 +136,8 @@ def test_law_prohibition_and_duty_inline(tmp_path):
         "Статья 1. Требования\n\n"
         "1. Операторы объектов обязаны не позднее 1 апреля представлять отчет.\n\n"
         "2. Запрещается сброс неочищенных сточных вод в водные объекты.\n"))
-    items = extract(doc)
+    assert [o.modality for o in extract(doc)] == ["duty"]  # issue 12: no actor, not emitted
+    items = extract(doc, actorless=True)
     _check_record(doc, items)
     assert [o.modality for o in items] == ["duty", "prohibition"]
     assert items[0].actor.text == "Операторы объектов"
@@ -160,7 +164,9 @@ def test_kazakh_imperative_and_passive(tmp_path):
 
 
 def test_kazakh_law_trailing_modal_and_prohibition():
-    items = obligations_for_file(CORPORA / "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/kaz/ecocode-2021-ch21-ozone-layer.md")
+    path = CORPORA / "kazakhstan-law/codes/02-codes/2021/0102-ekologicheskii-kodeks-respubliki-kazakhstan-151312/kaz/ecocode-2021-ch21-ozone-layer.md"
+    assert {o.modality for o in obligations_for_file(path)} == {"duty"}  # the impersonal bans are not emitted
+    items = extract(tag(parse_file(path)), actorless=True)
     assert [o.modality for o in items].count("duty") == 7
     assert [o.modality for o in items].count("prohibition") == 4
     assert all(o.actor.text == "Заңды тұлғалар мен дара кәсіпкерлер" for o in items if o.modality == "duty")
@@ -176,9 +182,11 @@ def test_entry_into_force_and_amendments_are_not_obligations(tmp_path):
     assert extract(ru) == [] and extract(kk) == []
 
 
-def test_sentence_without_actor_has_null_actor_with_reason(tmp_path):
+def test_sentence_without_actor_is_not_emitted(tmp_path):
+    # issue 12, bad input: "An obligation with no identifiable actor is not emitted", in every kind of act
     doc = _doc(tmp_path, "7. В заключении экспертизы должен содержаться вывод о признании территории зоной бедствия.\n")
-    items = extract(doc)
+    assert extract(doc) == []
+    items = extract(doc, actorless=True)  # read, with the reason, for what needs to see it
     assert len(items) == 1
     assert items[0].actor is None and items[0].actor_reason
 
@@ -241,13 +249,14 @@ def test_f1_floor_on_blind_split():
     # Split `blind` (gold written by a second annotator before the extractor ran on it; sec. 20
     # scored on articles 393-396 only). Measured 2026-11-22: ru P/R 1.000/1.000 (6/6), kk P 1.000,
     # R 0.833 (5/6; the two coordinated duties of 395-бап 2-тармақ come out as one). Floors sit
-    # just below: a regression shows, and nothing here was tuned to pass.
+    # just below: a regression shows, and nothing here was tuned to pass. Since issue 12 the four
+    # actor-null entries per language are not scored (gold `impersonal:`): 2 obligations each remain.
     bench = _bench()
     tallies, _details = bench.evaluate(ROOT / "tests" / "data" / "obligations_gold.yaml", "blind")
     assert set(tallies) == {"ru", "kk"} and all(t.docs == 3 for t in tallies.values())
     for lang, t in tallies.items():
         p, r, f = t.prf()
-        assert t.tp >= 5 and f >= 0.85, f"{lang}: F1 {f:.3f} (P {p:.3f}, R {r:.3f}, TP {t.tp})"
+        assert t.tp >= 2 and f >= 0.85, f"{lang}: F1 {f:.3f} (P {p:.3f}, R {r:.3f}, TP {t.tp})"
 
 
 def test_json_and_export_csv_helpers():
@@ -295,7 +304,8 @@ def test_kazakh_coordinated_verbal_nouns_before_modal(tmp_path):
         "зардаптарды жою жөнінде шаралар қабылдауға міндетті.\n\n"
         "2. Кәсіпорынның операторы іс-шаралар жоспарын әзірлеуге және бекітуге міндетті.\n\n"
         "3. Сүзгілерсіз пайдалануға беруге және пайдалануға тыйым салынады.\n"), lang="kk")
-    items = extract(doc)
+    assert len(extract(doc)) == 3  # the ban names no actor: not emitted
+    items = extract(doc, actorless=True)
     _check_record(doc, items)
     assert len(items) == 4
     a, b, c, d = items
@@ -315,7 +325,8 @@ def test_kazakh_coordinated_verbal_nouns_before_modal(tmp_path):
 def test_kazakh_egher_condition_up_to_conditional_verb(tmp_path):
     doc = _doc(tmp_path, "1. Егер объектіде, оның ішінде қоймаларда нормативтер сақталмаса, объектіні пайдалануға беруге жол берілмейді.\n",
                lang="kk")
-    (o,) = extract(doc)
+    assert extract(doc) == []  # no actor: not emitted
+    (o,) = extract(doc, actorless=True)
     assert o.modality == "prohibition"
     assert o.condition == "Егер объектіде, оның ішінде қоймаларда нормативтер сақталмаса"
     assert o.action == "объектіні пайдалануға беруге жол берілмейді"  # the condition is not in the action

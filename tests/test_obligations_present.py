@@ -116,6 +116,35 @@ def test_ru_actor_list_lead_in_is_one_duty(tmp_path):
     assert len(items) == 1 and "органами" in items[0].actor.text
 
 
+def test_ru_biaspectual_verb_is_a_present_tense_duty(tmp_path):
+    # pymorphy3 reads "организует" first as a perfective future; a Rule means the present
+    items = _rules_doc(tmp_path, "9. Подведомственная организация организует сбор, хранение и анализ информации.")
+    assert _actors(items) == ["Подведомственная организация"] and items[0].action.startswith("организует")
+
+
+def test_ru_passive_with_means_binds_the_agent_of_the_means(tmp_path):
+    items = _rules_doc(tmp_path, "22. Просвещение осуществляется путем организации и проведения подведомственной "
+                                 "организацией следующих мероприятий:\n\n"
+                                 "1) курсов и обучающих семинаров;\n\n"
+                                 "2) консультационной помощи населению.")
+    assert _actors(items) == ["подведомственной организацией"] * 2
+    assert items[1].quote.text.startswith("2) консультационной")
+    # a deverbal noun's own agent is still no agent of the passive ("в целях контроля ... органом")
+    assert _rules_doc(tmp_path, "5. Отчет представляется в целях контроля уполномоченным органом.", name="b.txt") == []
+
+
+def test_a_paragraph_opening_its_own_list_ends_the_items_before_it(tmp_path):
+    items = _rules_doc(tmp_path, "22. Просвещение осуществляется путем проведения подведомственной организацией "
+                                 "следующих мероприятий:\n\n"
+                                 "1) курсов;\n\n"
+                                 "2) семинаров.\n\n"
+                                 "При подготовке курсов осуществляются следующие мероприятия:\n\n"
+                                 "1) составление программы;\n\n"
+                                 "2) регистрация слушателей.")
+    # the second list has no agent: its items bind nobody and are not emitted
+    assert [o.quote.text.split()[1] for o in items] == ["курсов;", "семинаров."]
+
+
 def test_present_tense_not_read_outside_rules(tmp_path):
     folder = tmp_path / "ru"
     folder.mkdir()

@@ -41,7 +41,8 @@ def expected_from_meta(meta: dict) -> dict:
     else:
         line = meta["requisite"]
         first = line.split(". ")[0]
-        out["number"] = re.search(r"№\s*(\S+(?:\s+ЗРК)?)", first).group(1)
+        # "№ 204.Утратило силу ..." (no space after the full stop): the number ends at the stop
+        out["number"] = re.sub(r"\.[А-ЯЁ].*$", "", re.search(r"№\s*(\S+(?:\s+ЗРК)?)", first).group(1))
         out["issuer"] = FORMS["issuers"].get(bodies[0]) if bodies else None
         out["status"] = "repealed" if re.search(r"Утратил\w*\s+силу", line) else "in_force"
     return out

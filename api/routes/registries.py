@@ -12,7 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.deps import KB, CanRead, call
 from api.public import scrub
-from kb.models import EntityCount, EntityType, ObligationFilters, ObligationRow, Page
+from kb.models import EntityCount, EntityType, ObligationFilters, ObligationRow, Page, PairedObligationRow, RegisterView
 from kb.obligations.export import csv_text
 from kb.obligations.register import FilterError, check_filters
 from kb.service import KnowledgeBase
@@ -72,7 +72,8 @@ def _csv_response(kb: KnowledgeBase, filters: ObligationFilters) -> Response:
     )
 
 
-@router.get("/obligations", response_model=Page[ObligationRow], responses={**_CSV_RESPONSE, **_422})
+@router.get("/obligations", response_model=Page[ObligationRow] | Page[PairedObligationRow],
+            responses={**_CSV_RESPONSE, **_422})
 def obligations(
     filters: Annotated[ObligationFilters, Query()],
     kb: KB,
@@ -80,10 +81,17 @@ def obligations(
     offset: Annotated[int, Query(ge=0)] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     format: Literal["json", "csv"] = "json",
+    view: Annotated[RegisterView, Query(
+        description="flat: one row per obligation and language version (as before); paired: one row per "
+        "duty, with quote_kk and quote_ru when both versions of the act state it")] = "flat",
 ):
-    """The obligation registry; `format=csv` downloads every matching row as CSV."""
+    """The obligation registry; `format=csv` downloads every matching row as CSV; `view=paired`
+    shows a duty stated in both language versions of an act once, with both quotes."""
     if format == "csv":
         return _csv_response(kb, filters)
+    if view == "paired":
+        page = call(kb.obligation_pairs, _checked(kb, filters), offset=offset, limit=limit)
+        return page.model_copy(update={"items": [scrub(r, kb.settings) for r in page.items]})
     page = call(kb.obligations, _checked(kb, filters), offset=offset, limit=limit)
     return page.model_copy(update={"items": [scrub(r, kb.settings) for r in page.items]})
 
@@ -94,12 +102,19 @@ def obligations_csv_download(filters: Annotated[ObligationFilters, Query()], kb:
 
 
 @router.get("/obligations.ics", response_class=Response, responses={**_ICS_RESPONSE, **_422})
-def obligations_ics(filters: Annotated[ObligationFilters, Query()], kb: KB, _: CanRead, request: Request) -> Response:
+def obligations_ics(filters: Annotated[ObligationFilters, Query()], kb: KB, _: CanRead, request: Request,
+                    view: Annotated[RegisterView, Query(
+                        description="paired: one event for a duty stated in both language versions")] = "flat",
+                    ) -> Response:
     """The register's dated obligations as an iCalendar feed to subscribe to: recurring deadlines
     as RRULE, reminders 30 and 7 days before, each event quoting the obligation and linking to it."""
     from kb.obligations.ics import calendar
 
-    rows = [scrub(r, kb.settings) for r in _all_obligations(kb, _checked(kb, filters))]
+    if view == "paired":
+        found = call(kb.obligation_pairs, _checked(kb, filters), offset=0, limit=None).items
+    else:
+        found = _all_obligations(kb, _checked(kb, filters))
+    rows = [scrub(r, kb.settings) for r in found]
     body = calendar(rows, as_of=filters.as_of, base_url=str(request.base_url).rstrip("/"))
     return Response(
         content=body,

@@ -15,6 +15,7 @@ const ACT_STATUSES = ["in_force", "repealed", "unknown"];
 const PAGE = 25;
 const STATUSES = ["overdue", "due", "recurring", "on_event", "undated", "no_deadline"];
 const SORTS = ["document", "due"];
+const VIEWS = ["paired", "flat"]; // paired: a duty stated in both languages of an act is one row with both quotes
 
 const state = {
   ui: localStorage.getItem("kb-ui-lang") || "ru",
@@ -62,6 +63,7 @@ function fillOptions() {
     else if (kind === "genre") opts = GENRES.map((g) => [g, t("genre_" + g)]);
     else if (kind === "status") opts = STATUSES.map((st) => [st, t("st_" + st)]);
     else if (kind === "sort") opts = SORTS.map((so) => [so, t("sort_" + so)]);
+    else if (kind === "view") opts = VIEWS.map((v) => [v, t("view_" + v)]);
     else if (kind === "actor")
       // agencies named in the knowledge base, then the generic roles of Rules (role:...)
       opts = [
@@ -555,14 +557,36 @@ function statusBadge(o) {
   return el("span", { class: "badge st-" + o.status, title: title || null }, label);
 }
 
+// The source cell: the document and point; in the paired view each language's quote, linked.
+function sourceCell(o) {
+  const quotes = [["kk", o.quote_kk, o.doc_id_kk, o.title_kk], ["ru", o.quote_ru, o.doc_id_ru, o.title_ru]].filter((q) => q[1]);
+  if (quotes.length < 2)
+    return el("td", {}, el("a", { href: docHref(o.doc_id, o.quote.start, o.quote.end), title: o.quote.text }, o.title), o.quote.block_path ? el("div", { class: "path" }, o.quote.block_path) : null);
+  return el(
+    "td",
+    { class: "quotes" },
+    ...quotes.map(([lang, q, docId, title]) =>
+      el(
+        "div",
+        { class: "quote", lang },
+        el("span", { class: "badge lang" }, lang.toUpperCase()),
+        " ",
+        el("a", { href: docHref(docId, q.start, q.end), title: title || "" }, q.text),
+        q.block_path ? el("div", { class: "path" }, q.block_path) : null,
+      ),
+    ),
+  );
+}
+
 async function loadObligations(offset = 0) {
   const filters = oblFilters();
+  const view = $("#o-view").value || "paired";
   $("#csv-link").href = `${API}/obligations.csv?${query(filters)}`;
   // the feed a calendar subscribes to: an absolute address, with the filters shown
-  $("#ics-link").href = new URL(`${API}/obligations.ics?${query(filters)}`, location.href).href;
+  $("#ics-link").href = new URL(`${API}/obligations.ics?${query({ ...filters, view })}`, location.href).href;
   let page;
   try {
-    page = await api(`/obligations?${query({ ...filters, offset, limit: PAGE })}`);
+    page = await api(`/obligations?${query({ ...filters, view, offset, limit: PAGE })}`);
   } catch (err) {
     return showError(err.message);
   }
@@ -581,7 +605,7 @@ async function loadObligations(offset = 0) {
         el("td", {}, o.deadline ? o.deadline.text : "", o.deadline && o.deadline.value ? el("div", { class: "muted" }, o.deadline.value) : null),
         el("td", {}, statusBadge(o)),
         el("td", {}, o.condition || ""),
-        el("td", {}, el("a", { href: docHref(o.doc_id, o.quote.start, o.quote.end), title: o.quote.text }, o.title), o.quote.block_path ? el("div", { class: "path" }, o.quote.block_path) : null),
+        sourceCell(o),
       ),
     ),
   );
@@ -628,7 +652,8 @@ async function upload() {
   try {
     let job = await api("/jobs", { method: "POST", form, write: true });
     while (job.status === "queued" || job.status === "running") {
-      status.textContent = t("job_progress", { done: job.done, total: job.total || files.length });
+      status.textContent = t("job_progress", { done: job.done, total: job.total || files.length })
+        + (job.eta_s != null ? " · " + t("job_eta", { s: Math.ceil(job.eta_s) }) : "");
       await new Promise((r) => setTimeout(r, 500));
       job = await api("/jobs/" + encodeURIComponent(job.id));
     }
@@ -809,7 +834,7 @@ function init() {
   $("#ask-form").addEventListener("submit", (ev) => (ev.preventDefault(), runAsk()));
 
   $("#obl-form").addEventListener("submit", (ev) => (ev.preventDefault(), loadObligations(0)));
-  for (const sel of ["#o-actor", "#o-convention", "#o-deadline-from", "#o-deadline-to", "#o-lang", "#o-status", "#o-sort"])
+  for (const sel of ["#o-actor", "#o-convention", "#o-deadline-from", "#o-deadline-to", "#o-lang", "#o-status", "#o-sort", "#o-view"])
     $(sel).addEventListener("change", () => loadObligations(0));
   $("#obl-prev").addEventListener("click", () => loadObligations(Math.max(0, state.obl.offset - PAGE)));
   $("#obl-next").addEventListener("click", () => loadObligations(state.obl.offset + PAGE));

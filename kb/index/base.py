@@ -10,6 +10,8 @@ the same ranking on either.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import datetime as dt
 import uuid
 from dataclasses import dataclass, field
@@ -134,12 +136,17 @@ class VectorStore(Protocol):
         limit: int,
         fusion: Fusion = "rrf",
         prefetch_limit: int = 50,
+        fields: Sequence[str] | None = None,
     ) -> list[ScoredPoint]:
         """Both vectors: prefetch each, then fuse. One vector: plain search on it.
 
         An empty sparse vector counts as none (a query of stop words only); with
-        no vector at all the result is empty.
+        no vector at all the result is empty. `fields` limits each point's payload to
+        those keys (None: the whole payload): reading payloads is most of an engine call.
         """
+
+    def payloads(self, ids: Sequence[str]) -> dict[str, dict]:
+        """The whole payload of each point that exists, by id."""
 
     def count(self) -> int: ...
 

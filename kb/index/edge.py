@@ -18,6 +18,8 @@ below the engine's indexing threshold) search is exact.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import json
 from pathlib import Path
 
@@ -233,11 +235,13 @@ class EdgeStore:
         limit: int,
         fusion: Fusion = "rrf",
         prefetch_limit: int = 50,
+        fields: Sequence[str] | None = None,
     ) -> list[ScoredPoint]:
         check_search_args(limit, fusion)
         if self._shard is None or (dense is None and not sparse):
             return []
         where = to_filter(filters)
+        payload = True if fields is None else qe.PayloadSelector.Include(list(fields))
         queries = []
         if dense is not None:
             queries.append(qe.Query.Nearest(list(dense), using=DENSE))
@@ -246,7 +250,7 @@ class EdgeStore:
                 qe.Query.Nearest(qe.SparseVector(list(sparse.indices), list(sparse.values)), using=LEXICAL)
             )
         if len(queries) == 1:
-            request = qe.QueryRequest(limit=limit, query=queries[0], filter=where, with_payload=True)
+            request = qe.QueryRequest(limit=limit, query=queries[0], filter=where, with_payload=payload)
         else:
             depth = max(prefetch_limit, limit)
             request = qe.QueryRequest(
@@ -254,6 +258,12 @@ class EdgeStore:
                 prefetches=[qe.Prefetch(limit=depth, query=q, filter=where) for q in queries],
                 query=qe.Fusion.Rrf(k=RRF_K) if fusion == "rrf" else qe.Fusion.Dbsf(),
                 filter=where,
-                with_payload=True,
+                with_payload=payload,
             )
         return [ScoredPoint(str(p.id), float(p.score), p.payload or {}) for p in self._shard.query(request)]
+
+    def payloads(self, ids: Sequence[str]) -> dict[str, dict]:
+        if self._shard is None or not ids:
+            return {}
+        records = self._shard.retrieve(list(dict.fromkeys(ids)), with_payload=True, with_vector=False)
+        return {str(r.id): r.payload or {} for r in records}

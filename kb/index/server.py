@@ -10,6 +10,8 @@ Tests pass `QdrantClient(":memory:")`: the same API, run in Python.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import contextlib
 import warnings
 from collections.abc import Iterator
@@ -284,11 +286,13 @@ class ServerStore:
         limit: int,
         fusion: Fusion = "rrf",
         prefetch_limit: int = 50,
+        fields: Sequence[str] | None = None,
     ) -> list[ScoredPoint]:
         check_search_args(limit, fusion)
         if (dense is None and not sparse) or not self._has_collection():
             return []
         where = to_filter(filters)
+        payload = True if fields is None else list(fields)
         queries: list[tuple[object, str]] = []
         if dense is not None:
             queries.append((list(dense), DENSE))
@@ -298,7 +302,7 @@ class ServerStore:
             if len(queries) == 1:
                 query, using = queries[0]
                 result = self.client.query_points(
-                    self.collection, query=query, using=using, query_filter=where, limit=limit, with_payload=True
+                    self.collection, query=query, using=using, query_filter=where, limit=limit, with_payload=payload
                 )
             else:
                 depth = max(prefetch_limit, limit)
@@ -308,6 +312,14 @@ class ServerStore:
                     query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K)) if fusion == "rrf" else qm.FusionQuery(fusion=qm.Fusion.DBSF),
                     query_filter=where,
                     limit=limit,
-                    with_payload=True,
+                    with_payload=payload,
                 )
         return [ScoredPoint(str(p.id), float(p.score), p.payload or {}) for p in result.points]
+
+    def payloads(self, ids: Sequence[str]) -> dict[str, dict]:
+        if not ids or not self._has_collection():
+            return {}
+        with self._call("retrieve"):
+            records = self.client.retrieve(self.collection, ids=list(dict.fromkeys(ids)), with_payload=True,
+                                           with_vectors=False)
+        return {str(r.id): r.payload or {} for r in records}

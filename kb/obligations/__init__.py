@@ -12,7 +12,9 @@ language (``ru``, ``kk``). Adding a verb or a pattern is one line there:
   "... министрлігі ... қабылдасын"), ``dative_before`` (KK "... орынбасарына жүктелсін"), ``after_na``
   ("возложить на ..."), ``none`` (impersonal prohibitions). ``require_actor: true`` drops clauses
   without an actor — a resolution's own dispositive acts ("Расширить территорию ...",
-  "... кеңейтілсін") bind nobody; ``false`` keeps them with ``actor=None`` and an ``actor_reason``.
+  "... кеңейтілсін") bind nobody; ``false`` reads them with ``actor=None`` and an ``actor_reason``,
+  which ``extract`` then drops (issue 12: an obligation with no identifiable actor is not emitted, in
+  any kind of act; ``extract(doc, actorless=True)`` keeps them for tests).
   ``final: true`` makes a Kazakh verb count only clause-finally (SOV order). The special pattern
   ``<INFINITIVE>`` is the RU "dative addressee + infinitive" rule, found with pymorphy3.
 * ``enacting`` (ПОСТАНОВЛЯЕТ, ҚАУЛЫ ЕТЕДІ ...) and ``exclude`` (entry into force, "изложить в
@@ -61,9 +63,10 @@ Parser and tagger: ``adapters.py`` calls ``ingest.parse_file`` and ``kb.entities
 identified actor count too ("Уполномоченный орган направляет ...", "Уәкілетті орган ... жібереді"),
 agentive passives ("... принимается Правительством") and lead-ins with their sub-points, read by
 ``present.py`` (cues in ``kb/data/duty_verbs.yaml``; the Russian subject / agent from natasha's
-syntax parse, ``syntax.py``, where two actor nouns compete) for clauses no modal trigger claimed;
-there a duty with no identifiable actor is not emitted. ``pairing.py`` gives each record a
-``pair_key`` shared by the Kazakh and Russian versions of an act. Quotes are exact slices of ``doc.text``.
+syntax parse, ``syntax.py``, where two actor nouns compete) for clauses no modal trigger claimed.
+``pairing.py`` gives each record a ``pair_key`` shared by the Kazakh and Russian versions of an act;
+``paired.py`` shows such a pair once in the register with both quotes (API ``view=paired``, the CLI
+table, the staff page, the paired .ics feed). Quotes are exact slices of ``doc.text``.
 """
 
 from .extract import extract

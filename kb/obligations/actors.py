@@ -8,9 +8,13 @@
   gazetteer) links to that body too.
 * Roles are the generic actors of Rules and Codes, listed with their kk and ru names in
   kb/data/actor_roles.yaml; ids are `role:<id>`.
+* A functional name of an authorised body ("уполномоченный орган в сфере государственных
+  закупок") links to the body it designates (`functional` in the same file; the gazetteer's own
+  functional names use `refers_to`).
 * An act may say which body a role is: "Министерство ... (далее – уполномоченный орган)",
-  "уполномоченный орган – Министерство ...". Such a definition links every bare mention of
-  the role in that act to the body (patterns under `definitions` in the same file).
+  "уполномоченный орган в области регулирования торговой деятельности (далее – уполномоченный
+  орган)", "уполномоченный орган – Министерство ...". Such a definition links every bare mention
+  of the role in that act to the body (patterns under `definitions` in the same file).
 """
 
 from __future__ import annotations
@@ -57,6 +61,74 @@ def _matcher():
             raise RolesError(f"{ROLES_FILE}: entry #{i + 1} ({item.get('id') if isinstance(item, dict) else item!r}): "
                              f"{exc}") from exc
     return GazetteerMatcher(Gazetteer(conventions=[], agencies=entries))
+
+
+@lru_cache(maxsize=1)
+def _functional() -> tuple[object, dict[str, list[str]]]:
+    """(matcher of the functional names of authorised bodies, entry id -> the ids it designates)."""
+    from kb.entities.gazetteer import Entry, Gazetteer
+    from kb.entities.matcher import GazetteerMatcher
+    from pydantic import ValidationError
+
+    items = _raw().get("functional") or []
+    if not isinstance(items, list):
+        raise RolesError(f"{ROLES_FILE}: `functional` must be a list")
+    entries, targets = [], {}
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or not isinstance(item.get("ids"), list) or not item["ids"]:
+            raise RolesError(f"{ROLES_FILE}: functional #{i + 1}: needs a non-empty list `ids`")
+        try:
+            entries.append(Entry.model_validate({"kind": "agency", "id": item.get("id"), "names": item.get("names")}))
+        except ValidationError as exc:
+            raise RolesError(f"{ROLES_FILE}: functional #{i + 1} ({item.get('id')!r}): {exc}") from exc
+        targets[item["id"]] = [str(x) for x in item["ids"]]
+    return GazetteerMatcher(Gazetteer(conventions=[], agencies=entries)), targets
+
+
+def functional_ids(text: str, lang: str) -> list[str]:
+    """Agency or role ids the functional names in `text` designate ("уполномоченный орган в сфере
+    государственных закупок" -> min-finance), in order."""
+    matcher, targets = _functional()
+    return list(dict.fromkeys(i for m in matcher.find(text, lang) for i in targets.get(m.id, [])))
+
+
+def _functional_before(text: str, pos: int, lang: str) -> list[str]:
+    """Ids of a functional name that ends right before `pos` (the "(далее – ...)" of its short name)."""
+    from kb.entities import keys as K
+
+    window = text[max(0, pos - 200):pos]
+    toks = K.tokenize(window)
+    matcher, targets = _functional()
+    for m in reversed(matcher.find(window, lang, toks)):
+        if len(window) - toks[m.end_tok].end <= 3:
+            return targets.get(m.id, [])
+    return []
+
+
+def _functional_around(text: str, start: int, end: int, lang: str) -> list[str]:
+    """Ids of a functional name that covers an actor phrase: the actor's span is often only part
+    of it, its head ("саласындағы уәкілетті орган" of "сыртқы саясат қызметі саласындағы уәкілетті
+    орган") or its start ("Уполномоченный орган в" of "... в сфере государственных закупок")."""
+    from kb.entities import keys as K
+
+    lo = max(0, start - 200)
+    window = text[lo:end + 200]
+    toks = K.tokenize(window)
+    matcher, targets = _functional()
+    for m in matcher.find(window, lang, toks):
+        if lo + toks[m.start_tok].start <= start and lo + toks[m.end_tok].end >= end - 1:
+            return targets.get(m.id, [])
+    return []
+
+
+def _role_ends_at(text: str, pos: int, lang: str) -> bool:
+    """True when a role name ends right before `pos`: a body after it is its modifier
+    ("подведомственной организацией уполномоченного органа ... (далее – ...)")."""
+    from kb.entities import keys as K
+
+    window = text[max(0, pos - 120):pos].rstrip()
+    toks = K.tokenize(window)
+    return any(toks[m.end_tok].end == len(window) for m in _matcher().find(window, lang, toks))
 
 
 def role_ids() -> list[str]:
@@ -133,10 +205,15 @@ def definitions(doc: Document) -> dict[str, list[str]]:
         for p in _patterns("short_name", lang):
             for m in p.finditer(text):
                 roles = _bare_roles(m.group("short"), lang)
+                if not roles:
+                    continue
                 body = [e for e in agencies if e.end <= m.start() and m.start() - e.end <= 3]
-                if roles and body:
+                if body and _role_ends_at(text, body[-1].start, lang):
+                    continue  # the body qualifies another role named before it
+                ids = _with_referents([body[-1].id]) if body else _functional_before(text, m.start(), lang)
+                if ids:
                     for r in roles:
-                        out.setdefault(r, _with_referents([body[-1].id]))
+                        out.setdefault(r, ids)
         for p in _patterns("defined_as", lang):
             for m in p.finditer(text):
                 roles = _bare_roles(m.group("role"), lang)
@@ -161,10 +238,21 @@ def link(doc: Document, text: str, lang: str, entities: list[Entity], start: int
         ids = [e.id for e in _agencies(entities) if e.start < end and start < e.end]
     ids = _with_referents(list(dict.fromkeys(ids)))
     roles = roles_in(text, lang)
+    if lang not in ("kk", "ru"):
+        lang = "kk" if re.search(r"[әғқңөұүһі]", text, re.I) else "ru"
+    found = functional_ids(text, lang)
+    if not found and start is not None and end is not None and roles:
+        found = _functional_around(doc.text, start, end, lang)
+    for i in found:  # "уполномоченный орган в сфере таможенного дела"
+        (roles if i.startswith(ROLE_PREFIX) else ids).append(i)
+    ids, roles = list(dict.fromkeys(ids)), list(dict.fromkeys(roles))
     if roles and not ids:
         defined = definitions(doc)
         for r in roles:
-            ids += [i for i in defined.get(r, []) if i not in ids]
+            for i in defined.get(r, []):
+                target = roles if i.startswith(ROLE_PREFIX) else ids
+                if i not in target:
+                    target.append(i)
     return Actor(text=text, id=ids[0] if ids else None, ids=ids, roles=roles)
 
 

@@ -647,9 +647,11 @@ class ExtractionTimeout(RuntimeError):
     """Extraction ran past the per-file time budget (KB_PARSE_TIMEOUT_S)."""
 
 
-def extract(doc: Document, timeout_s: float | None = None) -> list[Obligation]:
+def extract(doc: Document, timeout_s: float | None = None, actorless: bool = False) -> list[Obligation]:
     """All obligations of a document, in reading order. Uses doc.entities when tagged.
 
+    An obligation with no identifiable actor is not emitted (issue 12); `actorless=True` keeps
+    them (actor null, `actor_reason` set) for tests of how such clauses are read.
     Bounded by the per-file time budget (`timeout_s`, default KB_PARSE_TIMEOUT_S):
     past it, ExtractionTimeout names the document and the limit."""
     if timeout_s is None:
@@ -658,12 +660,12 @@ def extract(doc: Document, timeout_s: float | None = None) -> list[Obligation]:
         timeout_s = get_settings().parse_timeout_s
     try:
         with budget.time_budget(timeout_s, "obligation extraction"):
-            return _extract(doc)
+            return _extract(doc, actorless)
     except budget.BudgetExceeded as e:
         raise ExtractionTimeout(f"{doc.source or doc.id}: {e}") from None
 
 
-def _extract(doc: Document) -> list[Obligation]:
+def _extract(doc: Document, actorless: bool = False) -> list[Obligation]:
     rules = load_rules()
     out: list[Obligation] = []
     clauses: list[tuple[str, Clause]] = []
@@ -719,7 +721,9 @@ def _extract(doc: Document) -> list[Obligation]:
             out += present.clause_obligations(doc, lang, r, c)
         i += 1
     out.sort(key=lambda o: o.quote.start)
-    if present.is_rules(doc):  # issue 12: in Rules a duty with no identifiable actor is not emitted
-        out = [o for o in out if o.actor is not None or o.modality == "prohibition"]
+    # issue 12 (bad input): an obligation with no identifiable actor is not emitted, in any kind of
+    # act ("запрещается сброс ...", "должен содержаться вывод" bind nobody the register can follow)
+    if not actorless:
+        out = [o for o in out if o.actor is not None]
     pairing.assign_pair_keys(doc, out)
     return out

@@ -5,7 +5,8 @@ One all-day event per obligation with a calendar date: a one-off deadline on its
 recurring one from its first occurrence with its RRULE. Each event quotes the obligation,
 names the act and links to the quote in the act; two reminders fire 30 and 7 days before.
 Obligations that count from an event or name no date have no place in a calendar and are left
-out (the register lists them).
+out (the register lists them). Given the register's paired rows (``view=paired``), a duty stated
+in both language versions of an act is one event quoting both, identified by its pair key.
 """
 
 from __future__ import annotations
@@ -26,8 +27,12 @@ REMINDER_DAYS = (30, 7)
 SUMMARY_CHARS = 120
 
 
+def _both(o: ObligationRow) -> bool:
+    return bool(getattr(o, "quote_kk", None) and getattr(o, "quote_ru", None))
+
+
 def _uid(o: ObligationRow) -> str:
-    key = f"{o.doc_id}:{o.quote.start}:{o.quote.end}:{o.action}"
+    key = f"pair:{o.pair_key}" if _both(o) and o.pair_key else f"{o.doc_id}:{o.quote.start}:{o.quote.end}:{o.action}"
     return hashlib.sha256(key.encode("utf-8")).hexdigest()[:32] + "@kz-regkb"
 
 
@@ -64,8 +69,9 @@ def _event(o: ObligationRow, as_of: dt.date, base_url: str | None, stamp: dt.dat
         ev.add("rrule", rule)
     ev.add("summary", _summary(o))
     act = o.title or o.source or o.doc_id
-    lines = [f"«{o.quote.text.strip()}»", "", f"{act}" + (f" — {o.quote.block_path}" if o.quote.block_path else ""),
-             f"{d.text}"]
+    quotes = [o.quote_ru, o.quote_kk] if _both(o) else [o.quote]
+    lines = [f"«{q.text.strip()}»" for q in quotes]
+    lines += ["", f"{act}" + (f" — {o.quote.block_path}" if o.quote.block_path else ""), f"{d.text}"]
     if base_url:
         url = doc_link(base_url, o)
         lines.append(url)

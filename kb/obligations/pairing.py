@@ -4,7 +4,8 @@ The two language versions of an act have the same structure (sections, points, s
 different path labels ("п. 4" / "4-тармақ", "пп. 1)" / "1) тармақша", "Статья 12" / "12-бап",
 "Приложение" / "Қосымша"). The key is the act key + the language-neutral path + the ordinal of
 the obligation within that path, so the register can show a pair once with both quotes:
-``pair_key = "<act_key>|<path>|<n>"``, e.g. ``"gov-2016-589|app/s1/p3|0"``. Documents without an
+``pair_key = "<act_key>|<path>|<n>"``, e.g. ``"gov-2016-589|app/p3|0"`` (``pair_path``: what
+encloses a point or an article is left out, since headings differ between the versions). Documents without an
 act key get none (a key made from a file name would pair nothing).
 """
 
@@ -42,6 +43,30 @@ def neutral_path(path: list[str]) -> str:
     return "/".join(out)
 
 
+# Tokens that number a point or an article: numbered uniquely within an act (articles) or within
+# an appendix (points of Rules run on across their sections), so what encloses them is dropped
+# from the key. The two versions do not always carry the same headings ("2. Правила и
+# требования ..." against an unnumbered "ЕБА-мен жарақтандыру ... талаптар"): keeping sections,
+# chapters and unnumbered headings above a point would split such a pair.
+_UNIQUE = re.compile(r"^(?:p|a)\d")
+_ENCLOSING = re.compile(r"^(?:s|ch|sec)[\d.]*$|^\?$")
+
+
+def pair_path(path: list[str]) -> str:
+    """The part of the neutral path that names the same place in both versions:
+    'app/s2/p7/sp1' -> 'app/p7/sp1', 'ch3/a12/p2' -> 'a12/p2'; a path with no point or article
+    keeps every token."""
+    tokens = neutral_path(path).split("/") if path else []
+    last = max((i for i, t in enumerate(tokens) if _UNIQUE.match(t)), default=-1)
+    if last < 0:
+        return "/".join(tokens)
+    first = min(i for i, t in enumerate(tokens) if _UNIQUE.match(t))
+    head = [t for t in tokens[:first] if not _ENCLOSING.match(t)]
+    if any(t.startswith("a") for t in tokens[first:last + 1]):
+        head = [t for t in head if t.startswith("app")]  # an article's number is unique in the act
+    return "/".join(head + tokens[first:])
+
+
 def assign_pair_keys(doc: Document, items: list[Obligation]) -> None:
     """Set pair_key on each obligation (in place), in reading order."""
     act = getattr(doc, "act_key", None)
@@ -49,7 +74,7 @@ def assign_pair_keys(doc: Document, items: list[Obligation]) -> None:
         return
     seen: dict[str, int] = {}
     for o in items:
-        path = neutral_path(o.quote.block_path.split(PATH_SEP)) if o.quote.block_path else ""
+        path = pair_path(o.quote.block_path.split(PATH_SEP)) if o.quote.block_path else ""
         n = seen.get(path, 0)
         seen[path] = n + 1
         o.pair_key = f"{act}|{path}|{n}"

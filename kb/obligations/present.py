@@ -69,6 +69,7 @@ class DutyRules:
     postpositions: frozenset[str] = frozenset()
     np_modifiers: frozenset[str] = frozenset()
     condition_markers: re.Pattern | None = None
+    means_markers: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -105,6 +106,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             frozenset(body.get("subordinators") or []), frozenset(body.get("prepositions") or []),
             _re(body["actor_list"], f"{lang}.actor_list") if body.get("actor_list") else None,
             reflexive_active=frozenset(body.get("reflexive_active") or []),
+            means_markers=frozenset(w.lower() for w in body.get("means_markers") or []),
         )
     nd = body.get("non_duty") or []
     for key in ("finite", "negative", "passive"):
@@ -165,7 +167,11 @@ def ru_tag(word: str) -> RuTag:
     parses = _morph().parse(w)[:3]
     p0 = parses[0]
     t0 = p0.tag
-    verb = t0.POS == "VERB" and "pres" in t0 and "3per" in t0 and "indc" in t0
+    # a biaspectual verb ("организует", "исследует") is read first as a perfective future:
+    # its imperfective present reading, when pymorphy3 has one, is the one a Rule means
+    pres = [p.tag for p in parses if p.tag.POS == "VERB" and "pres" in p.tag and "3per" in p.tag and "indc" in p.tag]
+    verb = t0.POS == "VERB" and bool(pres)
+    t0 = pres[0] if verb else t0
     if re.fullmatch(r"[А-ЯЁA-Z]{2,}", word):  # abbreviations: МЧС, МИД
         return RuTag(False, None, False, w, True, True, False, True, False, True)
     return RuTag(
@@ -273,6 +279,8 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
         t = ru_tag(w)
         if t.verb or t.prep or lw in d.subordinators or not t.gen or lw in ("и", "или"):
             break
+        if d.actor_list is not None and d.actor_list.match(lw):
+            break  # "организацией следующих мероприятий:": the list is of objects, not part of the name
         right = j
         j += 1
         if j - i > 12:
@@ -354,7 +362,10 @@ def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
             # a deverbal noun's agent: after the verb "в целях контроля уполномоченным органом";
             # before it "Непредоставление холдингом ... является"
             if pt.noun and not pt.adj and not pt.verb and (pt.gen if i > v else (pt.nom and not pt.gen)):
-                return False
+                # ... unless the deverbal noun is the passive's means: "осуществляется путем
+                # организации и проведения подведомственной организацией ..." binds that organisation
+                if not (i > v and any(words[k].group(0).lower() in d.means_markers for k in range(v + 1, left))):
+                    return False
         return True
 
     for i in range(v + 1, len(words)):
@@ -861,6 +872,8 @@ def items_end(clauses: list, i: int, nested: bool = False) -> int:
         elif not c.sub and not (j > i + 1 and prev is not None and c.block is prev.block) \
                 and not (j > i + 1 and _under(c.block, clauses[i][1].block)):
             break
+        elif not c.sub and (prev is None or c.block is not prev.block) and c.block.text.rstrip().endswith(":"):
+            break  # a paragraph that opens its own list ("При подготовке ... осуществляются следующие мероприятия:")
         j += 1
     return j
 
