@@ -205,8 +205,9 @@ class KnowledgeBase:
                 self.retriever, self.embedder, obligations_for=self._obligations_of, documents=self.get_document,
                 id_for_source=self.docs.id_for_source, stored_vectors=self.answer_vectors,
             )
-            # Documents stored before candidate vectors were kept at ingest get them now, once.
-            self.answer_vectors.reconcile(self.docs.ids(), self.get_document)
+            # Documents stored before candidate vectors were kept at ingest get them in the
+            # background; until then their candidates are embedded when a question needs them.
+            self.answer_vectors.start_backfill(self.docs.ids, self.get_document, nice=self.settings.writer_nice)
             return answerer
 
         return self._opened("answerer", make)
@@ -224,7 +225,7 @@ class KnowledgeBase:
                 passages = chunk_document(doc, count=self.ingest_embedder.count_tokens)
                 return Answerer.candidate_texts(doc, passages)
 
-            return AnswerVectors(self.settings.data_dir / "answer_vectors", self.ingest_embedder, texts_of,
+            return AnswerVectors(self.docs.engine, self.ingest_embedder, texts_of,
                                  batch_size=self.settings.embed_batch_size)
 
         return self._opened("answer_vectors", make)
@@ -272,6 +273,9 @@ class KnowledgeBase:
         background = self.__dict__.pop("background", None)
         if background is not None:
             background.close()
+        vectors = self.__dict__.get("answer_vectors")
+        if vectors is not None:
+            vectors.close()
         if "index" in self.__dict__:
             self.index.close()
             del self.__dict__["index"]

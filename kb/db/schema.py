@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -190,4 +191,18 @@ jobs = Table(
     Column("record", Text, nullable=False),
     Column("cancel_requested", Boolean, nullable=False, default=False),
     Index("ix_jobs_created", "created_at"),
+)
+
+# The vectors of a document's answer candidates under one model (kb.answer_vectors): the
+# candidates' text keys (24 hex characters each, concatenated) and their float32 matrix
+# (little-endian, row per key), so that every API worker reads what ingestion computed.
+# No foreign key: a replaced document's row is read after the document went (its unchanged
+# texts are not embedded again), then deleted; rows left by a crash are pruned on backfill.
+answer_vectors = Table(
+    "answer_vectors", metadata,
+    Column("doc_id", String(128), primary_key=True),
+    Column("model", String(255), primary_key=True),
+    Column("dim", Integer, nullable=False),
+    Column("keys", Text, nullable=False),
+    Column("vecs", LargeBinary, nullable=False),
 )
