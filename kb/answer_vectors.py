@@ -105,7 +105,7 @@ class AnswerVectors:
 
     def _read(self, doc_id: str) -> dict[str, np.ndarray]:
         with self.engine.connect() as conn:
-            row = conn.execute(select(answer_vectors.c.dim, answer_vectors.c.keys, answer_vectors.c.vecs).where(
+            row = conn.execute(select(answer_vectors.c.dim, answer_vectors.c.text_keys, answer_vectors.c.vecs).where(
                 answer_vectors.c.doc_id == doc_id, answer_vectors.c.model == self.model)).first()
         if row is None:
             return {}
@@ -139,7 +139,7 @@ class AnswerVectors:
         vecs = (np.stack([np.asarray(got[k] if k in got else known[k], dtype=np.float32) for k in keys])
                 if keys else np.zeros((0, 0), dtype=np.float32))
         row = {"doc_id": doc.id, "model": self.model, "dim": int(vecs.shape[1]) if keys else 0,
-               "keys": "".join(keys), "vecs": vecs.astype(DTYPE).tobytes()}
+               "text_keys": "".join(keys), "vecs": vecs.astype(DTYPE).tobytes()}
         with writing(self.engine) as conn:
             # The same document may be stored twice at once (an upload and a backfill): last wins.
             conn.execute(delete(answer_vectors).where(

@@ -160,7 +160,7 @@ def test_a_row_is_written_whole(settings):
     store = AnswerVectors(engine, _Fake(), texts_of=lambda d: [f"t{i}" * (i + 1) for i in range(50)])
     store.add(_doc("a"))
     with engine.connect() as conn:
-        dim, keys, blob = conn.execute(select(answer_vectors.c.dim, answer_vectors.c.keys,
+        dim, keys, blob = conn.execute(select(answer_vectors.c.dim, answer_vectors.c.text_keys,
                                               answer_vectors.c.vecs)).one()
     assert dim == 3 and len(keys) == 50 * 24 and len(bytes(blob)) == 50 * 3 * 4
     fresh = AnswerVectors(engine, _Fake(), texts_of=lambda d: [])
@@ -172,7 +172,7 @@ def test_a_damaged_row_means_embedding_live_not_an_error(settings):
     store = AnswerVectors(engine, _Fake(), texts_of=lambda d: ["один"])
     store.add(_doc("a"))
     with db.writing(engine) as conn:
-        conn.execute(update(answer_vectors).values(vecs=b"not a matrix"))
+        conn.execute(update(answer_vectors).values(vecs=b"damaged"))
     fresh = AnswerVectors(engine, _Fake(), texts_of=lambda d: ["один"])
     assert fresh.lookup("a", "один") is None
 

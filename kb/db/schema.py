@@ -203,6 +203,6 @@ answer_vectors = Table(
     Column("doc_id", String(128), primary_key=True),
     Column("model", String(255), primary_key=True),
     Column("dim", Integer, nullable=False),
-    Column("keys", Text, nullable=False),
+    Column("text_keys", Text, nullable=False),
     Column("vecs", LargeBinary, nullable=False),
 )

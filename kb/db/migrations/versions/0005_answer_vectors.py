@@ -22,7 +22,7 @@ def upgrade() -> None:
         sa.Column("doc_id", sa.String(128), primary_key=True),
         sa.Column("model", sa.String(255), primary_key=True),
         sa.Column("dim", sa.Integer, nullable=False),
-        sa.Column("keys", sa.Text, nullable=False),
+        sa.Column("text_keys", sa.Text, nullable=False),
         sa.Column("vecs", sa.LargeBinary, nullable=False),
     )
 
