@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -194,7 +195,12 @@ class AnswerVectors:
                 lower_this_thread(nice)
                 try:
                     self.prune()
-                    done = self.reconcile(doc_ids(), load, stop=stop)
+                    # Every worker of a deployment starts one: in a random order of its own, and
+                    # skipping what another has stored meanwhile, they share the work instead of
+                    # each embedding the same document at the same time.
+                    todo = self.missing(doc_ids())
+                    random.shuffle(todo)
+                    done = self.reconcile(todo, load, stop=stop)
                     if done:
                         log.info("answer vectors backfilled for %d documents", done)
                 except Exception:  # noqa: BLE001  the answers embed live instead; say why

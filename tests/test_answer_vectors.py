@@ -86,7 +86,8 @@ def test_another_worker_reads_the_vectors_without_embedding(corpus_kb):
 
     answerer._embed, answerer.stored_vectors = spy, other
     try:
-        a = answerer.analyse(AskRequest(question="Когда была создана рабочая группа по безопасности хвостохранилищ?"))
+        question = "Когда была создана рабочая группа по безопасности хвостохранилищ?"
+        a = answerer.analyse(AskRequest(question=question))
         assert other.reconcile(corpus_kb.docs.ids(), corpus_kb.get_document) == 0
     finally:
         answerer._embed, answerer.stored_vectors = orig_embed, orig_store
