@@ -110,6 +110,24 @@ class LockedEmbedder:
         return getattr(self._inner, name)
 
 
+_locked_embedders: dict[int, LockedEmbedder] = {}
+_locked_lock = threading.Lock()
+
+
+def _locked(settings: Settings, role: str) -> LockedEmbedder:
+    """The process-wide model for `role` behind one lock, whichever knowledge base asks (see
+    kb.embeddings.get_embedder): two wrappers with two locks would drive one model at once."""
+    from kb.embeddings import ensure_model, get_embedder
+
+    ensure_model(settings)
+    inner = get_embedder(settings, role=role)
+    with _locked_lock:
+        wrapper = _locked_embedders.get(id(inner))
+        if wrapper is None or wrapper._inner is not inner:
+            wrapper = _locked_embedders[id(inner)] = LockedEmbedder(inner)
+        return wrapper
+
+
 class KnowledgeBase:
     def __init__(self, settings: Settings | None = None):
         self.settings = settings or get_settings()
@@ -136,31 +154,13 @@ class KnowledgeBase:
     @property
     def embedder(self):
         """The query-side model (shared by request threads)."""
-
-        def make():
-            from kb.embeddings import ensure_model, get_embedder
-
-            ensure_model(self.settings)
-            return LockedEmbedder(get_embedder(self.settings))
-
-        return self._opened("embedder", make)
+        return self._opened("embedder", lambda: _locked(self.settings, "query"))
 
     @property
     def ingest_embedder(self):
         """Ingestion's own copy of the model, so that embedding a large upload never holds the
         query-side model: searches keep their latency while files are ingested."""
-
-        def make():
-            from kb.embeddings import ensure_model
-            from kb.embeddings.embedder import Embedder
-
-            return Embedder(
-                ensure_model(self.settings).resolve(),
-                torch_threads=self.settings.torch_threads,
-                backend=self.settings.embed_backend,
-            )
-
-        return self._opened("ingest_embedder", make)
+        return self._opened("ingest_embedder", lambda: _locked(self.settings, "ingest"))
 
     @property
     def index(self):

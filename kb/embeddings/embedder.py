@@ -175,15 +175,19 @@ class Embedder:
         return self._encode(texts, self._passage_prompt, batch_size=batch_size, show_progress=show_progress)
 
 
-_cache: dict[tuple[Path, str], Embedder] = {}
+_cache: dict[tuple[Path, str, int, str], Embedder] = {}
 _lock = threading.Lock()
 
 
-def get_embedder(settings: Settings | None = None) -> Embedder:
-    """The process-wide Embedder for the configured model (converted on first use)."""
+def get_embedder(settings: Settings | None = None, role: str = "query") -> Embedder:
+    """The process-wide Embedder for the configured model (converted on first use).
+
+    One per role: "query" serves searches, "ingest" embeds passages, so that a long upload
+    never holds the model searches wait for. Every knowledge base of the process shares them
+    (a compiled model is ~0.5 GB and takes seconds to build); callers serialise their use."""
     settings = settings or get_settings()
     path = ensure_model(settings).resolve()
-    key = (path, settings.embed_backend)
+    key = (path, settings.embed_backend, settings.torch_threads, role)
     with _lock:
         emb = _cache.get(key)
         if emb is None:
