@@ -538,7 +538,10 @@ def _emit(doc, lang, r, clause: Clause, found: Found, actor_src=None, lead_found
         action = found.texts[n] if found.texts else _norm(body[a:b])
         if action_prefix:
             action = f"{action_prefix} {action}"
-        dl = _deadline(doc, lang, r, base, body, [(a, b), found.pre or (None, None)])
+        # a deadline elsewhere in the clause is shared by its coordinated actions ("устраняет
+        # замечания и направляет повторно отчет ... в течение трех рабочих дней") and binds an
+        # action it stands before ("В течение пяти дней ... орган направляет")
+        dl = _deadline(doc, lang, r, base, body, [(a, b), found.pre or (None, None), (0, len(body))])
         if dl is None and lead_found is not None and lead_body is not None:
             dl = _deadline(doc, lang, r, lead_base, lead_body, [(0, len(lead_body))])
         out.append(Obligation(
