@@ -70,6 +70,11 @@ class DutyRules:
     np_modifiers: frozenset[str] = frozenset()
     condition_markers: re.Pattern | None = None
     means_markers: frozenset[str] = frozenset()
+    agent_suffixes: tuple[str, ...] = ()  # ru: lemma endings of agent nouns ("держатель")
+    non_actor: frozenset[str] = frozenset()  # ru: animate lemmas that name no actor
+    agent_noun: re.Pattern | None = None  # kk: agent nouns in -шы/-ші
+    agent_noun_excluded: re.Pattern | None = None
+    ambiguous_heads: frozenset[str] = frozenset()  # kk: heads that also name a thing
 
 
 @dataclass
@@ -107,6 +112,8 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             _re(body["actor_list"], f"{lang}.actor_list") if body.get("actor_list") else None,
             reflexive_active=frozenset(body.get("reflexive_active") or []),
             means_markers=frozenset(w.lower() for w in body.get("means_markers") or []),
+            agent_suffixes=tuple(body.get("agent_lemma_suffixes") or ()),
+            non_actor=frozenset(w.lower() for w in body.get("non_actor_nouns") or []),
         )
     nd = body.get("non_duty") or []
     for key in ("finite", "negative", "passive"):
@@ -127,6 +134,10 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         np_modifiers=frozenset(w.lower() for w in body.get("np_modifiers") or []),
         condition_markers=_re(r"\b(?:" + "|".join(body["condition_markers"]) + r")\b", f"{lang}.condition_markers")
         if body.get("condition_markers") else None,
+        agent_noun=_re(body["agent_noun"], f"{lang}.agent_noun") if body.get("agent_noun") else None,
+        agent_noun_excluded=_re(body["agent_noun_excluded"], f"{lang}.agent_noun_excluded")
+        if body.get("agent_noun_excluded") else None,
+        ambiguous_heads=frozenset(w.lower() for w in body.get("ambiguous_heads") or []),
     )
 
 
@@ -289,7 +300,26 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
 
 
 def _ru_head(word: str, d: DutyRules) -> bool:
-    return bool(head_stem(word, list(d.heads)))
+    return bool(head_stem(word, list(d.heads))) or _ru_agent_noun(word.lower(), d)
+
+
+@lru_cache(maxsize=50000)
+def _ru_agent_noun_cached(w: str, suffixes: tuple[str, ...], non_actor: frozenset[str]) -> bool:
+    for p in _morph().parse(w)[:2]:
+        t = p.tag
+        if t.POS != "NOUN" or {"Name", "Surn", "Patr", "Geox", "Orgn", "Abbr"} & t.grammemes:
+            continue
+        if p.normal_form in non_actor:
+            return False
+        if "anim" in t or p.normal_form.endswith(suffixes):
+            return True
+    return False
+
+
+def _ru_agent_noun(w: str, d: DutyRules) -> bool:
+    """A noun naming someone who can act though no listed stem names it: animate ("обладатели",
+    "поставщик") or an agent noun ("держатель"), not a name or a listed non-actor ("животное")."""
+    return bool(d.agent_suffixes) and _ru_agent_noun_cached(w, d.agent_suffixes, d.non_actor)
 
 
 def _preceded_by_prep(words: list[re.Match], i: int, d: DutyRules, core: str, case: str = "nom") -> bool:
@@ -568,8 +598,24 @@ def _kk_nom_head(word: str, d: DutyRules, r: LangRules) -> bool:
     """A nominative actor head, not a word derived from one ("ұйымдастыру" is not "ұйым")."""
     stem = head_stem(word, list(d.heads))
     if stem is None or _KK_DERIVED.match(word.lower()[len(stem):]):
-        return False
+        return _kk_agent_noun(word, d) or _kk_ambiguous_head(word, d) is not None
     return kk_head_case(word, list(d.heads), r.actor_case_excluded) == "nom"
+
+
+def _kk_agent_noun(word: str, d: DutyRules) -> bool:
+    """An agent noun in -шы/-ші in the nominative ("жеткізушілер", "иеленушісі"), not an ordinal."""
+    w = word.lower()
+    return bool(d.agent_noun is not None and d.agent_noun.fullmatch(w)
+                and not (d.agent_noun_excluded is not None and d.agent_noun_excluded.fullmatch(w)))
+
+
+def _kk_ambiguous_head(word: str, d: DutyRules) -> str | None:
+    """"" (bare) or the possessive ending of a head that also names a thing ("қызмет", "кеңесі")."""
+    w = word.lower()
+    for h in d.ambiguous_heads:
+        if w.startswith(h) and w[len(h):] in ("", "ы", "і", "сы", "сі"):
+            return w[len(h):]
+    return None
 
 
 def _kk_in_parens(core: str, words: list[re.Match]) -> list[bool]:
@@ -587,6 +633,23 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
     w = words[i]
     if not _kk_nom_head(w.group(0), d, r):
         return False
+    listed = head_stem(w.group(0), list(d.heads))
+    nxt_word = words[i + 1].group(0).lower() if i + 1 < len(words) else ""
+    if not listed and _kk_ambiguous_head(w.group(0), d) is not None:
+        # "қызмет" / "кеңесі": a head only after a modifier ("Ұлттық гидрометеорологиялық қызмет"),
+        # not the object of a light verb right after it ("мемлекеттік қызмет көрсетеді") nor a
+        # noun inside a longer name ("сыртқы саясат қызметі саласындағы")
+        prev = words[i - 1].group(0) if i else ""
+        if not (prev and (prev[0].isupper() or re.search(r"(?:лық|лік|дық|дік|тық|тік|ғы|гі|қы|кі)$", prev.lower()))):
+            return False
+        if i + 2 >= len(words) or re.search(r"(?:ғы|гі|қы|кі|ның|нің|дың|дің|тың|тің)$", nxt_word):
+            return False
+    elif not listed:
+        # an agent noun ("басқарушы", "Әзірлеуші") before another actor noun or a copula modifies
+        # it ("ұлттық басқарушы холдингтің", "сенімгер басқарушы болып табылатын")
+        if nxt_word in ("болып", "болатын", "болған", "болса") or any(
+                head_stem(words[k].group(0), list(d.heads)) for k in range(i + 1, min(len(words), i + 4))):
+            return False
     m = _KK_PARTICIPLE.match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
     if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)):
