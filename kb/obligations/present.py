@@ -75,6 +75,11 @@ class DutyRules:
     agent_noun: re.Pattern | None = None  # kk: agent nouns in -шы/-ші
     agent_noun_excluded: re.Pattern | None = None
     ambiguous_heads: frozenset[str] = frozenset()  # kk: heads that also name a thing
+    copulas: frozenset[str] = frozenset()  # kk: "болып", "болатын" after a predicate noun
+    izafet_next: re.Pattern | None = None  # kk: a possessive + case word after a modifier noun
+    izafet_exceptions: frozenset[str] = frozenset()
+    instrumental_agent: re.Pattern | None = None  # kk: the ending of a passive's agent ("органмен")
+    instrumental_blockers: tuple[str, ...] = ()  # kk: "органмен келісу бойынша" is no agent
 
 
 @dataclass
@@ -138,6 +143,12 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         agent_noun_excluded=_re(body["agent_noun_excluded"], f"{lang}.agent_noun_excluded")
         if body.get("agent_noun_excluded") else None,
         ambiguous_heads=frozenset(w.lower() for w in body.get("ambiguous_heads") or []),
+        copulas=frozenset(w.lower() for w in body.get("copulas") or []),
+        izafet_next=_re(body["izafet_next"], f"{lang}.izafet_next") if body.get("izafet_next") else None,
+        izafet_exceptions=frozenset(w.lower() for w in body.get("izafet_exceptions") or []),
+        instrumental_agent=_re(body["instrumental_agent"], f"{lang}.instrumental_agent")
+        if body.get("instrumental_agent") else None,
+        instrumental_blockers=tuple(w.lower() for w in body.get("instrumental_blockers") or []),
     )
 
 
@@ -561,10 +572,14 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     if passive:
         m = d.passive_agent.search(core, 0, cut) if d.passive_agent else None
         if m is None:
-            if subj is None:
+            # "Өтінімдерді қарау уәкілетті органмен жүргізіледі": an instrumental actor head
+            k = _kk_instrumental_agent(core, words, verbs[0], d, conditions)
+            if k is None:
+                # no agent: nobody is bound; a nominative actor with a passive verb is its
+                # patient ("комиссия құрылады")
                 return []
-            # a nominative actor with a passive verb is its patient ("комиссия құрылады")
-            return []
+            actor = _kk_np(core, words, k, d, r)
+            return [Duty(actor, (0, words[verbs[-1]].end()), None, "kk.present.passive_agent")]
         k = max((i for i, w in enumerate(words) if w.end() <= m.start()), default=None)
         if k is None:
             return []
@@ -591,7 +606,28 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     return out
 
 
-_KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз)")
+def _kk_instrumental_agent(core: str, words: list[re.Match], v: int, d: DutyRules, conditions) -> int | None:
+    """The nearest actor head before the passive verb words[v] in the instrumental ("органмен"),
+    outside a condition and not a partner ("органмен келісу бойынша", "... бірлесіп")."""
+    if d.instrumental_agent is None or words[v].group(0).lower().startswith(d.instrumental_blockers):
+        return None  # "... уәкілетті органмен қосымша келісіледі": agreed with, not done by
+    for k in range(v - 1, -1, -1):
+        w = words[k].group(0).lower()
+        m = d.instrumental_agent.search(w)
+        if not m:
+            continue
+        base = w[:m.start()]
+        stem = head_stem(base, list(d.heads))
+        if not ((stem and not _KK_DERIVED.match(base[len(stem):])) or _kk_agent_noun(base, d)):
+            continue  # "басшылығымен" (under the leadership of) is no agent
+        nxt = words[k + 1].group(0).lower() if k + 1 < len(words) else ""
+        if nxt.startswith(d.instrumental_blockers) or any(a <= words[k].start() < b for a, b in conditions):
+            return None
+        return k
+    return None
+
+
+_KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз|лы|лі)")
 
 
 def _kk_nom_head(word: str, d: DutyRules, r: LangRules) -> bool:
@@ -645,11 +681,22 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
         if i + 2 >= len(words) or re.search(r"(?:ғы|гі|қы|кі|ның|нің|дың|дің|тың|тің)$", nxt_word):
             return False
     elif not listed:
-        # an agent noun ("басқарушы", "Әзірлеуші") before another actor noun or a copula modifies
-        # it ("ұлттық басқарушы холдингтің", "сенімгер басқарушы болып табылатын")
-        if nxt_word in ("болып", "болатын", "болған", "болса") or any(
-                head_stem(words[k].group(0), list(d.heads)) for k in range(i + 1, min(len(words), i + 4))):
+        # an agent noun ("басқарушы", "Әзірлеуші") right before another actor noun (over its
+        # modifiers) or a copula modifies it ("ұлттық басқарушы холдингтің", "Әзірлеуші мемлекеттік
+        # орган", "сенімгер басқарушы болып табылатын")
+        if nxt_word in d.copulas:
             return False
+        for k in range(i + 1, min(len(words), i + 4)):
+            t = words[k].group(0)
+            if head_stem(t, list(d.heads)):
+                return False
+            if not (t.lower() in d.np_modifiers or re.search(r"(?:лық|лік|дық|дік|тық|тік)$", t.lower())):
+                break
+    rest = w.group(0).lower()[len(listed):] if listed else None
+    if rest in ("", "лар", "лер", "дар", "дер", "тар", "тер") and d.izafet_next is not None \
+            and d.izafet_next.search(nxt_word) and nxt_word not in d.izafet_exceptions \
+            and not head_stem(nxt_word, list(d.heads)):
+        return False  # "Комиссия отырысын оның төрағасы шақырады": a noun compound's first part
     m = _KK_PARTICIPLE.match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
     if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)):
