@@ -689,6 +689,8 @@ def _extract(doc: Document, actorless: bool = False) -> list[Obligation]:
         for c in _block_clauses(doc, block):
             clauses.append((lang, c))
     present_on = present.applies(doc)
+    if present_on:
+        clauses = present.lowercase_items(doc.text, clauses)
     i = 0
     while i < len(clauses):
         budget.check()

@@ -883,7 +883,9 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
         # the sub-points are the actors: one duty, quoted from the lead-in
         found = Found(trig, actor_span, None, [(0, len(core))], None)
         return _emit(doc, lang, r, lead, found) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
-    if lang == "ru" and duties and _ends_with_participle(core):
+    if lang == "ru" and duties and (_ends_with_participle(core) or _ru_segments(core, list(WORD.finditer(core)), d)[-1]):
+        # "... формирует отчет ..., который содержит: 1) ...": the sub-points are the content of a
+        # subordinate clause's object, the duty is the lead-in's
         # "... разрабатывает проектную документацию, включающую: 1) ...": the sub-points are the
         # object's content, the duty is the lead-in's
         return clause_obligations(doc, lang, r, lead) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
@@ -986,6 +988,27 @@ def items_end(clauses: list, i: int, nested: bool = False) -> int:
             break  # a paragraph that opens its own list ("При подготовке ... осуществляются следующие мероприятия:")
         j += 1
     return j
+
+
+def lowercase_items(text: str, clauses: list) -> list:
+    """Unnumbered sub-points: paragraphs opening in lower case after a lead-in that ends with ':'
+    ("... создаются следующие рабочие группы по:" / "оценке угроз ...;" / "оценке ...;") are items
+    of its list, as "1) ..." would be (a new sentence opens in upper case)."""
+    from dataclasses import replace
+
+    out = list(clauses)
+    for i, (_, c) in enumerate(out):
+        if c is None or c.sub or not c.body(text).rstrip().endswith(":"):
+            continue  # (a sub-point's own lead-in reads its plain paragraphs: items_end(nested=True))
+        j = i + 1
+        while j < len(out) and out[j][1] is not None and out[j][1].block is not c.block:
+            item = out[j][1]
+            head = item.body(text).lstrip()[:1]
+            if item.sub or not head.islower():
+                break
+            out[j] = (out[j][0], replace(item, sub=True))
+            j += 1
+    return out
 
 
 def _under(block, lead_block) -> bool:
