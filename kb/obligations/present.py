@@ -75,6 +75,7 @@ class DutyRules:
     agent_noun: re.Pattern | None = None  # kk: agent nouns in -шы/-ші
     agent_noun_excluded: re.Pattern | None = None
     ambiguous_heads: frozenset[str] = frozenset()  # kk: heads that also name a thing
+    ambiguous_endings: frozenset[str] = frozenset()  # kk: their nominative forms ("", possessive, plural)
     copulas: frozenset[str] = frozenset()  # kk: "болып", "болатын" after a predicate noun
     izafet_next: re.Pattern | None = None  # kk: a possessive + case word after a modifier noun
     izafet_exceptions: frozenset[str] = frozenset()
@@ -143,6 +144,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         agent_noun_excluded=_re(body["agent_noun_excluded"], f"{lang}.agent_noun_excluded")
         if body.get("agent_noun_excluded") else None,
         ambiguous_heads=frozenset(w.lower() for w in body.get("ambiguous_heads") or []),
+        ambiguous_endings=frozenset(body.get("ambiguous_endings") or [""]),
         copulas=frozenset(w.lower() for w in body.get("copulas") or []),
         izafet_next=_re(body["izafet_next"], f"{lang}.izafet_next") if body.get("izafet_next") else None,
         izafet_exceptions=frozenset(w.lower() for w in body.get("izafet_exceptions") or []),
@@ -649,7 +651,7 @@ def _kk_ambiguous_head(word: str, d: DutyRules) -> str | None:
     """"" (bare) or the possessive ending of a head that also names a thing ("қызмет", "кеңесі")."""
     w = word.lower()
     for h in d.ambiguous_heads:
-        if w.startswith(h) and w[len(h):] in ("", "ы", "і", "сы", "сі"):
+        if w.startswith(h) and w[len(h):] in d.ambiguous_endings:
             return w[len(h):]
     return None
 
@@ -676,7 +678,8 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
         # not the object of a light verb right after it ("мемлекеттік қызмет көрсетеді") nor a
         # noun inside a longer name ("сыртқы саясат қызметі саласындағы")
         prev = words[i - 1].group(0) if i else ""
-        if not (prev and (prev[0].isupper() or re.search(r"(?:лық|лік|дық|дік|тық|тік|ғы|гі|қы|кі)$", prev.lower()))):
+        possessive = _kk_ambiguous_head(w.group(0), d) != "" and not re.search(r"(?:ның|нің|дың|дің|тың|тің)$", prev.lower())
+        if not (possessive or (prev and (prev[0].isupper() or re.search(r"(?:лық|лік|дық|дік|тық|тік|ғы|гі|қы|кі)$", prev.lower())))):
             return False
         if i + 2 >= len(words) or re.search(r"(?:ғы|гі|қы|кі|ның|нің|дың|дің|тың|тің)$", nxt_word):
             return False
@@ -883,7 +886,7 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
         # the sub-points are the actors: one duty, quoted from the lead-in
         found = Found(trig, actor_span, None, [(0, len(core))], None)
         return _emit(doc, lang, r, lead, found) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
-    if lang == "ru" and duties and (_ends_with_participle(core) or _ru_segments(core, list(WORD.finditer(core)), d)[-1]):
+    if lang == "ru" and duties and (_ends_with_participle(core) or _ends_in_relative_subject(core, d)):
         # "... формирует отчет ..., который содержит: 1) ...": the sub-points are the content of a
         # subordinate clause's object, the duty is the lead-in's
         # "... разрабатывает проектную документацию, включающую: 1) ...": the sub-points are the
@@ -918,6 +921,20 @@ def is_rules(doc, key: str = "rules_title") -> bool:
     if req is not None and getattr(req, "title", None):
         titles += [getattr(req.title, "ru", None) or "", getattr(req.title, "kk", None) or ""]
     return bool(pat and any(pat.search(t) for t in titles))
+
+
+def _ends_in_relative_subject(core: str, d: DutyRules) -> bool:
+    """The lead-in closes with a relative clause of its own subject ("..., который содержит:"), not
+    with the actor's own verb ("..., при проведении которого выявляет:")."""
+    words = list(WORD.finditer(core))
+    if not words or not _ru_segments(core, words, d)[-1]:
+        return False
+    last = max((i for i, w in enumerate(words) if w.group(0).lower() in d.subordinators), default=None)
+    if last is None:
+        return False
+    seg = words[last:]
+    return seg[0].group(0).lower() in ("который", "которая", "которое", "которые") or any(
+        ru_tag(w.group(0)).verb and ru_tag(w.group(0)).lemma in d.non_duty for w in seg)
 
 
 def _ends_with_participle(core: str) -> bool:
