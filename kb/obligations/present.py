@@ -76,6 +76,7 @@ class DutyRules:
     agent_noun_excluded: re.Pattern | None = None
     ambiguous_heads: frozenset[str] = frozenset()  # kk: heads that also name a thing
     ambiguous_endings: frozenset[str] = frozenset()  # kk: their nominative forms ("", possessive, plural)
+    content_tails: frozenset[str] = frozenset()  # kk: "..., онда:" opens the content of the duty's object
     copulas: frozenset[str] = frozenset()  # kk: "болып", "болатын" after a predicate noun
     izafet_next: re.Pattern | None = None  # kk: a possessive + case word after a modifier noun
     izafet_exceptions: frozenset[str] = frozenset()
@@ -145,6 +146,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         if body.get("agent_noun_excluded") else None,
         ambiguous_heads=frozenset(w.lower() for w in body.get("ambiguous_heads") or []),
         ambiguous_endings=frozenset(body.get("ambiguous_endings") or [""]),
+        content_tails=frozenset(" ".join(str(w).lower().split()) for w in body.get("content_tails") or []),
         copulas=frozenset(w.lower() for w in body.get("copulas") or []),
         izafet_next=_re(body["izafet_next"], f"{lang}.izafet_next") if body.get("izafet_next") else None,
         izafet_exceptions=frozenset(w.lower() for w in body.get("izafet_exceptions") or []),
@@ -262,9 +264,12 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
         steps += 1
         gap = core[words[left - 1].end():words[left].start()]
         conj = words[left - 1].group(0).lower() in ("и", "или")
-        if not conj and not (gap.strip() == "," and case == "nom"):
+        also = (left > 2 and words[left - 1].group(0).lower() == "также" and words[left - 2].group(0).lower() == "а")
+        if not conj and not also and not (gap.strip() == "," and case == "nom"):
             break
-        k = left - 2 if conj else left - 1
+        k = left - 2 if conj else left - 3 if also else left - 1
+        if also and re.search(r"[^\s,]", core[words[k].end():words[left - 2].start()]):
+            break
         stop = max(-1, k - 8)
         found = None
         while k > stop:
@@ -313,7 +318,25 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
 
 
 def _ru_head(word: str, d: DutyRules) -> bool:
-    return bool(head_stem(word, list(d.heads))) or _ru_agent_noun(word.lower(), d)
+    return bool(head_stem(word, list(d.heads))) or _ru_agent_noun(word.lower(), d) or _ru_compound_head(word.lower(), d.heads)
+
+
+@lru_cache(maxsize=50000)
+def _ru_compound_head(w: str, heads: tuple[str, ...]) -> bool:
+    """A compound noun whose second part is an actor head ("загранучреждения", "госорганы"):
+    a long listed stem (>= 5 letters) that ends the word's lemma after a prefix of >= 3 letters."""
+    if len(w) < 8:
+        return False
+    for p in _morph().parse(w)[:1]:
+        if p.tag.POS != "NOUN":
+            return False
+        lemma = p.normal_form
+        for h in heads:
+            if len(h) >= 5 and not h.startswith(("\\",)) and h.isalpha():
+                k = lemma.find(h, 3)
+                if k >= 3 and len(lemma) - k - len(h) <= 3:
+                    return True
+    return False
 
 
 @lru_cache(maxsize=50000)
@@ -441,6 +464,8 @@ def _ru_syntax(core, words, tags, deps, v: int, d: DutyRules, actor_of: dict):
         if _ru_head(words[i].group(0), d) and tags[i].nom and tags[i].noun:
             return _ru_np(core, words, i, d, "nom"), "ru.present.active.syntax"
     if subj and all(tags[i].noun and not _ru_head(words[i].group(0), d) for i in subj):
+        if all(i > v for i in subj):
+            return None  # "... органы ... представляют данные": an object the parse read as subject
         return None, "ru.present.no_actor"
     if not subj and deps[v].rel == "conj" and deps[v].head in actor_of:
         return actor_of[deps[v].head], "ru.present.active.syntax"
@@ -482,7 +507,11 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
                 continue
             if a < 0:  # coordinated with an earlier verb: "устраняет замечания и повторно направляет"
                 prev = -1 - a
-                if prev not in actor_of or not re.search(r"(?:,|\bи\b|\bа\s+также\b)", core[words[prev].end():words[v].start()]):
+                if prev not in actor_of or not re.search(r"(?:,|\bи\b|\bа\s+также\b|\bлибо\b|\bили\b)", core[words[prev].end():words[v].start()]):
+                    continue
+                if re.search(r"\b(?:либо|или)\s*$", core[words[prev].end():words[v].start()]) and found and found[-1][0] == prev:
+                    # "направляют замечания либо сообщают об их отсутствии": alternatives, one duty
+                    actor_of[v] = actor_of[prev]
                     continue
                 span = actor_of[prev]
             else:
@@ -803,15 +832,16 @@ def _duties(core: str, lang: str, d: DutyRules, r: LangRules) -> list[Duty]:
     return ru_duties(core, d) if lang == "ru" else kk_duties(core, d, r, _conditions(core, d))
 
 
-def clause_obligations(doc, lang: str, r: LangRules, clause) -> list:
-    """Present-tense duties of one clause that no modal trigger claimed (one record per verb)."""
+def clause_obligations(doc, lang: str, r: LangRules, clause, core: str | None = None) -> list:
+    """Present-tense duties of one clause that no modal trigger claimed (one record per verb).
+    core: the clause's text to read when not all of it (a lead-in without its verbless tail)."""
     from .extract import Found, _untrail, _emit, _excluded
 
     d = for_lang(r)
     body = clause.body(doc.text)
     if d is None or len(body) > MAX_CLAUSE_CHARS or _excluded(body, r):
         return []
-    core = _untrail(body)
+    core = _untrail(body) if core is None else core
     out = []
     by_actor: dict[tuple[int, int], list[Duty]] = {}
     for duty in _duties(core, lang, d, r):
@@ -868,6 +898,15 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
     if not items:
         return None
     item_cores = [_untrail(_whole_item(doc, it).body(text)) for it in items]
+    if not duties and lang == "kk":
+        # "... есепті қалыптастырады, онда:": a verbless tail after the duty's verb introduces the
+        # content of what it makes; the lead-in up to the comma is the one duty
+        tail = re.search(r",\s*((?:[^\W\d_]+\s*){1,2})$", core)
+        if tail and " ".join(tail.group(1).lower().split()) in d.content_tails:
+            head = core[:tail.start()]
+            if _duties(head, lang, d, r):
+                return clause_obligations(doc, lang, r, lead, core=head) + [
+                    o for c in loose for o in clause_obligations(doc, lang, r, c)]
     if duties:
         actor_span, rule = duties[0].actor, duties[0].rule
     else:
