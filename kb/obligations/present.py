@@ -509,7 +509,11 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
                 prev = -1 - a
                 if prev not in actor_of or not re.search(r"(?:,|\bи\b|\bа\s+также\b|\bлибо\b|\bили\b)", core[words[prev].end():words[v].start()]):
                     continue
-                if re.search(r"\b(?:либо|или)\s*$", core[words[prev].end():words[v].start()]) and found and found[-1][0] == prev:
+                if found and found[-1][0] == prev and (
+                        re.search(r"\b(?:либо|или)\s*$", core[words[prev].end():words[v].start()])
+                        or re.fullmatch(r"\s*(?:,|\s+и)?\s*", core[words[prev].end():words[v].start()])):
+                    # "направляют замечания либо сообщают ..." (alternatives) and "отрабатывает и
+                    # составляет ответы" (one object for both verbs) are one duty
                     # "направляют замечания либо сообщают об их отсутствии": alternatives, one duty
                     actor_of[v] = actor_of[prev]
                     continue
@@ -620,6 +624,10 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     actor = _kk_np(core, words, subj, d, r)
     # actions: split at coordinated finite verbs and at converb commas after the subject
     bounds = sorted({i for i in splits if i > subj} | set(verbs))
+    # "... жауаптарды пысықтайды және құрастырады": verbs with nothing between them share their
+    # object, one duty
+    bounds = [b for k, b in enumerate(bounds) if k + 1 == len(bounds) or not re.fullmatch(
+        r"\s*(?:,|\s(?:және|әрі))?\s*", core[words[b].end():words[bounds[k + 1]].start()])]
     out = []
     start = actor[1] if actor[0] == words[0].start() or rule != "kk.present.active" else 0
     if rule == "kk.present.passive_agent":
@@ -656,6 +664,20 @@ def _kk_instrumental_agent(core: str, words: list[re.Match], v: int, d: DutyRule
             return None
         return k
     return None
+
+
+def _kk_fold(word: str) -> str:
+    """Lower case with the Latin "i" some acts type for Kazakh "і" ("уәкiлеттi")."""
+    return word.lower().replace("i", "і")
+
+
+def _KK_ACTIVE_PARTICIPLE_AFTER(core: str, pos: int, d: DutyRules) -> bool:
+    """An active participle right after a head makes it that participle's agent ("орган бекіткен")."""
+    m = _KK_PARTICIPLE.match(core, pos)
+    if not m:
+        return False
+    part = m.group(0).strip().lower()
+    return not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)
 
 
 _KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз|лы|лі)")
@@ -702,6 +724,18 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
         return False
     listed = head_stem(w.group(0), list(d.heads))
     nxt_word = words[i + 1].group(0).lower() if i + 1 < len(words) else ""
+    if nxt_word in d.copulas:
+        return False  # "Жалға алушы болып табылатын ... тұлғалар": a predicate noun
+    if listed and re.search(r"(?:лық|лік|дық|дік|тық|тік|шы|ші)$", _kk_fold(w.group(0))):
+        # "орталық уәкiлеттi орган", "Пайдаланушы ұйым": a head-like modifier of the head after it
+        for k in range(i + 1, min(len(words), i + 4)):
+            t = words[k].group(0)
+            if core[words[k - 1].end():words[k].start()].strip(" -"):
+                break
+            if _kk_nom_head(t, d, r) and not _KK_ACTIVE_PARTICIPLE_AFTER(core, words[k].end(), d):
+                return False
+            if not (_kk_fold(t) in d.np_modifiers or re.search(r"(?:лық|лік|дық|дік|тық|тік|ті|ты)$", _kk_fold(t))):
+                break
     if not listed and _kk_ambiguous_head(w.group(0), d) is not None:
         # "қызмет" / "кеңесі": a head only after a modifier ("Ұлттық гидрометеорологиялық қызмет"),
         # not the object of a light verb right after it ("мемлекеттік қызмет көрсетеді") nor a
@@ -751,7 +785,7 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         prev = words[left - 1]
         gap = core[prev.end():words[left].start()]
         t = prev.group(0)
-        if gap.strip(" -()") or not (mod.search(t.lower()) or t[0].isupper() or t.lower() in d.np_modifiers):
+        if gap.strip(" -()") or not (mod.search(_kk_fold(t)) or t[0].isupper() or _kk_fold(t) in d.np_modifiers):
             break
         left -= 1
     # a compound head: "Пайдаланушы ұйым", "тиісті орталық мемлекеттік орган", "өтініш беруші"
@@ -760,7 +794,7 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         if core[words[j - 1].end():words[j].start()].strip(" -"):
             break
         t = words[j].group(0)
-        if kk_head_case(t, list(d.heads), r.actor_case_excluded) == "nom" and not _KK_PARTICIPLE.match(core, words[j].end()):
+        if kk_head_case(t, list(d.heads), r.actor_case_excluded) == "nom" and not _KK_ACTIVE_PARTICIPLE_AFTER(core, words[j].end(), d):
             end = j
             continue
         if not (mod.search(t.lower()) or t.lower() in d.np_modifiers):
@@ -1006,6 +1040,12 @@ def item_actions(core: str, lang: str, d: DutyRules) -> list[tuple[int, int]]:
         idx = [i for i, w in enumerate(words)
                if _kk_verb_ok(w.group(0), core[max(0, w.start() - 40):w.end()], d)
                and (i + 1 == len(words) or re.match(r"\s*(?:,|және\b)", core[w.end():]))]
+    # verbs with nothing between them share one object ("отрабатывает и составляет ответы"): one action
+    gap = r"\s*(?:,|\s+(?:и|либо|или))?\s*" if lang == "ru" else r"\s*(?:,|\s(?:және|әрі))?\s*"
+    if lang == "ru":
+        idx = [v for k, v in enumerate(idx) if k == 0 or not re.fullmatch(gap, core[words[idx[k - 1]].end():words[v].start()])]
+    else:
+        idx = [v for k, v in enumerate(idx) if k + 1 == len(idx) or not re.fullmatch(gap, core[words[v].end():words[idx[k + 1]].start()])]
     if len(idx) < 2:
         return [(0, len(core))]
     out = []
