@@ -77,6 +77,7 @@ class DutyRules:
     ambiguous_heads: frozenset[str] = frozenset()  # kk: heads that also name a thing
     ambiguous_endings: frozenset[str] = frozenset()  # kk: their nominative forms ("", possessive, plural)
     content_tails: frozenset[str] = frozenset()  # kk: "..., онда:" opens the content of the duty's object
+    self_reference: re.Pattern | None = None  # "Настоящие Правила ... определяют": the act speaking of itself
     copulas: frozenset[str] = frozenset()  # kk: "болып", "болатын" after a predicate noun
     izafet_next: re.Pattern | None = None  # kk: a possessive + case word after a modifier noun
     izafet_exceptions: frozenset[str] = frozenset()
@@ -119,6 +120,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             _re(body["actor_list"], f"{lang}.actor_list") if body.get("actor_list") else None,
             reflexive_active=frozenset(body.get("reflexive_active") or []),
             means_markers=frozenset(w.lower() for w in body.get("means_markers") or []),
+            self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
             agent_suffixes=tuple(body.get("agent_lemma_suffixes") or ()),
             non_actor=frozenset(w.lower() for w in body.get("non_actor_nouns") or []),
         )
@@ -147,6 +149,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         ambiguous_heads=frozenset(w.lower() for w in body.get("ambiguous_heads") or []),
         ambiguous_endings=frozenset(body.get("ambiguous_endings") or [""]),
         content_tails=frozenset(" ".join(str(w).lower().split()) for w in body.get("content_tails") or []),
+        self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
         copulas=frozenset(w.lower() for w in body.get("copulas") or []),
         izafet_next=_re(body["izafet_next"], f"{lang}.izafet_next") if body.get("izafet_next") else None,
         izafet_exceptions=frozenset(w.lower() for w in body.get("izafet_exceptions") or []),
@@ -167,7 +170,9 @@ def for_lang(r: LangRules) -> DutyRules | None:
 
 
 def permitted(body: str, d: DutyRules) -> bool:
-    return any(p.search(body) for p in d.permission)
+    """A permission ("вправе", "құқылы"), or the act speaking of itself ("Настоящие Правила
+    определяют порядок ...", "Осы ... қағидалары ... айқындайды"): no duty either way."""
+    return any(p.search(body) for p in d.permission) or bool(d.self_reference and d.self_reference.search(body))
 
 
 # --- Russian ------------------------------------------------------------------------------------
