@@ -600,12 +600,16 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
         if any(a <= w.start() < b for a, b in conditions):
             # the condition patterns may reach back over the subject ("Аккредиттелген ұйымдар
             # сараптама жүргізу кезінде ..."): use it only when no head follows the condition
-            in_cond = i if in_cond is None else in_cond
+            # of several such heads the one inside the fewest condition spans wins ("Жеке ... тұлғалар
+            # ... алмаған жағдайларда ... уәкілетті орган ... алғаннан кейін ... қамтамасыз етеді")
+            depth = sum(1 for a, b in conditions if a <= w.start() < b)
+            if in_cond is None or depth < in_cond[1]:
+                in_cond = (i, depth)
             continue
         subj = i
         break
     if subj is None:
-        subj = in_cond
+        subj = in_cond[0] if in_cond else None
     v_last = words[verbs[-1]].group(0).lower()
     passive = bool(d.passive.search(v_last)) and v_last not in d.passive_exceptions
     rule = "kk.present.active"
