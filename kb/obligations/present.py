@@ -425,6 +425,16 @@ def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
                 and not _preceded_by_prep(words, i, d, core, "ins")):
             return False
         left = _np_left(words, i, core)
+        # the first of coordinated agents ("уполномоченным органом ... или исполнительным органом")
+        # stands where the checks below look
+        for _ in range(3):
+            if left < 2 or words[left - 1].group(0).lower() not in ("и", "или", "либо"):
+                break
+            prev_head = next((k for k in range(left - 2, max(-1, left - 9), -1)
+                              if tags[k].ins and tags[k].noun and _ru_head(words[k].group(0), d)), None)
+            if prev_head is None:
+                break
+            left = _np_left(words, prev_head, core)
         # "проводимой заявителем деятельности", "предоставленная органами информация": a participle's agent
         if any(_participle_not_ins(words[k].group(0)) for k in range(max(0, left - 1), i)):
             return False
