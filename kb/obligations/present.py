@@ -78,6 +78,7 @@ class DutyRules:
     ambiguous_endings: frozenset[str] = frozenset()  # kk: their nominative forms ("", possessive, plural)
     content_tails: frozenset[str] = frozenset()  # kk: "..., онда:" opens the content of the duty's object
     self_reference: re.Pattern | None = None  # "Настоящие Правила ... определяют": the act speaking of itself
+    case_list: re.Pattern | None = None  # "... отказывает в следующих случаях:": the items are conditions
     copulas: frozenset[str] = frozenset()  # kk: "болып", "болатын" after a predicate noun
     izafet_next: re.Pattern | None = None  # kk: a possessive + case word after a modifier noun
     izafet_exceptions: frozenset[str] = frozenset()
@@ -121,6 +122,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             reflexive_active=frozenset(body.get("reflexive_active") or []),
             means_markers=frozenset(w.lower() for w in body.get("means_markers") or []),
             self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
+            case_list=_re(body["case_list"], f"{lang}.case_list") if body.get("case_list") else None,
             agent_suffixes=tuple(body.get("agent_lemma_suffixes") or ()),
             non_actor=frozenset(w.lower() for w in body.get("non_actor_nouns") or []),
         )
@@ -150,6 +152,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         ambiguous_endings=frozenset(body.get("ambiguous_endings") or [""]),
         content_tails=frozenset(" ".join(str(w).lower().split()) for w in body.get("content_tails") or []),
         self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
+        case_list=_re(body["case_list"], f"{lang}.case_list") if body.get("case_list") else None,
         copulas=frozenset(w.lower() for w in body.get("copulas") or []),
         izafet_next=_re(body["izafet_next"], f"{lang}.izafet_next") if body.get("izafet_next") else None,
         izafet_exceptions=frozenset(w.lower() for w in body.get("izafet_exceptions") or []),
@@ -960,6 +963,10 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
             if _duties(head, lang, d, r):
                 return clause_obligations(doc, lang, r, lead, core=head) + [
                     o for c in loose for o in clause_obligations(doc, lang, r, c)]
+    if duties and d.case_list is not None and d.case_list.search(core):
+        # "Уполномоченный орган отказывает в согласовании в следующих случаях: 1) ...": the
+        # sub-points are the cases (conditions) of one duty, the lead-in's
+        return clause_obligations(doc, lang, r, lead) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
     if duties:
         actor_span, rule = duties[0].actor, duties[0].rule
     else:
