@@ -3,7 +3,7 @@ follow-up, helper O2): actors named by morphology rather than a list of stems, K
 passives in the instrumental, unnumbered list items, lead-ins whose list is an object's content,
 alternatives ("либо") as one duty, and deadlines shared in a clause or written "15 (он бес)".
 
-27 of these 33 cases fail on the extractor before this change (main at 09fec8e); the other six
+29 of these 35 cases fail on the extractor before this change (main at 09fec8e); the other six
 guard the new rules against over-reach ("кіші", "мемлекеттік қызмет көрсетеді", "Әзірлеуші ... орган
 әзірлеген", "а также" co-actors, and the act speaking of itself in either language).
 """
@@ -211,3 +211,16 @@ def test_kk_structure_rules(tmp_path, text, actors):
 def test_a_list_of_cases_is_one_duty(tmp_path, text, lang):
     items = _rules_doc(tmp_path, text, lang=lang)
     assert len(items) == 1 and items[0].quote.text.rstrip(":").endswith(("случаях", "тартады"))
+
+
+@pytest.mark.parametrize("text, actors", [
+    # ", оның ..." opens a clause of its own: the first keeps its duty
+    ("29. Уәкілетті орган деректер банкін қалыптастыру үшін жұмыс тобын құрады, оның құрамына қатысушылардың "
+     "өкілдері кіреді.", ["Уәкілетті орган"]),
+    # "қоршаған (орта)" is part of a name, not a participle whose agent the noun before is
+    ("28. Бірыңғай жүйеге қатысушылар қоршаған ортаны қорғау саласындағы уәкілетті органға мониторинг "
+     "жүйелеріне қолжетімділік береді.", ["қатысушылар"]),
+])
+def test_kk_clause_break_and_lexical_participle(tmp_path, text, actors):
+    got = _actors(_rules_doc(tmp_path, text, lang="kk"))
+    assert len(got) == len(actors) and all(g.endswith(a) for g, a in zip(got, actors)), got

@@ -78,6 +78,8 @@ class DutyRules:
     ambiguous_endings: frozenset[str] = frozenset()  # kk: their nominative forms ("", possessive, plural)
     content_tails: frozenset[str] = frozenset()  # kk: "..., онда:" opens the content of the duty's object
     self_reference: re.Pattern | None = None  # "Настоящие Правила ... определяют": the act speaking of itself
+    clause_break: re.Pattern | None = None  # kk: ", оның ..." opens a clause of its own
+    lexical_participles: frozenset[str] = frozenset()  # kk: "қоршаған (орта)" is no participle
     case_list: re.Pattern | None = None  # "... отказывает в следующих случаях:": the items are conditions
     copulas: frozenset[str] = frozenset()  # kk: "болып", "болатын" after a predicate noun
     izafet_next: re.Pattern | None = None  # kk: a possessive + case word after a modifier noun
@@ -153,6 +155,8 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         content_tails=frozenset(" ".join(str(w).lower().split()) for w in body.get("content_tails") or []),
         self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
         case_list=_re(body["case_list"], f"{lang}.case_list") if body.get("case_list") else None,
+        clause_break=_re(body["clause_break"], f"{lang}.clause_break") if body.get("clause_break") else None,
+        lexical_participles=frozenset(w.lower() for w in body.get("lexical_participles") or []),
         copulas=frozenset(w.lower() for w in body.get("copulas") or []),
         izafet_next=_re(body["izafet_next"], f"{lang}.izafet_next") if body.get("izafet_next") else None,
         izafet_exceptions=frozenset(w.lower() for w in body.get("izafet_exceptions") or []),
@@ -696,7 +700,7 @@ def _kk_fold(word: str) -> str:
 def _KK_ACTIVE_PARTICIPLE_AFTER(core: str, pos: int, d: DutyRules) -> bool:
     """An active participle right after a head makes it that participle's agent ("орган бекіткен")."""
     m = _KK_PARTICIPLE.match(core, pos)
-    if not m:
+    if not m or m.group(0).strip().lower() in d.lexical_participles:
         return False
     part = m.group(0).strip().lower()
     return not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)
@@ -787,6 +791,8 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
         return False  # "Комиссия отырысын оның төрағасы шақырады": a noun compound's first part
     m = _KK_PARTICIPLE.match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
+    if part in d.lexical_participles:
+        m = None
     if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)):
         return False  # "уәкілетті орган бекіткен тізбе": the agent of a participle
     if re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
@@ -885,7 +891,21 @@ def _conditions(core: str, d: DutyRules) -> list[tuple[int, int]]:
 
 
 def _duties(core: str, lang: str, d: DutyRules, r: LangRules) -> list[Duty]:
-    return ru_duties(core, d) if lang == "ru" else kk_duties(core, d, r, _conditions(core, d))
+    if lang == "ru":
+        return ru_duties(core, d)
+    # "... жұмыс тобын құрады, оның құрамына ... кіреді": a comma before a pronoun opens a clause
+    # of its own; each part is read alone (the first keeps its duty, the second its own subject)
+    out: list[Duty] = []
+    start = 0
+    for m in [*(d.clause_break.finditer(core) if d.clause_break is not None else ()), None]:
+        end = m.start() if m else len(core)
+        part = core[start:end]
+        for x in kk_duties(part, d, r, _conditions(part, d)):
+            out.append(Duty((x.actor[0] + start, x.actor[1] + start), (x.action[0] + start, x.action[1] + start),
+                            None if x.pre is None else (x.pre[0] + start, x.pre[1] + start), x.rule))
+        if m:
+            start = m.end()
+    return out
 
 
 def clause_obligations(doc, lang: str, r: LangRules, clause, core: str | None = None) -> list:
