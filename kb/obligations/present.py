@@ -326,7 +326,46 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
         j += 1
         if j - i > 12:
             break
+    if case == "nom":
+        right = _ru_coactors_right(core, words, right, d)
     return words[left].start(), words[right].end()
+
+
+def _ru_coactors_right(core: str, words: list[re.Match], right: int, d: DutyRules) -> int:
+    """Co-actors after the actor phrase ("Уполномоченный орган и местные исполнительные органы
+    совместно разрабатывают", "... органы, а также субъекты ... представляют"): the phrase runs on
+    over each coordinated nominative actor (adjectives, head, genitive complements)."""
+    for _ in range(3):  # bounded: a run of co-actors stays linear
+        j = right + 1
+        if j >= len(words) or re.search(r"[;:()]", core[words[right].end():words[j].start()]):
+            break
+        w = words[j].group(0).lower()
+        if w in ("и", "или"):
+            j += 1
+        elif w == "а" and j + 1 < len(words) and words[j + 1].group(0).lower() == "также":
+            j += 2
+        else:
+            break
+        found = None
+        for k in range(j, min(len(words), j + 6)):
+            t = ru_tag(words[k].group(0))
+            if t.verb or t.prep or re.search(r"[,;:()]", core[words[k - 1].end():words[k].start()]):
+                break
+            if _ru_head(words[k].group(0), d) and t.nom and t.noun:
+                found = k
+                break
+            if not t.adj:
+                break
+        if found is None:
+            break
+        right = found
+        for m in range(found + 1, min(len(words), found + 8)):
+            t = ru_tag(words[m].group(0))
+            if core[words[m - 1].end():words[m].start()].strip() or t.verb or t.prep or not t.gen \
+                    or words[m].group(0).lower() in ("и", "или") or words[m].group(0).lower() in d.subordinators:
+                break
+            right = m
+    return right
 
 
 def _ru_head(word: str, d: DutyRules) -> bool:
@@ -827,6 +866,36 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
             continue
         if not (mod.search(t.lower()) or t.lower() in d.np_modifiers):
             break
+    # co-actors after it: "Уәкілетті орган және жергілікті атқарушы органдар бірлесіп әзірлейді"
+    for _ in range(3):  # bounded
+        j = end + 1
+        if j >= len(words) or re.search(r"[;:()]", core[words[end].end():words[j].start()]):
+            break
+        w = words[j].group(0).lower()
+        if w in ("және", "немесе", "мен", "бен", "пен"):
+            j += 1
+        elif w == "сондай-ақ" and core[words[end].end():words[j].start()].strip() == ",":
+            j += 1
+        else:
+            break
+        found = None
+        for k in range(j, min(len(words), j + 6)):
+            t = words[k].group(0)
+            if re.search(r"[,;:()]", core[words[k - 1].end():words[k].start()]) or _kk_verb_ok(t, t, d):
+                break
+            if _kk_nom_head(t, d, r) and not _KK_ACTIVE_PARTICIPLE_AFTER(core, words[k].end(), d):
+                found = k
+                break
+            if head_stem(t, list(d.heads)):
+                break  # "органдар мен ұйымдарға": coordinated obliques, no co-actor
+        if found is None:
+            break
+        end = found
+        # a compound head: "жергілікті атқарушы органдар"
+        while end + 1 < len(words) and not core[words[end].end():words[end + 1].start()].strip(" -") \
+                and _kk_nom_head(words[end + 1].group(0), d, r) \
+                and not _KK_ACTIVE_PARTICIPLE_AFTER(core, words[end + 1].end(), d):
+            end += 1
     return words[left].start(), words[end].end()
 
 
