@@ -861,7 +861,9 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         if core[words[j - 1].end():words[j].start()].strip(" -"):
             break
         t = words[j].group(0)
-        if kk_head_case(t, list(d.heads), r.actor_case_excluded) == "nom" and not _KK_ACTIVE_PARTICIPLE_AFTER(core, words[j].end(), d):
+        if (kk_head_case(t, list(d.heads), r.actor_case_excluded) == "nom" or (_kk_ambiguous_head(t, d) or "") != "") \
+                and not _KK_ACTIVE_PARTICIPLE_AFTER(core, words[j].end(), d):
+            # "Комиссия мүшелері", "Жұмыс тобы": a possessive head closes the compound
             end = j
             continue
         if not (mod.search(t.lower()) or t.lower() in d.np_modifiers):
