@@ -3,7 +3,7 @@ follow-up, helper O2): actors named by morphology rather than a list of stems, K
 passives in the instrumental, unnumbered list items, lead-ins whose list is an object's content,
 alternatives ("либо") as one duty, and deadlines shared in a clause or written "15 (он бес)".
 
-36 of these 43 cases fail on the extractor before this change (main at 09fec8e); the other seven
+40 of these 47 cases fail on the extractor before this change (main at 09fec8e); the other seven
 guard the new rules against over-reach ("кіші", "мемлекеттік қызмет көрсетеді", "Әзірлеуші ... орган
 әзірлеген", "а также" co-actors, the act speaking of itself in either language, and addressees
 that are no co-actors).
@@ -257,3 +257,16 @@ def test_addressees_are_no_coactors(tmp_path):
 def test_kk_more_actor_nouns(tmp_path, text, actor):
     got = _actors(_rules_doc(tmp_path, text, lang="kk"))
     assert len(got) == 1 and got[0].endswith(actor), got
+
+
+@pytest.mark.parametrize("text, lang, rrule", [
+    ("1. Уполномоченный орган ежегодно к 1 марта направляет отчет в Правительство.", "ru",
+     "FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1"),
+    ("6. Обладатели представляют сведения до 20 числа месяца, следующего за отчетным.", "ru", "FREQ=MONTHLY;BYMONTHDAY=20"),
+    # "жылына" (per year) after the subject is no noun compound
+    ("4. Уәкілетті орган жылына кемінде бір рет талдау жүргізеді.", "kk", "FREQ=YEARLY"),
+    ("5. Иеленушілер есепті айдан кейінгі айдың 20-сына дейін мәліметтер ұсынады.", "kk", "FREQ=MONTHLY;BYMONTHDAY=20"),
+])
+def test_recurring_deadlines_in_rules(tmp_path, text, lang, rrule):
+    items = _rules_doc(tmp_path, text, lang=lang)
+    assert len(items) == 1 and items[0].deadline is not None and items[0].deadline.rrule == rrule, items
