@@ -82,8 +82,6 @@ class DutyRules:
     lexical_participles: frozenset[str] = frozenset()  # kk: "қоршаған (орта)" is no participle
     case_list: re.Pattern | None = None  # "... отказывает в следующих случаях:": the items are conditions
     copulas: frozenset[str] = frozenset()  # kk: "болып", "болатын" after a predicate noun
-    izafet_next: re.Pattern | None = None  # kk: a possessive + case word after a modifier noun
-    izafet_exceptions: frozenset[str] = frozenset()
     instrumental_agent: re.Pattern | None = None  # kk: the ending of a passive's agent ("органмен")
     instrumental_blockers: tuple[str, ...] = ()  # kk: "органмен келісу бойынша" is no agent
 
@@ -158,8 +156,6 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         clause_break=_re(body["clause_break"], f"{lang}.clause_break") if body.get("clause_break") else None,
         lexical_participles=frozenset(w.lower() for w in body.get("lexical_participles") or []),
         copulas=frozenset(w.lower() for w in body.get("copulas") or []),
-        izafet_next=_re(body["izafet_next"], f"{lang}.izafet_next") if body.get("izafet_next") else None,
-        izafet_exceptions=frozenset(w.lower() for w in body.get("izafet_exceptions") or []),
         instrumental_agent=_re(body["instrumental_agent"], f"{lang}.instrumental_agent")
         if body.get("instrumental_agent") else None,
         instrumental_blockers=tuple(w.lower() for w in body.get("instrumental_blockers") or []),
@@ -823,11 +819,6 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
                 return False
             if not (t.lower() in d.np_modifiers or re.search(r"(?:лық|лік|дық|дік|тық|тік)$", t.lower())):
                 break
-    rest = w.group(0).lower()[len(listed):] if listed else None
-    if rest in ("", "лар", "лер", "дар", "дер", "тар", "тер") and d.izafet_next is not None \
-            and d.izafet_next.search(nxt_word) and nxt_word not in d.izafet_exceptions \
-            and not head_stem(nxt_word, list(d.heads)):
-        return False  # "Комиссия отырысын оның төрағасы шақырады": a noun compound's first part
     m = _KK_PARTICIPLE.match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
     if part in d.lexical_participles:
