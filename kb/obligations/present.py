@@ -787,8 +787,9 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
     nxt_word = words[i + 1].group(0).lower() if i + 1 < len(words) else ""
     if nxt_word in d.copulas:
         return False  # "Жалға алушы болып табылатын ... тұлғалар": a predicate noun
-    if listed and re.search(r"(?:лық|лік|дық|дік|тық|тік|шы|ші)$", _kk_fold(w.group(0))):
+    if listed and (re.search(r"(?:шы|ші)$", _kk_fold(w.group(0))) or _kk_fold(w.group(0)) in d.np_modifiers):
         # "орталық уәкiлеттi орган", "Пайдаланушы ұйым": a head-like modifier of the head after it
+        # ("Министрлік комиссия құрады" keeps its subject: "министрлік" is no modifier)
         for k in range(i + 1, min(len(words), i + 4)):
             t = words[k].group(0)
             if core[words[k - 1].end():words[k].start()].strip(" -"):
