@@ -40,7 +40,7 @@ CASES = [
     ("в срок не более двух часов с момента обнаружения аварийной ситуации", "ru",
      dict(kind="relative", duration="PT2H", anchor="с момента обнаружения аварийной ситуации")),
     ("хабарламаны алған күннен бастап бес жұмыс күні ішінде", "kk",
-     dict(kind="relative", value=None, duration="P5D", business_days=True, anchor="хабарламаны алған күннен")),
+     dict(kind="relative", value=None, duration="P5D", business_days=True, anchor="хабарламаны алған күннен бастап")),
     ("он жұмыс күні ішінде", "kk", dict(kind="relative", duration="P10D", business_days=True)),
     # recurring
     ("ежегодно до 1 марта года, следующего за отчетным", "ru",
@@ -52,7 +52,40 @@ CASES = [
      dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=15", inferred=False)),
     ("ежеквартально", "ru", dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1", inferred=True)),
     ("тоқсан сайын", "kk", dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=3,6,9,12;BYMONTHDAY=-1")),
-    ("ежегодно", "ru", dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=12;BYMONTHDAY=-1", inferred=True)),
+    ("ежегодно", "ru", dict(kind="recurring", rrule="FREQ=YEARLY", inferred=True)),
+    ("жыл сайын", "kk", dict(kind="recurring", rrule="FREQ=YEARLY", inferred=True)),
+    # issue 12 follow-up (helper O2): spelled-out and ordinal days, the month of a quarter,
+    # "не позднее N дней до ..." counted back, singular "рабочего дня", Kazakh "кешіктірмей"
+    ("ежеквартально, до первого числа второго месяца квартала, следующего за отчетным", "ru",
+     dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=2,5,8,11;BYMONTHDAY=1", inferred=False)),
+    ("тоқсан сайын тоқсанның екінші айының бірінші күніне дейін", "kk",
+     dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=2,5,8,11;BYMONTHDAY=1")),
+    ("ежемесячно, до двадцать пятого числа", "ru", dict(kind="recurring", rrule="FREQ=MONTHLY;BYMONTHDAY=25")),
+    ("ай сайын жиырма бесінші күніне дейін", "kk", dict(kind="recurring", rrule="FREQ=MONTHLY;BYMONTHDAY=25")),
+    ("не позднее 15-го февраля", "ru", dict(kind="absolute", date=D_(2022, 2, 15))),
+    ("ақпанның 15-інен кешіктірмей", "kk", dict(kind="absolute", date=D_(2022, 2, 15))),
+    ("в течение одного рабочего дня", "ru", dict(kind="relative", duration="P1D", business_days=True)),
+    # a reporting period implies recurrence without a cue word; "не реже одного раза в ..." is one
+    ("до 25 числа месяца, следующего за отчетным", "ru", dict(kind="recurring", rrule="FREQ=MONTHLY;BYMONTHDAY=25")),
+    ("не позднее 1 марта года, следующего за отчетным", "ru",
+     dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=3;BYMONTHDAY=1")),
+    ("до 20 числа месяца, следующего за отчетным кварталом", "ru",
+     dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=20")),
+    ("есепті тоқсаннан кейінгі айдың 20-сына дейін", "kk",
+     dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=1,4,7,10;BYMONTHDAY=20")),
+    ("не реже одного раза в год", "ru", dict(kind="recurring", rrule="FREQ=YEARLY", inferred=True)),
+    ("жылына кемінде бір рет", "kk", dict(kind="recurring", rrule="FREQ=YEARLY", inferred=True)),
+    ("в срок, не превышающий одного рабочего дня", "ru", dict(kind="relative", duration="P1D", business_days=True)),
+    ("в течении пяти рабочих дней со дня установления факта нарушения", "ru",
+     dict(kind="relative", duration="P5D", anchor="со дня установления факта нарушения")),
+    ("не позднее трех рабочих дней до наступления срока направления", "ru",
+     dict(kind="relative", duration="P3D", direction="before", anchor="до наступления срока направления")),
+    ("Комиссия отырысы өткізілетін күнге дейін үш жұмыс күнінен кешіктірмей", "kk",
+     dict(kind="relative", duration="P3D", business_days=True, direction="before",
+          anchor="Комиссия отырысы өткізілетін күнге дейін")),
+    ("акт қабылданатын күнге дейін кемінде күнтізбелік он бес күн бұрын", "kk",
+     dict(kind="relative", duration="P15D", business_days=False, direction="before",
+          anchor="акт қабылданатын күнге дейін")),
     # nothing to read: the text stays, no value, a reason
     ("на ее втором совещании", "ru", dict(kind="unparsed", value=None)),
     ("в установленные сроки", "ru", dict(kind="unparsed", value=None)),
@@ -68,7 +101,8 @@ def test_deadline_text_becomes_data(text, lang, want):
     if d.kind in ("unparsed", "relative"):
         assert d.value is None and d.reason, "no date is made up: the reason says why"
     if d.kind == "recurring":
-        assert d.value is None and d.dtstart == ACT_DATE
+        # a bare "ежегодно" is counted from the last day of the act's year
+        assert d.value is None and d.dtstart == (D_(2022, 12, 31) if d.rrule == "FREQ=YEARLY" else ACT_DATE)
         rrulestr(d.rrule, dtstart=dt.datetime(2022, 1, 1))  # a rule RFC 5545 tools accept
 
 
@@ -80,6 +114,8 @@ def test_deadline_text_becomes_data(text, lang, want):
     ("ежеквартально не позднее 15 числа месяца, следующего за отчетным кварталом", "ru", D_(2026, 4, 16),
      D_(2026, 7, 15)),
     ("ежеквартально", "ru", D_(2026, 12, 7), D_(2026, 12, 31)),
+    ("ежегодно", "ru", D_(2026, 12, 7), D_(2026, 12, 31)),
+    ("ежегодно", "ru", D_(2020, 1, 1), D_(2022, 12, 31)),
     ("ежегодно до 1 марта", "ru", D_(2020, 1, 1), D_(2023, 3, 1)),  # not before the act (dated 2022-05-01)
     ("до 1 декабря 2022 года", "ru", D_(2022, 11, 1), D_(2022, 12, 1)),
     ("до 1 декабря 2022 года", "ru", D_(2022, 12, 2), None),  # passed: nothing ahead

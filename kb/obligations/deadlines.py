@@ -55,6 +55,8 @@ class _Grammar:
     after: dict[str, list[re.Pattern]]
     anchor: dict[str, list[re.Pattern]]
     relative_markers: dict[str, list[re.Pattern]]
+    ordinals: dict[str, dict[str, int]]
+    period_month: dict[str, list[re.Pattern]]
 
 
 def _compile(rx: str, where: str) -> re.Pattern:
@@ -100,7 +102,24 @@ def grammar() -> _Grammar:
         after=_by_lang(direction, "after"),
         anchor=_by_lang(raw, "anchor"),
         relative_markers=_by_lang(raw, "relative_markers"),
+        ordinals={lang: {str(k): int(v) for k, v in (m or {}).items()} for lang, m in (raw.get("ordinals") or {}).items()},
+        period_month=_by_lang(raw, "period_month"),
     )
+
+
+def _day_number(word: str, lang: str) -> int | None:
+    """A day written as digits ("15", "2-го"), an ordinal word ("первого", "двадцать пятого") or a
+    number word ("бірінші", "жиырма бесінші")."""
+    from kb.entities.dates import _num
+
+    digits = re.match(r"\d+", word)
+    if digits:
+        return int(digits.group(0))
+    ords = grammar().ordinals.get(lang, {})
+    words = word.lower().split()
+    if words and all(w in ords for w in words):
+        return sum(ords[w] for w in words)
+    return _num(word)
 
 
 def _search(pats: dict[str, list[re.Pattern]], lang: str, text: str) -> re.Match | None:
@@ -176,9 +195,14 @@ def _recurring(text: str, lang: str, ents: list[Entity], doc_date: dt.date | Non
     if day is None:
         dm = _search(g.day_of_month, lang, text)
         if dm and dm.groupdict().get("d"):
-            n = int(dm.group("d"))
-            if 1 <= n <= 31:
+            n = _day_number(dm.group("d").strip(), lang)
+            if n is not None and 1 <= n <= 31:
                 day = n
+    # "до первого числа второго месяца квартала": the n-th month of each period
+    in_period = None
+    pm = _search(g.period_month, lang, text)
+    if pm is not None:
+        in_period = _day_number(pm.group("m"), lang)
     inferred = False
     reason = None
     parts = []
@@ -186,16 +210,23 @@ def _recurring(text: str, lang: str, ents: list[Entity], doc_date: dt.date | Non
         # quarters and half-years: a stated day falls in the month after the period when the
         # text says "following the reporting period", else the period's last month
         months = rec.next_months if (following and day is not None) else rec.months
+        span = 12 // len(rec.next_months) if rec.next_months else 0
+        if in_period and rec.next_months and 1 <= in_period <= span and day is not None:
+            months = tuple(m + in_period - 1 for m in rec.next_months)
         parts = [f"BYMONTH={','.join(str(m) for m in months)}", f"BYMONTHDAY={day if day is not None else -1}"]
         if day is None:
             inferred, reason = True, "no day stated: due by the last day of each period"
     elif rec.freq == "YEARLY":
         if month is None and day is not None:
             inferred, reason = True, "a day without a month: read as a day of December"
+        if month is None and day is None:
+            # "ежегодно" alone: the rule says only what the text says (every year); the day it is
+            # counted on is the last day of the act's year (DTSTART), flagged as inferred
+            year = (doc_date or OCCURRENCES_FROM).year
+            return Deadline(text=_norm(text), kind="recurring", rrule="FREQ=YEARLY", dtstart=dt.date(year, 12, 31),
+                            inferred=True, reason="no day stated: due by the end of each year")
         if month is None:
             month = 12
-            if day is None:
-                inferred, reason = True, "no day stated: due by the end of each year"
         parts = [f"BYMONTH={month}", f"BYMONTHDAY={day if day is not None else -1}"]
     elif rec.freq == "MONTHLY":
         parts = [f"BYMONTHDAY={day if day is not None else -1}"]
@@ -243,6 +274,8 @@ def _relative(text: str, lang: str, ents: list[Entity]) -> Deadline | None:
     marker = _search(g.relative_markers, lang, text)
     if dur is None and marker is None:
         return None
+    if dur is None and any(e.value and not e.value.startswith(("R/", "P")) for e in ents):
+        return None  # "ақпанның 15-інен кешіктірмей": a marker before a date is the date's
     direction = "within"
     if _search(g.before, lang, text):
         direction = "before"
@@ -255,9 +288,9 @@ def _relative(text: str, lang: str, ents: list[Entity]) -> Deadline | None:
             # the event precedes "бастап"/"кейін": from the deadline's start (after any duration
             # that opens it) up to the marker
             start = dur[2] if dur and dur[2] <= a.start() else 0
-            anchor = text[start:a.start()].strip(" ,")
+            anchor = text[start:a.end()].strip(" ,")
             if dur and dur[1] >= a.end():
-                anchor = text[:a.start()].strip(" ,")
+                anchor = text[:a.end()].strip(" ,")
         else:
             anchor = _until_verb(text[a.start():]).strip(" ,.;")
     anchor = _norm(anchor) if anchor else None

@@ -538,7 +538,12 @@ def _emit(doc, lang, r, clause: Clause, found: Found, actor_src=None, lead_found
         action = found.texts[n] if found.texts else _norm(body[a:b])
         if action_prefix:
             action = f"{action_prefix} {action}"
-        dl = _deadline(doc, lang, r, base, body, [(a, b), found.pre or (None, None)])
+        # in a present-tense Rule, a deadline elsewhere in the clause is shared by its coordinated
+        # actions ("устраняет замечания и направляет повторно отчет ... в течение трех рабочих
+        # дней") and binds an action it stands before ("В течение пяти дней ... орган направляет")
+        # (a modal decision's "собирать ... и представить доклад на втором совещании" keeps its own)
+        whole = (0, len(body)) if ".present" in found.trigger.id else (None, None)
+        dl = _deadline(doc, lang, r, base, body, [(a, b), found.pre or (None, None), whole])
         if dl is None and lead_found is not None and lead_body is not None:
             dl = _deadline(doc, lang, r, lead_base, lead_body, [(0, len(lead_body))])
         out.append(Obligation(
@@ -684,6 +689,8 @@ def _extract(doc: Document, actorless: bool = False) -> list[Obligation]:
         for c in _block_clauses(doc, block):
             clauses.append((lang, c))
     present_on = present.applies(doc)
+    if present_on:
+        clauses = present.lowercase_items(doc.text, clauses)
     i = 0
     while i < len(clauses):
         budget.check()

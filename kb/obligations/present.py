@@ -70,6 +70,20 @@ class DutyRules:
     np_modifiers: frozenset[str] = frozenset()
     condition_markers: re.Pattern | None = None
     means_markers: frozenset[str] = frozenset()
+    agent_suffixes: tuple[str, ...] = ()  # ru: lemma endings of agent nouns ("держатель")
+    non_actor: frozenset[str] = frozenset()  # ru: animate lemmas that name no actor
+    agent_noun: re.Pattern | None = None  # kk: agent nouns in -шы/-ші
+    agent_noun_excluded: re.Pattern | None = None
+    ambiguous_heads: frozenset[str] = frozenset()  # kk: heads that also name a thing
+    ambiguous_endings: frozenset[str] = frozenset()  # kk: their nominative forms ("", possessive, plural)
+    content_tails: frozenset[str] = frozenset()  # kk: "..., онда:" opens the content of the duty's object
+    self_reference: re.Pattern | None = None  # "Настоящие Правила ... определяют": the act speaking of itself
+    clause_break: re.Pattern | None = None  # kk: ", оның ..." opens a clause of its own
+    lexical_participles: frozenset[str] = frozenset()  # kk: "қоршаған (орта)" is no participle
+    case_list: re.Pattern | None = None  # "... отказывает в следующих случаях:": the items are conditions
+    copulas: frozenset[str] = frozenset()  # kk: "болып", "болатын" after a predicate noun
+    instrumental_agent: re.Pattern | None = None  # kk: the ending of a passive's agent ("органмен")
+    instrumental_blockers: tuple[str, ...] = ()  # kk: "органмен келісу бойынша" is no agent
 
 
 @dataclass
@@ -107,6 +121,10 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             _re(body["actor_list"], f"{lang}.actor_list") if body.get("actor_list") else None,
             reflexive_active=frozenset(body.get("reflexive_active") or []),
             means_markers=frozenset(w.lower() for w in body.get("means_markers") or []),
+            self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
+            case_list=_re(body["case_list"], f"{lang}.case_list") if body.get("case_list") else None,
+            agent_suffixes=tuple(body.get("agent_lemma_suffixes") or ()),
+            non_actor=frozenset(w.lower() for w in body.get("non_actor_nouns") or []),
         )
     nd = body.get("non_duty") or []
     for key in ("finite", "negative", "passive"):
@@ -127,6 +145,20 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         np_modifiers=frozenset(w.lower() for w in body.get("np_modifiers") or []),
         condition_markers=_re(r"\b(?:" + "|".join(body["condition_markers"]) + r")\b", f"{lang}.condition_markers")
         if body.get("condition_markers") else None,
+        agent_noun=_re(body["agent_noun"], f"{lang}.agent_noun") if body.get("agent_noun") else None,
+        agent_noun_excluded=_re(body["agent_noun_excluded"], f"{lang}.agent_noun_excluded")
+        if body.get("agent_noun_excluded") else None,
+        ambiguous_heads=frozenset(w.lower() for w in body.get("ambiguous_heads") or []),
+        ambiguous_endings=frozenset(body.get("ambiguous_endings") or [""]),
+        content_tails=frozenset(" ".join(str(w).lower().split()) for w in body.get("content_tails") or []),
+        self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
+        case_list=_re(body["case_list"], f"{lang}.case_list") if body.get("case_list") else None,
+        clause_break=_re(body["clause_break"], f"{lang}.clause_break") if body.get("clause_break") else None,
+        lexical_participles=frozenset(w.lower() for w in body.get("lexical_participles") or []),
+        copulas=frozenset(w.lower() for w in body.get("copulas") or []),
+        instrumental_agent=_re(body["instrumental_agent"], f"{lang}.instrumental_agent")
+        if body.get("instrumental_agent") else None,
+        instrumental_blockers=tuple(w.lower() for w in body.get("instrumental_blockers") or []),
     )
 
 
@@ -141,7 +173,9 @@ def for_lang(r: LangRules) -> DutyRules | None:
 
 
 def permitted(body: str, d: DutyRules) -> bool:
-    return any(p.search(body) for p in d.permission)
+    """A permission ("вправе", "құқылы"), or the act speaking of itself ("Настоящие Правила
+    определяют порядок ...", "Осы ... қағидалары ... айқындайды"): no duty either way."""
+    return any(p.search(body) for p in d.permission) or bool(d.self_reference and d.self_reference.search(body))
 
 
 # --- Russian ------------------------------------------------------------------------------------
@@ -238,9 +272,12 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
         steps += 1
         gap = core[words[left - 1].end():words[left].start()]
         conj = words[left - 1].group(0).lower() in ("и", "или")
-        if not conj and not (gap.strip() == "," and case == "nom"):
+        also = (left > 2 and words[left - 1].group(0).lower() == "также" and words[left - 2].group(0).lower() == "а")
+        if not conj and not also and not (gap.strip() == "," and case == "nom"):
             break
-        k = left - 2 if conj else left - 1
+        k = left - 2 if conj else left - 3 if also else left - 1
+        if also and re.search(r"[^\s,]", core[words[k].end():words[left - 2].start()]):
+            break
         stop = max(-1, k - 8)
         found = None
         while k > stop:
@@ -285,11 +322,87 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
         j += 1
         if j - i > 12:
             break
+    if case == "nom":
+        right = _ru_coactors_right(core, words, right, d)
     return words[left].start(), words[right].end()
 
 
+def _ru_coactors_right(core: str, words: list[re.Match], right: int, d: DutyRules) -> int:
+    """Co-actors after the actor phrase ("Уполномоченный орган и местные исполнительные органы
+    совместно разрабатывают", "... органы, а также субъекты ... представляют"): the phrase runs on
+    over each coordinated nominative actor (adjectives, head, genitive complements)."""
+    for _ in range(3):  # bounded: a run of co-actors stays linear
+        j = right + 1
+        if j >= len(words) or re.search(r"[;:()]", core[words[right].end():words[j].start()]):
+            break
+        w = words[j].group(0).lower()
+        if w in ("и", "или"):
+            j += 1
+        elif w == "а" and j + 1 < len(words) and words[j + 1].group(0).lower() == "также":
+            j += 2
+        else:
+            break
+        found = None
+        for k in range(j, min(len(words), j + 6)):
+            t = ru_tag(words[k].group(0))
+            if t.verb or t.prep or re.search(r"[,;:()]", core[words[k - 1].end():words[k].start()]):
+                break
+            if _ru_head(words[k].group(0), d) and t.nom and t.noun:
+                found = k
+                break
+            if not t.adj:
+                break
+        if found is None:
+            break
+        right = found
+        for m in range(found + 1, min(len(words), found + 8)):
+            t = ru_tag(words[m].group(0))
+            if core[words[m - 1].end():words[m].start()].strip() or t.verb or t.prep or not t.gen \
+                    or words[m].group(0).lower() in ("и", "или") or words[m].group(0).lower() in d.subordinators:
+                break
+            right = m
+    return right
+
+
 def _ru_head(word: str, d: DutyRules) -> bool:
-    return bool(head_stem(word, list(d.heads)))
+    return bool(head_stem(word, list(d.heads))) or _ru_agent_noun(word.lower(), d) or _ru_compound_head(word.lower(), d.heads)
+
+
+@lru_cache(maxsize=50000)
+def _ru_compound_head(w: str, heads: tuple[str, ...]) -> bool:
+    """A compound noun whose second part is an actor head ("загранучреждения", "госорганы"):
+    a long listed stem (>= 5 letters) that ends the word's lemma after a prefix of >= 3 letters."""
+    if len(w) < 8:
+        return False
+    for p in _morph().parse(w)[:1]:
+        if p.tag.POS != "NOUN":
+            return False
+        lemma = p.normal_form
+        for h in heads:
+            if len(h) >= 5 and not h.startswith(("\\",)) and h.isalpha():
+                k = lemma.find(h, 3)
+                if k >= 3 and len(lemma) - k - len(h) <= 3:
+                    return True
+    return False
+
+
+@lru_cache(maxsize=50000)
+def _ru_agent_noun_cached(w: str, suffixes: tuple[str, ...], non_actor: frozenset[str]) -> bool:
+    for p in _morph().parse(w)[:2]:
+        t = p.tag
+        if t.POS != "NOUN" or {"Name", "Surn", "Patr", "Geox", "Orgn", "Abbr"} & t.grammemes:
+            continue
+        if p.normal_form in non_actor:
+            return False
+        if "anim" in t or p.normal_form.endswith(suffixes):
+            return True
+    return False
+
+
+def _ru_agent_noun(w: str, d: DutyRules) -> bool:
+    """A noun naming someone who can act though no listed stem names it: animate ("обладатели",
+    "поставщик") or an agent noun ("держатель"), not a name or a listed non-actor ("животное")."""
+    return bool(d.agent_suffixes) and _ru_agent_noun_cached(w, d.agent_suffixes, d.non_actor)
 
 
 def _preceded_by_prep(words: list[re.Match], i: int, d: DutyRules, core: str, case: str = "nom") -> bool:
@@ -354,6 +467,16 @@ def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
                 and not _preceded_by_prep(words, i, d, core, "ins")):
             return False
         left = _np_left(words, i, core)
+        # the first of coordinated agents ("уполномоченным органом ... или исполнительным органом")
+        # stands where the checks below look
+        for _ in range(3):
+            if left < 2 or words[left - 1].group(0).lower() not in ("и", "или", "либо"):
+                break
+            prev_head = next((k for k in range(left - 2, max(-1, left - 9), -1)
+                              if tags[k].ins and tags[k].noun and _ru_head(words[k].group(0), d)), None)
+            if prev_head is None:
+                break
+            left = _np_left(words, prev_head, core)
         # "проводимой заявителем деятельности", "предоставленная органами информация": a participle's agent
         if any(_participle_not_ins(words[k].group(0)) for k in range(max(0, left - 1), i)):
             return False
@@ -398,6 +521,8 @@ def _ru_syntax(core, words, tags, deps, v: int, d: DutyRules, actor_of: dict):
         if _ru_head(words[i].group(0), d) and tags[i].nom and tags[i].noun:
             return _ru_np(core, words, i, d, "nom"), "ru.present.active.syntax"
     if subj and all(tags[i].noun and not _ru_head(words[i].group(0), d) for i in subj):
+        if all(i > v for i in subj):
+            return None  # "... органы ... представляют данные": an object the parse read as subject
         return None, "ru.present.no_actor"
     if not subj and deps[v].rel == "conj" and deps[v].head in actor_of:
         return actor_of[deps[v].head], "ru.present.active.syntax"
@@ -439,7 +564,15 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
                 continue
             if a < 0:  # coordinated with an earlier verb: "устраняет замечания и повторно направляет"
                 prev = -1 - a
-                if prev not in actor_of or not re.search(r"(?:,|\bи\b|\bа\s+также\b)", core[words[prev].end():words[v].start()]):
+                if prev not in actor_of or not re.search(r"(?:,|\bи\b|\bа\s+также\b|\bлибо\b|\bили\b)", core[words[prev].end():words[v].start()]):
+                    continue
+                if found and found[-1][0] == prev and (
+                        re.search(r"\b(?:либо|или)\s*$", core[words[prev].end():words[v].start()])
+                        or re.fullmatch(r"\s*(?:,|\s+и)?\s*", core[words[prev].end():words[v].start()])):
+                    # "направляют замечания либо сообщают ..." (alternatives) and "отрабатывает и
+                    # составляет ответы" (one object for both verbs) are one duty
+                    # "направляют замечания либо сообщают об их отсутствии": alternatives, one duty
+                    actor_of[v] = actor_of[prev]
                     continue
                 span = actor_of[prev]
             else:
@@ -519,22 +652,30 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
         if any(a <= w.start() < b for a, b in conditions):
             # the condition patterns may reach back over the subject ("Аккредиттелген ұйымдар
             # сараптама жүргізу кезінде ..."): use it only when no head follows the condition
-            in_cond = i if in_cond is None else in_cond
+            # of several such heads the one inside the fewest condition spans wins ("Жеке ... тұлғалар
+            # ... алмаған жағдайларда ... уәкілетті орган ... алғаннан кейін ... қамтамасыз етеді")
+            depth = sum(1 for a, b in conditions if a <= w.start() < b)
+            if in_cond is None or depth < in_cond[1]:
+                in_cond = (i, depth)
             continue
         subj = i
         break
     if subj is None:
-        subj = in_cond
+        subj = in_cond[0] if in_cond else None
     v_last = words[verbs[-1]].group(0).lower()
     passive = bool(d.passive.search(v_last)) and v_last not in d.passive_exceptions
     rule = "kk.present.active"
     if passive:
         m = d.passive_agent.search(core, 0, cut) if d.passive_agent else None
         if m is None:
-            if subj is None:
+            # "Өтінімдерді қарау уәкілетті органмен жүргізіледі": an instrumental actor head
+            k = _kk_instrumental_agent(core, words, verbs[0], d, conditions)
+            if k is None:
+                # no agent: nobody is bound; a nominative actor with a passive verb is its
+                # patient ("комиссия құрылады")
                 return []
-            # a nominative actor with a passive verb is its patient ("комиссия құрылады")
-            return []
+            actor = _kk_np(core, words, k, d, r)
+            return [Duty(actor, (0, words[verbs[-1]].end()), None, "kk.present.passive_agent")]
         k = max((i for i, w in enumerate(words) if w.end() <= m.start()), default=None)
         if k is None:
             return []
@@ -544,6 +685,10 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     actor = _kk_np(core, words, subj, d, r)
     # actions: split at coordinated finite verbs and at converb commas after the subject
     bounds = sorted({i for i in splits if i > subj} | set(verbs))
+    # "... жауаптарды пысықтайды және құрастырады": verbs with nothing between them share their
+    # object, one duty
+    bounds = [b for k, b in enumerate(bounds) if k + 1 == len(bounds) or not re.fullmatch(
+        r"\s*(?:,|\s(?:және|әрі))?\s*", core[words[b].end():words[bounds[k + 1]].start()])]
     out = []
     start = actor[1] if actor[0] == words[0].start() or rule != "kk.present.active" else 0
     if rule == "kk.present.passive_agent":
@@ -561,15 +706,66 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     return out
 
 
-_KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз)")
+def _kk_instrumental_agent(core: str, words: list[re.Match], v: int, d: DutyRules, conditions) -> int | None:
+    """The nearest actor head before the passive verb words[v] in the instrumental ("органмен"),
+    outside a condition and not a partner ("органмен келісу бойынша", "... бірлесіп")."""
+    if d.instrumental_agent is None or words[v].group(0).lower().startswith(d.instrumental_blockers):
+        return None  # "... уәкілетті органмен қосымша келісіледі": agreed with, not done by
+    for k in range(v - 1, -1, -1):
+        w = words[k].group(0).lower()
+        m = d.instrumental_agent.search(w)
+        if not m:
+            continue
+        base = w[:m.start()]
+        stem = head_stem(base, list(d.heads))
+        if not ((stem and not _KK_DERIVED.match(base[len(stem):])) or _kk_agent_noun(base, d)):
+            continue  # "басшылығымен" (under the leadership of) is no agent
+        nxt = words[k + 1].group(0).lower() if k + 1 < len(words) else ""
+        if nxt.startswith(d.instrumental_blockers) or any(a <= words[k].start() < b for a, b in conditions):
+            return None
+        return k
+    return None
+
+
+def _kk_fold(word: str) -> str:
+    """Lower case with the Latin "i" some acts type for Kazakh "і" ("уәкiлеттi")."""
+    return word.lower().replace("i", "і")
+
+
+def _KK_ACTIVE_PARTICIPLE_AFTER(core: str, pos: int, d: DutyRules) -> bool:
+    """An active participle right after a head makes it that participle's agent ("орган бекіткен")."""
+    m = _KK_PARTICIPLE.match(core, pos)
+    if not m or m.group(0).strip().lower() in d.lexical_participles:
+        return False
+    part = m.group(0).strip().lower()
+    return not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)
+
+
+_KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз|лы|лі)")
 
 
 def _kk_nom_head(word: str, d: DutyRules, r: LangRules) -> bool:
     """A nominative actor head, not a word derived from one ("ұйымдастыру" is not "ұйым")."""
     stem = head_stem(word, list(d.heads))
     if stem is None or _KK_DERIVED.match(word.lower()[len(stem):]):
-        return False
+        return _kk_agent_noun(word, d) or _kk_ambiguous_head(word, d) is not None
     return kk_head_case(word, list(d.heads), r.actor_case_excluded) == "nom"
+
+
+def _kk_agent_noun(word: str, d: DutyRules) -> bool:
+    """An agent noun in -шы/-ші in the nominative ("жеткізушілер", "иеленушісі"), not an ordinal."""
+    w = word.lower()
+    return bool(d.agent_noun is not None and d.agent_noun.fullmatch(w)
+                and not (d.agent_noun_excluded is not None and d.agent_noun_excluded.fullmatch(w)))
+
+
+def _kk_ambiguous_head(word: str, d: DutyRules) -> str | None:
+    """"" (bare) or the possessive ending of a head that also names a thing ("қызмет", "кеңесі")."""
+    w = word.lower()
+    for h in d.ambiguous_heads:
+        if w.startswith(h) and w[len(h):] in d.ambiguous_endings:
+            return w[len(h):]
+    return None
 
 
 def _kk_in_parens(core: str, words: list[re.Match]) -> list[bool]:
@@ -587,8 +783,47 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
     w = words[i]
     if not _kk_nom_head(w.group(0), d, r):
         return False
+    listed = head_stem(w.group(0), list(d.heads))
+    nxt_word = words[i + 1].group(0).lower() if i + 1 < len(words) else ""
+    if nxt_word in d.copulas:
+        return False  # "Жалға алушы болып табылатын ... тұлғалар": a predicate noun
+    if listed and (re.search(r"(?:шы|ші)$", _kk_fold(w.group(0))) or _kk_fold(w.group(0)) in d.np_modifiers):
+        # "орталық уәкiлеттi орган", "Пайдаланушы ұйым": a head-like modifier of the head after it
+        # ("Министрлік комиссия құрады" keeps its subject: "министрлік" is no modifier)
+        for k in range(i + 1, min(len(words), i + 4)):
+            t = words[k].group(0)
+            if core[words[k - 1].end():words[k].start()].strip(" -"):
+                break
+            if _kk_nom_head(t, d, r) and not _KK_ACTIVE_PARTICIPLE_AFTER(core, words[k].end(), d):
+                return False
+            if not (_kk_fold(t) in d.np_modifiers or re.search(r"(?:лық|лік|дық|дік|тық|тік|ті|ты)$", _kk_fold(t))):
+                break
+    if not listed and _kk_ambiguous_head(w.group(0), d) is not None:
+        # "қызмет" / "кеңесі": a head only after a modifier ("Ұлттық гидрометеорологиялық қызмет"),
+        # not the object of a light verb right after it ("мемлекеттік қызмет көрсетеді") nor a
+        # noun inside a longer name ("сыртқы саясат қызметі саласындағы")
+        prev = words[i - 1].group(0) if i else ""
+        possessive = _kk_ambiguous_head(w.group(0), d) != "" and not re.search(r"(?:ның|нің|дың|дің|тың|тің)$", prev.lower())
+        if not (possessive or (prev and (prev[0].isupper() or re.search(r"(?:лық|лік|дық|дік|тық|тік|ғы|гі|қы|кі)$", prev.lower())))):
+            return False
+        if i + 2 >= len(words) or re.search(r"(?:ғы|гі|қы|кі|ның|нің|дың|дің|тың|тің)$", nxt_word):
+            return False
+    elif not listed:
+        # an agent noun ("басқарушы", "Әзірлеуші") right before another actor noun (over its
+        # modifiers) or a copula modifies it ("ұлттық басқарушы холдингтің", "Әзірлеуші мемлекеттік
+        # орган", "сенімгер басқарушы болып табылатын")
+        if nxt_word in d.copulas:
+            return False
+        for k in range(i + 1, min(len(words), i + 4)):
+            t = words[k].group(0)
+            if head_stem(t, list(d.heads)):
+                return False
+            if not (t.lower() in d.np_modifiers or re.search(r"(?:лық|лік|дық|дік|тық|тік)$", t.lower())):
+                break
     m = _KK_PARTICIPLE.match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
+    if part in d.lexical_participles:
+        m = None
     if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)):
         return False  # "уәкілетті орган бекіткен тізбе": the agent of a participle
     if re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
@@ -609,7 +844,7 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         prev = words[left - 1]
         gap = core[prev.end():words[left].start()]
         t = prev.group(0)
-        if gap.strip(" -()") or not (mod.search(t.lower()) or t[0].isupper() or t.lower() in d.np_modifiers):
+        if gap.strip(" -()") or not (mod.search(_kk_fold(t)) or t[0].isupper() or _kk_fold(t) in d.np_modifiers):
             break
         left -= 1
     # a compound head: "Пайдаланушы ұйым", "тиісті орталық мемлекеттік орган", "өтініш беруші"
@@ -618,11 +853,43 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         if core[words[j - 1].end():words[j].start()].strip(" -"):
             break
         t = words[j].group(0)
-        if kk_head_case(t, list(d.heads), r.actor_case_excluded) == "nom" and not _KK_PARTICIPLE.match(core, words[j].end()):
+        if (kk_head_case(t, list(d.heads), r.actor_case_excluded) == "nom" or (_kk_ambiguous_head(t, d) or "") != "") \
+                and not _KK_ACTIVE_PARTICIPLE_AFTER(core, words[j].end(), d):
+            # "Комиссия мүшелері", "Жұмыс тобы": a possessive head closes the compound
             end = j
             continue
         if not (mod.search(t.lower()) or t.lower() in d.np_modifiers):
             break
+    # co-actors after it: "Уәкілетті орган және жергілікті атқарушы органдар бірлесіп әзірлейді"
+    for _ in range(3):  # bounded
+        j = end + 1
+        if j >= len(words) or re.search(r"[;:()]", core[words[end].end():words[j].start()]):
+            break
+        w = words[j].group(0).lower()
+        if w in ("және", "немесе", "мен", "бен", "пен"):
+            j += 1
+        elif w == "сондай-ақ" and core[words[end].end():words[j].start()].strip() == ",":
+            j += 1
+        else:
+            break
+        found = None
+        for k in range(j, min(len(words), j + 6)):
+            t = words[k].group(0)
+            if re.search(r"[,;:()]", core[words[k - 1].end():words[k].start()]) or _kk_verb_ok(t, t, d):
+                break
+            if _kk_nom_head(t, d, r) and not _KK_ACTIVE_PARTICIPLE_AFTER(core, words[k].end(), d):
+                found = k
+                break
+            if head_stem(t, list(d.heads)):
+                break  # "органдар мен ұйымдарға": coordinated obliques, no co-actor
+        if found is None:
+            break
+        end = found
+        # a compound head: "жергілікті атқарушы органдар"
+        while end + 1 < len(words) and not core[words[end].end():words[end + 1].start()].strip(" -") \
+                and _kk_nom_head(words[end + 1].group(0), d, r) \
+                and not _KK_ACTIVE_PARTICIPLE_AFTER(core, words[end + 1].end(), d):
+            end += 1
     return words[left].start(), words[end].end()
 
 
@@ -687,18 +954,33 @@ def _conditions(core: str, d: DutyRules) -> list[tuple[int, int]]:
 
 
 def _duties(core: str, lang: str, d: DutyRules, r: LangRules) -> list[Duty]:
-    return ru_duties(core, d) if lang == "ru" else kk_duties(core, d, r, _conditions(core, d))
+    if lang == "ru":
+        return ru_duties(core, d)
+    # "... жұмыс тобын құрады, оның құрамына ... кіреді": a comma before a pronoun opens a clause
+    # of its own; each part is read alone (the first keeps its duty, the second its own subject)
+    out: list[Duty] = []
+    start = 0
+    for m in [*(d.clause_break.finditer(core) if d.clause_break is not None else ()), None]:
+        end = m.start() if m else len(core)
+        part = core[start:end]
+        for x in kk_duties(part, d, r, _conditions(part, d)):
+            out.append(Duty((x.actor[0] + start, x.actor[1] + start), (x.action[0] + start, x.action[1] + start),
+                            None if x.pre is None else (x.pre[0] + start, x.pre[1] + start), x.rule))
+        if m:
+            start = m.end()
+    return out
 
 
-def clause_obligations(doc, lang: str, r: LangRules, clause) -> list:
-    """Present-tense duties of one clause that no modal trigger claimed (one record per verb)."""
+def clause_obligations(doc, lang: str, r: LangRules, clause, core: str | None = None) -> list:
+    """Present-tense duties of one clause that no modal trigger claimed (one record per verb).
+    core: the clause's text to read when not all of it (a lead-in without its verbless tail)."""
     from .extract import Found, _untrail, _emit, _excluded
 
     d = for_lang(r)
     body = clause.body(doc.text)
     if d is None or len(body) > MAX_CLAUSE_CHARS or _excluded(body, r):
         return []
-    core = _untrail(body)
+    core = _untrail(body) if core is None else core
     out = []
     by_actor: dict[tuple[int, int], list[Duty]] = {}
     for duty in _duties(core, lang, d, r):
@@ -755,6 +1037,19 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
     if not items:
         return None
     item_cores = [_untrail(_whole_item(doc, it).body(text)) for it in items]
+    if not duties and lang == "kk":
+        # "... есепті қалыптастырады, онда:": a verbless tail after the duty's verb introduces the
+        # content of what it makes; the lead-in up to the comma is the one duty
+        tail = re.search(r",\s*((?:[^\W\d_]+\s*){1,2})$", core)
+        if tail and " ".join(tail.group(1).lower().split()) in d.content_tails:
+            head = core[:tail.start()]
+            if _duties(head, lang, d, r):
+                return clause_obligations(doc, lang, r, lead, core=head) + [
+                    o for c in loose for o in clause_obligations(doc, lang, r, c)]
+    if duties and d.case_list is not None and d.case_list.search(core):
+        # "Уполномоченный орган отказывает в согласовании в следующих случаях: 1) ...": the
+        # sub-points are the cases (conditions) of one duty, the lead-in's
+        return clause_obligations(doc, lang, r, lead) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
     if duties:
         actor_span, rule = duties[0].actor, duties[0].rule
     else:
@@ -773,7 +1068,9 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
         # the sub-points are the actors: one duty, quoted from the lead-in
         found = Found(trig, actor_span, None, [(0, len(core))], None)
         return _emit(doc, lang, r, lead, found) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
-    if lang == "ru" and duties and _ends_with_participle(core):
+    if lang == "ru" and duties and (_ends_with_participle(core) or _ends_in_relative_subject(core, d)):
+        # "... формирует отчет ..., который содержит: 1) ...": the sub-points are the content of a
+        # subordinate clause's object, the duty is the lead-in's
         # "... разрабатывает проектную документацию, включающую: 1) ...": the sub-points are the
         # object's content, the duty is the lead-in's
         return clause_obligations(doc, lang, r, lead) + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
@@ -808,6 +1105,20 @@ def is_rules(doc, key: str = "rules_title") -> bool:
     return bool(pat and any(pat.search(t) for t in titles))
 
 
+def _ends_in_relative_subject(core: str, d: DutyRules) -> bool:
+    """The lead-in closes with a relative clause of its own subject ("..., который содержит:"), not
+    with the actor's own verb ("..., при проведении которого выявляет:")."""
+    words = list(WORD.finditer(core))
+    if not words or not _ru_segments(core, words, d)[-1]:
+        return False
+    last = max((i for i, w in enumerate(words) if w.group(0).lower() in d.subordinators), default=None)
+    if last is None:
+        return False
+    seg = words[last:]
+    return seg[0].group(0).lower() in ("который", "которая", "которое", "которые") or any(
+        ru_tag(w.group(0)).verb and ru_tag(w.group(0)).lemma in d.non_duty for w in seg)
+
+
 def _ends_with_participle(core: str) -> bool:
     words = list(WORD.finditer(core))
     return bool(words) and _morph().parse(words[-1].group(0).lower())[0].tag.POS == "PRTF"
@@ -838,6 +1149,12 @@ def item_actions(core: str, lang: str, d: DutyRules) -> list[tuple[int, int]]:
         idx = [i for i, w in enumerate(words)
                if _kk_verb_ok(w.group(0), core[max(0, w.start() - 40):w.end()], d)
                and (i + 1 == len(words) or re.match(r"\s*(?:,|және\b)", core[w.end():]))]
+    # verbs with nothing between them share one object ("отрабатывает и составляет ответы"): one action
+    gap = r"\s*(?:,|\s+(?:и|либо|или))?\s*" if lang == "ru" else r"\s*(?:,|\s(?:және|әрі))?\s*"
+    if lang == "ru":
+        idx = [v for k, v in enumerate(idx) if k == 0 or not re.fullmatch(gap, core[words[idx[k - 1]].end():words[v].start()])]
+    else:
+        idx = [v for k, v in enumerate(idx) if k + 1 == len(idx) or not re.fullmatch(gap, core[words[v].end():words[idx[k + 1]].start()])]
     if len(idx) < 2:
         return [(0, len(core))]
     out = []
@@ -876,6 +1193,27 @@ def items_end(clauses: list, i: int, nested: bool = False) -> int:
             break  # a paragraph that opens its own list ("При подготовке ... осуществляются следующие мероприятия:")
         j += 1
     return j
+
+
+def lowercase_items(text: str, clauses: list) -> list:
+    """Unnumbered sub-points: paragraphs opening in lower case after a lead-in that ends with ':'
+    ("... создаются следующие рабочие группы по:" / "оценке угроз ...;" / "оценке ...;") are items
+    of its list, as "1) ..." would be (a new sentence opens in upper case)."""
+    from dataclasses import replace
+
+    out = list(clauses)
+    for i, (_, c) in enumerate(out):
+        if c is None or c.sub or not c.body(text).rstrip().endswith(":"):
+            continue  # (a sub-point's own lead-in reads its plain paragraphs: items_end(nested=True))
+        j = i + 1
+        while j < len(out) and out[j][1] is not None and out[j][1].block is not c.block:
+            item = out[j][1]
+            head = item.body(text).lstrip()[:1]
+            if item.sub or not head.islower():
+                break
+            out[j] = (out[j][0], replace(item, sub=True))
+            j += 1
+    return out
 
 
 def _under(block, lead_block) -> bool:
