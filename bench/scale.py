@@ -689,6 +689,67 @@ class Scale:
         kb.close()
 
 
+def validate(args) -> None:
+    """Stand-in vectors against real ones at a size where embedding everything is affordable.
+
+    Grows a knowledge base to the first of --sizes with stand-ins (no sample files), measures
+    nDCG@10 in process (kb.search; no optimize, so exact search) for the default request and
+    dense / lexical alone; then embeds every generated passage for real (same model, backend,
+    "passage: " prefix as the indexer), rewrites those points' dense vectors, and measures again."""
+    from bench.evaldata import load_queries
+    from bench.latency import corpus_points
+    from kb.index.base import DENSE, LEXICAL, IndexPoint, SparseVec
+    from kb.models import SearchRequest
+
+    sc = Scale(args)
+    shutil.rmtree(sc.out, ignore_errors=True)
+    sc.out.mkdir(parents=True)
+    subprocess.run(["cp", "-a", "--sparse=always", str(args.corpus_cache / "kb"), str(sc.data)], check=True)
+    queries = load_queries()
+    kb = sc.kb()
+    units, vecs, unit_terms, unit_tok, source_of, by_lang = sc.units(kb)
+    sc.standin_check(kb, units, vecs, source_of, by_lang, queries)
+    sc.grow(kb, args.sizes[0], units, vecs, unit_terms, unit_tok, source_of, by_lang)
+
+    def measure(label: str) -> dict:
+        out = {}
+        for mode in ("hybrid", "dense", "lexical"):
+            nd = []
+            for q in queries:
+                r = kb.search(SearchRequest(q=q.text, top_k=10, mode=mode))
+                nd.append(ndcg_at(first_unique([source_key(h.document.source) for h in r.hits], 10), q.grades()))
+            out[mode] = float(np.mean(nd))
+        log(f"   {label}: {out}")
+        return out
+
+    result = {"size": kb.index.count(), "beta": sc.beta, "standin": measure("stand-in vectors")}
+    gen = [p for p in corpus_points(kb.index) if p.payload["source"].startswith("generated/")]
+    log(f"   embedding {len(gen):,} generated passages for real")
+    t, c = time.perf_counter(), cpu_s()
+    real = []
+    with bar(len(gen), "embed generated") as b:
+        for i in range(0, len(gen), 64):
+            chunk = gen[i:i + 64]
+            real += list(kb.ingest_embedder.encode_passages([p.payload["text"] for p in chunk], batch_size=16))
+            b.update(len(chunk))
+    result["embed_cpu_s"] = cpu_s() - c
+    result["embed_wall_s"] = time.perf_counter() - t
+    pts = []
+    for p, v in zip(gen, real):
+        sv = p.vector.get(LEXICAL)
+        pts.append(IndexPoint(str(p.id), [float(x) for x in v], SparseVec(list(sv.indices), list(sv.values)), p.payload))
+    for i in range(0, len(pts), 1000):
+        kb.index.upsert(pts[i:i + 1000])
+    kb.index.flush()
+    stand = np.array([p.vector[DENSE] for p in gen], dtype=np.float32)
+    realm = np.asarray(real, dtype=np.float32)
+    realm /= np.linalg.norm(realm, axis=1, keepdims=True)
+    result["cos_mean"] = float(np.sum(stand * realm, axis=1).mean())
+    result["real"] = measure("real vectors")
+    (sc.out / "validate.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
+    kb.close()
+
+
 def machine() -> str:
     from bench.embed import cpu_model
 
@@ -814,6 +875,8 @@ def main() -> None:
                     help="the corpus knowledge base ingested once and copied by later runs (its timing kept)")
     ap.add_argument("--out-dir", type=Path, default=None)
     ap.add_argument("--no-write", action="store_true")
+    ap.add_argument("--validate", action="store_true",
+                    help="stand-in vs real vectors at the first of --sizes (writes <out-dir>/validate.json)")
     ap.add_argument("--report", nargs="+", type=Path, metavar="RESULTS_JSON",
                     help="only write bench/results/scale.md from these runs' results.json (sizes merged, in order)")
     args = ap.parse_args()
@@ -826,6 +889,10 @@ def main() -> None:
                               for r in other["sizes"] if r["size"] not in have]
         args.sample, args.units_from = rows.get("sample", {}).get("files", 0), "unjudged"
         write_markdown(rows, args)
+        return
+    if args.validate:
+        args.out_dir = args.out_dir or ROOT / "bench" / "out" / "scale-validate"
+        validate(args)
         return
     args.out_dir = args.out_dir or ROOT / "bench" / "out" / ("scale" if not args.no_write else "scale-smoke")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
