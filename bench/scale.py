@@ -750,6 +750,72 @@ def validate(args) -> None:
     kb.close()
 
 
+def diagnose(args) -> None:
+    """Where quality and time go, on a knowledge base a run left (--diagnose DATA_DIR), in process:
+    nDCG@10 of the default request and its variants, the engine searches a request makes and
+    their time (query embedding cached, so the search alone), and HNSW recall@10 of the dense
+    vector against exact search. Writes <DATA_DIR>/../diagnose.json."""
+    import qdrant_edge as qe
+
+    from bench.evaldata import load_queries
+    from kb.config import Settings
+    from kb.index.base import DENSE
+    from kb.models import SearchRequest
+    from kb.service import KnowledgeBase
+
+    kb = KnowledgeBase(Settings(data_dir=args.diagnose, corpora_dir=ROOT / "corpora"))
+    kb._reconciled = True  # measure the index as the run left it
+    queries = load_queries()
+    ret = kb.retriever
+    shipped = (ret.fusion, ret.candidates, ret.pool_by_lang)
+    calls = [0]
+    search = kb.index.search
+
+    def counting(*a, **k):
+        calls[0] += 1
+        return search(*a, **k)
+
+    kb.index.search = counting
+    out: dict = {"passages": kb.index.count()}
+
+    def run(label: str, fusion=None, candidates=None, pooled=None, **req) -> None:
+        ret.fusion, ret.candidates = fusion or shipped[0], candidates or shipped[1]
+        ret.pool_by_lang = shipped[2] if pooled is None else pooled
+        nd, lat = [], []
+        calls[0] = 0
+        for q in queries:
+            ret.query_vector(q.text)
+            t = time.perf_counter()
+            r = kb.search(SearchRequest(q=q.text, top_k=10, **req))
+            lat.append((time.perf_counter() - t) * 1000)
+            nd.append(ndcg_at(first_unique([source_key(h.document.source) for h in r.hits], 10), q.grades()))
+        out[label] = dict(ndcg=float(np.mean(nd)), p50=pct(lat, 50), p95=pct(lat, 95), searches=calls[0] / len(queries))
+        log(f"   {label}: {out[label]}")
+
+    run("default (hybrid DBSF, one per act, a pool per language)")
+    run("dense only", mode="dense")
+    run("lexical only", mode="lexical")
+    run("hybrid RRF", fusion="rrf")
+    run("hybrid DBSF, 200 candidates a side", candidates=200)
+    run("hybrid DBSF, one pool", pooled=False)
+    run("group=document", group="document")
+    run("group=passage", group="passage")
+    ret.fusion, ret.candidates, ret.pool_by_lang = shipped
+    hits = n = 0
+    for q in queries[:40]:
+        v = kb.embedder.encode_queries([q.text])[0].tolist()
+        near = qe.Query.Nearest(v, using=DENSE)
+        approx = {p.id for p in kb.index._shard.query(qe.QueryRequest(limit=10, query=near))}
+        exact = {p.id for p in kb.index._shard.query(
+            qe.QueryRequest(limit=10, query=near, params=qe.SearchParams(exact=True)))}
+        hits += len(approx & exact)
+        n += 10
+    out["hnsw_recall10"] = hits / n
+    log(f"   HNSW dense recall@10 vs exact (40 queries): {out['hnsw_recall10']:.3f}")
+    (args.diagnose.parent / "diagnose.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
+    kb.close()
+
+
 def machine() -> str:
     from bench.embed import cpu_model
 
@@ -877,6 +943,8 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--validate", action="store_true",
                     help="stand-in vs real vectors at the first of --sizes (writes <out-dir>/validate.json)")
+    ap.add_argument("--diagnose", type=Path, metavar="DATA_DIR",
+                    help="quality and time of request variants on a knowledge base a run left")
     ap.add_argument("--report", nargs="+", type=Path, metavar="RESULTS_JSON",
                     help="only write bench/results/scale.md from these runs' results.json (sizes merged, in order)")
     args = ap.parse_args()
@@ -889,6 +957,9 @@ def main() -> None:
                               for r in other["sizes"] if r["size"] not in have]
         args.sample, args.units_from = rows.get("sample", {}).get("files", 0), "unjudged"
         write_markdown(rows, args)
+        return
+    if args.diagnose:
+        diagnose(args)
         return
     if args.validate:
         args.out_dir = args.out_dir or ROOT / "bench" / "out" / "scale-validate"
