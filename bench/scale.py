@@ -456,12 +456,33 @@ class Scale:
         from kb.index.base import DENSE
 
         pts = [p for p in corpus_points(kb.index) if str(p.id) not in self.seen]
+        if not pts:
+            return
         pts.sort(key=lambda p: str(p.id))
         self.seen |= {str(p.id) for p in pts}
         self.vec_chunks.append(np.array([p.vector[DENSE] for p in pts], dtype=np.float32))
         for p in pts:
             self.tok.append(self.baseline.ids(p.payload["text"], p.payload.get("passage_lang") or p.payload["lang"]))
             self.keys.append(source_key(p.payload["source"]))
+
+    def regenerate(self, target: int, have: int, units, vecs, unit_tok, source_of, by_lang) -> None:
+        """The baseline's copy of the generated passages a run wrote (same seed, same order), without
+        writing anything: for --resume."""
+        need, added = target - have, 0
+        b = bar(need, f"regenerate {need:,}")
+        while added < need:
+            g = generate_doc(self.next_doc, by_lang, source_of, self.args.seed)
+            self.next_doc += 1
+            g.passages = g.passages[: need - added]
+            dense = np.stack([vecs[p].mean(axis=0) for p in g.passages]) - self.beta * self.centroid
+            dense /= np.linalg.norm(dense, axis=1, keepdims=True)
+            self.vec_chunks.append(dense.astype(np.float32))
+            for p in g.passages:
+                self.tok.append([t for u in p for t in unit_tok[u]])
+                self.keys.append(f"gen:generated/{g.lang}/gen-{g.index:05d}.md")
+            added += len(g.passages)
+            b.update(len(g.passages))
+        b.close()
 
     def grow(self, kb, target: int, units, vecs, unit_terms, unit_tok, source_of, by_lang) -> dict:
         from ingest.models import Document
@@ -598,11 +619,87 @@ class Scale:
         if not self.args.no_write:
             write_markdown(self.rows, self.args)
 
+    def measure_size(self, kb, row: dict, queries, prev: dict | None, pre: bool = True) -> None:
+        """At one size: search before optimize, the baseline, optimize(), search after."""
+        size = row["size"]
+        if pre:
+            row["http_before"] = self.http(kb, queries, self.args.pre_queries)
+            log(f"   before optimize: {row['http_before']}")
+        # the baseline needs no HNSW: measured before optimize(), which may not end in time at 1M
+        row["baseline"] = self.baseline_eval(kb, queries)
+        log(f"   baseline: {row['baseline']}")
+        row["load_baseline"] = os.getloadavg()
+        self.save()
+        if prev:
+            eta = prev["optimize_s"] * size / prev["size"] * math.log(size) / math.log(prev["size"])
+            log(f"   optimize() started; ETA ~{eta / 60:.0f} min (the last size's time scaled by n log n)")
+        else:
+            log("   optimize() started")
+        reset_peak_rss()
+        t = time.perf_counter()
+        kb.index.optimize()
+        row["optimize_s"] = time.perf_counter() - t
+        row["optimize_peak_rss_mib"] = peak_rss_mib()
+        row["disk_mib"] = du_mib(self.data)
+        row["qdrant_mib"] = du_mib(self.data / "qdrant") if (self.data / "qdrant").exists() else None
+        log(f"   optimize {row['optimize_s']:.0f} s, disk {row['disk_mib']:.0f} MiB")
+        self.save()
+        row["http"] = self.http(kb, queries)
+        row["load_http"] = os.getloadavg()
+        log(f"   HTTP after optimize: {row['http']}")
+        row["rss_mib"] = peak_rss_mib()
+        self.save()
+
+    def resume(self) -> None:
+        """Finish the one size of a run that stopped after growing (`--resume LOG`): the knowledge base
+        is reused as it is; the baseline's copy is rebuilt (corpus points from the corpus cache, the
+        generated ones regenerated); growth figures are read from the stopped run's log."""
+        import ast
+
+        from bench.evaldata import load_queries
+
+        args = self.args
+        size = args.sizes[0]
+        line = next(x for x in args.resume.read_text(encoding="utf-8").splitlines() if f"'size': {size}," in x)
+        row = ast.literal_eval(line.split("]", 1)[1].strip())
+        before = next((x for x in args.resume.read_text(encoding="utf-8").splitlines() if "before optimize:" in x), None)
+        if before:
+            row["http_before"] = ast.literal_eval(before.split("before optimize:", 1)[1].strip())
+        row["resumed"] = dt.datetime.now(dt.UTC).isoformat(timespec="minutes")
+        self.rows.update(started=row["resumed"], machine=machine(), command="python bench/scale.py " + " ".join(sys.argv[1:]))
+        self.rows["sizes"].append(row)
+        queries = load_queries()
+        copy = self.out / "corpus-copy"
+        shutil.rmtree(copy, ignore_errors=True)
+        subprocess.run(["cp", "-a", "--sparse=always", str(args.corpus_cache / "kb"), str(copy)], check=True)
+        from kb.config import Settings
+        from kb.service import KnowledgeBase
+
+        corpus = KnowledgeBase(Settings(data_dir=copy, corpora_dir=ROOT / "corpora"))
+        units, vecs, unit_terms, unit_tok, source_of, by_lang = self.units(corpus)
+        self.rows["standin"] = self.standin_check(corpus, units, vecs, source_of, by_lang, queries)
+        self.add_real_points(corpus)
+        corpus.close()
+        del corpus
+        kb = self.kb()
+        self.regenerate(size, len(self.keys), units, vecs, unit_tok, source_of, by_lang)
+        assert len(self.keys) == kb.index.count(), (len(self.keys), kb.index.count())
+        ref = ROOT / "bench/out/scale/results.json"  # the first run's smaller sizes, for the optimize() ETA
+        prev = None
+        if ref.exists():
+            prev = next((r for r in json.loads(ref.read_text(encoding="utf-8"))["sizes"][::-1] if "optimize_s" in r), None)
+        self.measure_size(kb, row, queries, prev, pre=False)
+        self.rows["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="minutes")
+        self.rows["load"] = os.getloadavg()
+        self.save()
+
     # -- the run -----------------------------------------------------------------------
     def run(self) -> None:
         from bench.evaldata import load_queries
 
         args = self.args
+        if args.resume:
+            return self.resume()
         shutil.rmtree(self.out, ignore_errors=True)
         self.out.mkdir(parents=True)
         self.rows["started"] = dt.datetime.now(dt.UTC).isoformat(timespec="minutes")
@@ -655,33 +752,7 @@ class Scale:
             row["disk_before_mib"] = du_mib(self.data)
             self.rows["sizes"].append(row)
             log(f"   {row}")
-            if args.pre_queries:
-                row["http_before"] = self.http(kb, queries, args.pre_queries)
-                log(f"   before optimize: {row['http_before']}")
-            # the baseline needs no HNSW: measured before optimize(), which may not end in time at 1M
-            row["baseline"] = self.baseline_eval(kb, queries)
-            log(f"   baseline: {row['baseline']}")
-            row["load_baseline"] = os.getloadavg()
-            self.save()
-            if prev:
-                eta = prev["optimize_s"] * size / prev["size"] * math.log(size) / math.log(prev["size"])
-                log(f"   optimize() started; ETA ~{eta / 60:.0f} min (the last size's time scaled by n log n)")
-            else:
-                log("   optimize() started")
-            reset_peak_rss()
-            t = time.perf_counter()
-            kb.index.optimize()
-            row["optimize_s"] = time.perf_counter() - t
-            row["optimize_peak_rss_mib"] = peak_rss_mib()
-            row["disk_mib"] = du_mib(self.data)
-            row["qdrant_mib"] = du_mib(self.data / "qdrant") if (self.data / "qdrant").exists() else None
-            log(f"   optimize {row['optimize_s']:.0f} s, disk {row['disk_mib']:.0f} MiB")
-            self.save()
-            row["http"] = self.http(kb, queries)
-            row["load_http"] = os.getloadavg()
-            log(f"   HTTP after optimize: {row['http']}")
-            row["rss_mib"] = peak_rss_mib()
-            self.save()
+            self.measure_size(kb, row, queries, prev, pre=bool(args.pre_queries))
             prev = row
         self.rows["finished"] = dt.datetime.now(dt.UTC).isoformat(timespec="minutes")
         self.rows["load"] = os.getloadavg()
@@ -977,6 +1048,8 @@ def main() -> None:
                     help="stand-in vs real vectors at the first of --sizes (writes <out-dir>/validate.json)")
     ap.add_argument("--diagnose", type=Path, metavar="DATA_DIR",
                     help="quality and time of request variants on a knowledge base a run left")
+    ap.add_argument("--resume", type=Path, metavar="LOG",
+                    help="finish a stopped run's one size from its knowledge base (--out-dir) and log")
     ap.add_argument("--report", nargs="+", type=Path, metavar="RESULTS_JSON",
                     help="only write bench/results/scale.md from these runs' results.json (sizes merged, in order)")
     args = ap.parse_args()
