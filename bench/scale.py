@@ -899,7 +899,7 @@ def machine() -> str:
 
 def table(rows: dict) -> list[str]:
     out = [
-        "| passages | documents | upsert (engine) | optimize (HNSW) | disk | peak RSS of the process: grow / optimize / baseline "
+        "| passages | documents | upsert (engine) | optimize (HNSW) | disk | peak RSS of the bench process: grow / optimize / baseline "
         "| ours p50 / p95 (HTTP) | ours nDCG@10 | baseline p50 / p95 (in process) | baseline nDCG@10 | Δ nDCG@10 (ours − baseline) "
         "| p95 ours / baseline (its faster setting) |",
         "|---|---:|---|---|---:|---|---|---:|---|---:|---:|---:|",
@@ -989,16 +989,19 @@ def write_markdown(rows: dict, args) -> None:
         lines += table(rows)
         for r in rows["sizes"]:
             if r.get("run"):
-                lines += ["", f"² Measured by a second run started {r.get('started')} UTC (`{r['run']}`): same code, "
-                          "machine and queries, growing its own copy of the corpus knowledge base without the sample "
-                          "files, the baseline measured before optimize()."
+                lines += ["", "² Measured by a second run: same code, machine and queries, its own copy of the corpus "
+                          "knowledge base grown without the sample files by `python bench/scale.py --sizes 1000000 "
+                          "--sample 0 --out-dir bench/out/scale-1m --no-write` (growth and search before optimize(); "
+                          "the run then stopped on a bug in the baseline step, since fixed), finished from its knowledge "
+                          f"base by `{r['run']}` started {r.get('started')} UTC (the baseline's copy rebuilt: the same "
+                          "generation, regenerated), the baseline measured before optimize()."
                           + (f" Load average (1 min) when the baseline ran: {r['load_baseline'][0]:.1f}" if r.get("load_baseline") else "")
                           + (f"; when ours ran: {r['load_http'][0]:.1f}." if r.get("load_http") else ".")]
         pre = [r for r in rows["sizes"] if r.get("http_before")]
         if pre:
-            lines += ["", "Before optimize() (segments not yet indexed, first queries only): " + "; ".join(
-                f"{r['passages']:,}: p50 {r['http_before']['p50']:.0f} / p95 {r['http_before']['p95']:.0f} ms "
-                f"({r['http_before']['n']} q)" for r in pre) + "."]
+            lines += ["", "Ours before optimize() (segments not yet indexed: exact search; the first queries only): " + "; ".join(
+                f"{r['passages']:,}: p50 {r['http_before']['p50']:.0f} / p95 {r['http_before']['p95']:.0f} ms, "
+                f"nDCG@10 {r['http_before']['ndcg']:.3f} ({r['http_before']['n']} q)" for r in pre) + "."]
     v = rows.get("validate")
     if v:
         lines += ["", "## Stand-ins against real vectors (`--validate --sizes 5000`)", "",
