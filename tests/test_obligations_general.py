@@ -11,12 +11,11 @@ that are no co-actors, a subject before a possessive object or adverbial).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
 import pytest
 
+from bench import obligations as bench_obligations
 from kb.obligations import extract
 from kb.obligations.adapters import parse_file, tag
 
@@ -151,17 +150,9 @@ def test_kk_deadline_counted_back_from_an_event(tmp_path):
 
 # --- floors on the dev splits (never the blind ones) -------------------------------------------
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_obligations_general", ROOT / "bench" / "obligations.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod
-    spec.loader.exec_module(mod)
-    return mod
-
-
 @pytest.mark.parametrize("split, floor", [("dev", 0.87), ("dev3", 0.90)])
 def test_rules_dev_splits_floor_and_deadline_values(split, floor):
-    tallies, _ = _bench().evaluate(RULES_GOLD, split)
+    tallies, _ = bench_obligations.evaluate(RULES_GOLD, split)
     assert set(tallies) == {"ru", "kk"}
     for lang, t in tallies.items():
         p, r, f = t.prf()

@@ -7,13 +7,12 @@ imperatives): the Rules below state their duties in the present tense.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from bench import obligations as bench_obligations
 from kb.obligations import extract
 from kb.obligations.adapters import parse_file, tag
 from kb.obligations.pairing import neutral_path
@@ -228,17 +227,9 @@ def test_present_tense_reading_stays_linear():
 
 # --- quality floor on the dev split of the Rules gold ---------------------------------------------
 
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_obligations", ROOT / "bench" / "obligations.py")
-    mod = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = mod  # dataclasses resolve string annotations through sys.modules
-    spec.loader.exec_module(mod)
-    return mod
-
-
 def test_f1_floor_on_rules_dev_split():
     """Dev split only (12 act pairs, 284 obligations): the blind split is for BENCHMARKS.md, never a test."""
-    tallies, _ = _bench().evaluate(RULES_GOLD, "dev")
+    tallies, _ = bench_obligations.evaluate(RULES_GOLD, "dev")
     assert set(tallies) == {"ru", "kk"}
     for lang, t in tallies.items():
         p, r, f = t.prf()
