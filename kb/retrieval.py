@@ -284,30 +284,20 @@ class Retriever:
             page = [g[0] for g in groups[req.offset:want]]
             if group == "act":
                 others = self._other_passages(groups[req.offset:want], dense, sparse, filters)
-        page, others = self._with_payloads(page, others)
-        hits = [self._hit(p, words) for p in page]
-        for hit, other in zip(hits, others):
-            if other is not None:
-                hit.other_lang = _other_passage(other)
+        # Candidates carry RANK_FIELDS only: the page's points get their whole payloads in one call.
+        full = self.store.payloads([p.id for p in page] + [o.id for o in others if o is not None])
+        hits = []
+        for p, other in zip(page, others or [None] * len(page)):
+            if p.id not in full:  # deleted since it was ranked (a concurrent delete)
+                continue
+            hit = self._hit(ScoredPoint(p.id, p.score, full[p.id]), words)
+            if other is not None and other.id in full:
+                hit.other_lang = _other_passage(ScoredPoint(other.id, other.score, full[other.id]))
+            hits.append(hit)
         return SearchResponse(
             query=req.q, query_lang=qlang, total=total, hits=hits,
             took_ms=round((time.perf_counter() - t0) * 1000, 1),
         )
-
-    def _with_payloads(
-        self, page: list[ScoredPoint], others: list[ScoredPoint | None]
-    ) -> tuple[list[ScoredPoint], list[ScoredPoint | None]]:
-        """The page's points (and their other-language passages) with whole payloads.
-        A point deleted since it was ranked (a concurrent delete) is left out."""
-        full = self.store.payloads([p.id for p in page] + [o.id for o in others if o is not None])
-
-        def whole(p: ScoredPoint) -> ScoredPoint | None:
-            return ScoredPoint(p.id, p.score, full[p.id]) if p.id in full else None
-
-        pairs = [(whole(p), whole(o) if o is not None else None)
-                 for p, o in zip(page, others or [None] * len(page))]
-        kept = [(p, o) for p, o in pairs if p is not None]
-        return [p for p, _ in kept], ([o for _, o in kept] if others else [])
 
     def _hit(self, p: ScoredPoint, words: set[str]) -> Hit:
         pl = p.payload

@@ -110,22 +110,20 @@ class LockedEmbedder:
         return getattr(self._inner, name)
 
 
-_locked_embedders: dict[int, LockedEmbedder] = {}
+_locked_embedders: dict[object, LockedEmbedder] = {}
 _locked_lock = threading.Lock()
 
 
 def _locked(settings: Settings, role: str) -> LockedEmbedder:
     """The process-wide model for `role` behind one lock, whichever knowledge base asks (see
     kb.embeddings.get_embedder): two wrappers with two locks would drive one model at once."""
-    from kb.embeddings import ensure_model, get_embedder
+    from kb.embeddings import get_embedder
 
-    ensure_model(settings)
-    inner = get_embedder(settings, role=role)
+    inner = get_embedder(settings, role=role)  # kept alive by its cache: a safe key
     with _locked_lock:
-        wrapper = _locked_embedders.get(id(inner))
-        if wrapper is None or wrapper._inner is not inner:
-            wrapper = _locked_embedders[id(inner)] = LockedEmbedder(inner)
-        return wrapper
+        if inner not in _locked_embedders:
+            _locked_embedders[inner] = LockedEmbedder(inner)
+        return _locked_embedders[inner]
 
 
 class KnowledgeBase:
@@ -158,8 +156,8 @@ class KnowledgeBase:
 
     @property
     def ingest_embedder(self):
-        """Ingestion's own copy of the model, so that embedding a large upload never holds the
-        query-side model: searches keep their latency while files are ingested."""
+        """Ingestion's own model (one per process), so that embedding a large upload never holds
+        the query-side model: searches keep their latency while files are ingested."""
         return self._opened("ingest_embedder", lambda: _locked(self.settings, "ingest"))
 
     @property
