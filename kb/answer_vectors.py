@@ -198,9 +198,9 @@ class AnswerVectors:
                     # Every worker of a deployment starts one: in a random order of its own, and
                     # skipping what another has stored meanwhile, they share the work instead of
                     # each embedding the same document at the same time.
-                    todo = self.missing(doc_ids())
+                    todo = list(doc_ids())
                     random.shuffle(todo)
-                    done = self.reconcile(todo, load, stop=stop)
+                    done = self.reconcile(todo, load, stop=stop)  # keeps the order, skips what has rows
                     if done:
                         log.info("answer vectors backfilled for %d documents", done)
                 except Exception:  # noqa: BLE001  the answers embed live instead; say why
