@@ -89,10 +89,8 @@ def obligations(
     shows a duty stated in both language versions of an act once, with both quotes."""
     if format == "csv":
         return _csv_response(kb, filters)
-    if view == "paired":
-        page = call(kb.obligation_pairs, _checked(kb, filters), offset=offset, limit=limit)
-        return page.model_copy(update={"items": [scrub(r, kb.settings) for r in page.items]})
-    page = call(kb.obligations, _checked(kb, filters), offset=offset, limit=limit)
+    rows = kb.obligation_pairs if view == "paired" else kb.obligations
+    page = call(rows, _checked(kb, filters), offset=offset, limit=limit)
     return page.model_copy(update={"items": [scrub(r, kb.settings) for r in page.items]})
 
 
