@@ -199,7 +199,8 @@ class QAQuestion(BaseModel):
     # QA set v2 (bench/data/qa_questions_v2.yaml): the act's split, near-miss questions
     # (`answerable: false`: the right response is a refusal) and list items.
     # blind3: the v3 set (bench/data/qa_questions_v3.yaml), run once by the lead.
-    split: Literal["dev", "blind", "blind3"] = "dev"
+    # blind4: the v4 set (bench/data/qa_questions_v4.yaml), same rule.
+    split: Literal["dev", "blind", "blind3", "blind4"] = "dev"
     answerable: bool = True
     items: list[str] = Field(default_factory=list)
     why: str | None = None

@@ -23,3 +23,15 @@ def test_checker_flags_a_span_missing_from_the_doc(tmp_path):
                       encoding="utf-8")
     errors, _ = check(broken, [])
     assert any("qa3-kk-01" in e and "төрттен кем емес" in e for e in errors)
+
+
+def test_v4_gold_is_consistent():
+    v4 = V3.parent / "qa_questions_v4.yaml"
+    older = [V3.parent / n for n in ("qa_questions.yaml", "qa_negative.yaml", "qa_questions_v2.yaml")] + [V3]
+    errors, counts = check(v4, older)
+    assert errors == []
+    for lang in ("kk", "ru"):
+        assert counts[(lang, "factual")] == 10
+        assert counts[(lang, "list")] == 3
+        assert counts[(lang, "near-miss")] == 7
+    assert counts[("split", "blind4")] == 40
