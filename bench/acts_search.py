@@ -163,14 +163,14 @@ class Config:
     label: str
     pool_by_lang: bool
     pool_merge: str = "score"
-    other_pool_weight: float = 1.5
+    other_pool_weight: float = 1.0
 
 
 CONFIGS = [
     Config("one pool (before)", False),
-    Config("pool per language, DBSF scores as they are", True, "score", 1.0),
+    Config("pool per language, DBSF scores as they are (shipped since session 4)", True, "score", 1.0),
     Config("pool per language, acts only in the other pool x1.3", True, "score", 1.3),
-    Config("pool per language, acts only in the other pool x1.5 (shipped)", True, "score", 1.5),
+    Config("pool per language, acts only in the other pool x1.5 (shipped in session 3)", True, "score", 1.5),
     Config("pool per language, acts only in the other pool x2.0", True, "score", 2.0),
     Config("pool per language, each over its best", True, "top"),
     Config("pool per language, RRF across pools", True, "rrf"),

@@ -839,28 +839,31 @@ def diagnose(args) -> None:
     queries = load_queries()
     ret = kb.retriever
     shipped = (ret.fusion, ret.candidates, ret.pool_by_lang)
-    calls = [0]
-    search = kb.index.search
+    calls = [0, 0]  # engine searches, engine calls (a batch is one call)
+    search_many = kb.index.search_many
 
-    def counting(*a, **k):
-        calls[0] += 1
-        return search(*a, **k)
+    def counting(requests, **k):
+        calls[0] += len(requests)
+        calls[1] += 1
+        return search_many(requests, **k)
 
-    kb.index.search = counting
+    kb.index.search_many = counting
     out: dict = {"passages": kb.index.count()}
 
-    def run(label: str, fusion=None, candidates=None, pooled=None, **req) -> None:
+    def run(label: str, fusion=None, candidates=None, pooled=None, ef=None, **req) -> None:
         ret.fusion, ret.candidates = fusion or shipped[0], candidates or shipped[1]
         ret.pool_by_lang = shipped[2] if pooled is None else pooled
+        kb.index._params = qe.SearchParams(hnsw_ef=ef) if ef else None
         nd, lat = [], []
-        calls[0] = 0
+        calls[0] = calls[1] = 0
         for q in queries:
             ret.query_vector(q.text)
             t = time.perf_counter()
             r = kb.search(SearchRequest(q=q.text, top_k=10, **req))
             lat.append((time.perf_counter() - t) * 1000)
             nd.append(ndcg_at(first_unique([source_key(h.document.source) for h in r.hits], 10), q.grades()))
-        out[label] = dict(ndcg=float(np.mean(nd)), p50=pct(lat, 50), p95=pct(lat, 95), searches=calls[0] / len(queries))
+        out[label] = dict(ndcg=float(np.mean(nd)), p50=pct(lat, 50), p95=pct(lat, 95), searches=calls[0] / len(queries),
+                          calls=calls[1] / len(queries))
         log(f"   {label}: {out[label]}")
 
     run("default (hybrid DBSF, one per act, a pool per language)")
@@ -871,18 +874,23 @@ def diagnose(args) -> None:
     run("hybrid DBSF, one pool", pooled=False)
     run("group=document", group="document")
     run("group=passage", group="passage")
+    for ef in args.ef:
+        run(f"default, hnsw_ef={ef}", ef=ef)
     ret.fusion, ret.candidates, ret.pool_by_lang = shipped
-    hits = n = 0
-    for q in queries[:40]:
-        v = kb.embedder.encode_queries([q.text])[0].tolist()
-        near = qe.Query.Nearest(v, using=DENSE)
-        approx = {p.id for p in kb.index._shard.query(qe.QueryRequest(limit=10, query=near))}
-        exact = {p.id for p in kb.index._shard.query(
-            qe.QueryRequest(limit=10, query=near, params=qe.SearchParams(exact=True)))}
-        hits += len(approx & exact)
-        n += 10
-    out["hnsw_recall10"] = hits / n
-    log(f"   HNSW dense recall@10 vs exact (40 queries): {out['hnsw_recall10']:.3f}")
+    kb.index._params = None
+    vectors = [kb.embedder.encode_queries([q.text])[0].tolist() for q in queries[:40]]
+    for ef in [None, *args.ef]:
+        hits = n = 0
+        for v in vectors:
+            near = qe.Query.Nearest(v, using=DENSE)
+            approx = {p.id for p in kb.index._shard.query(
+                qe.QueryRequest(limit=10, query=near, params=qe.SearchParams(hnsw_ef=ef) if ef else None))}
+            exact = {p.id for p in kb.index._shard.query(
+                qe.QueryRequest(limit=10, query=near, params=qe.SearchParams(exact=True)))}
+            hits += len(approx & exact)
+            n += 10
+        out["hnsw_recall10" if ef is None else f"hnsw_recall10_ef{ef}"] = hits / n
+        log(f"   HNSW dense recall@10 vs exact (40 queries, hnsw_ef={ef or 'default'}): {hits / n:.3f}")
     (args.diagnose.parent / "diagnose.json").write_text(json.dumps(out, indent=1), encoding="utf-8")
     kb.close()
 
@@ -1019,13 +1027,18 @@ def write_markdown(rows: dict, args) -> None:
     if d:
         lines += ["", f"## Where quality and time go at {d['passages']:,} passages (`--diagnose bench/out/scale/kb`)", "",
                   "In process, after optimize(); time of the search alone (query embedding cached); \"engine searches\" "
-                  "= index queries one request makes.", "",
-                  "| request | nDCG@10 | p50 | p95 | engine searches / request |", "|---|---:|---:|---:|---:|"]
+                  "= index queries one request makes, \"engine calls\" = round trips to the engine (searches batched since "
+                  "session 4).", "",
+                  "| request | nDCG@10 | p50 | p95 | engine searches / request | engine calls / request |",
+                  "|---|---:|---:|---:|---:|---:|"]
         for label, r in d.items():
             if isinstance(r, dict):
-                lines.append(f"| {label} | {r['ndcg']:.3f} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['searches']:.1f} |")
+                lines.append(f"| {label} | {r['ndcg']:.3f} | {r['p50']:.0f} ms | {r['p95']:.0f} ms | {r['searches']:.1f} "
+                             f"| {r.get('calls', r['searches']):.1f} |")
         lines += ["", f"HNSW recall@10 of the dense vector against exact search (40 queries, default hnsw_ef): "
-                  f"**{d['hnsw_recall10']:.2f}**."]
+                  f"**{d['hnsw_recall10']:.2f}**" + "".join(
+                      f"; hnsw_ef={k.rsplit('ef', 1)[1]}: {v:.2f}" for k, v in d.items() if k.startswith("hnsw_recall10_ef"))
+                  + "."]
     text = "\n".join(lines) + "\n"
     out = ROOT / "bench" / "results" / "scale.md"
     old = out.read_text(encoding="utf-8") if out.exists() else ""
@@ -1049,6 +1062,8 @@ def main() -> None:
     ap.add_argument("--no-write", action="store_true")
     ap.add_argument("--validate", action="store_true",
                     help="stand-in vs real vectors at the first of --sizes (writes <out-dir>/validate.json)")
+    ap.add_argument("--ef", nargs="*", type=int, default=[64, 128, 256],
+                    help="--diagnose also runs the default request with these hnsw_ef values")
     ap.add_argument("--diagnose", type=Path, metavar="DATA_DIR",
                     help="quality and time of request variants on a knowledge base a run left")
     ap.add_argument("--resume", type=Path, metavar="LOG",

@@ -47,6 +47,11 @@ class Settings(BaseSettings):
         "latency during an upload (Linux; 0 = same priority as requests)",
     )
     torch_threads: int = Field(1, description="CPU threads for embedding (1 is often fastest on 2 cores)")
+    query_streams: int = Field(
+        default_factory=lambda: max(1, min(2, os.cpu_count() or 1)), ge=1, le=16,
+        description="Query embeddings the service computes at once, each on torch_threads threads (OpenVINO and "
+        "ONNX Runtime; default: one per core, at most 2); concurrent searches wait for a free one",
+    )
     embed_batch_size: int = 16
     embed_backend: str = Field(
         "auto",
@@ -66,6 +71,11 @@ class Settings(BaseSettings):
     shard_number: int = 1
     replication_factor: int = 1
     write_consistency_factor: int = 1
+    hnsw_ef: int | None = Field(
+        None, ge=1, le=4096,
+        description="HNSW neighbours a dense search explores once the index is built (None: the engine's "
+        "default); higher finds more of the exact neighbours and costs time (bench/scale.py --diagnose)",
+    )
 
     host: str = "127.0.0.1"
     port: int = 8000

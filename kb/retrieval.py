@@ -40,7 +40,7 @@ import numpy as np
 
 from kb.embeddings import Embedder
 from kb.highlight import snippet
-from kb.index.base import RRF_K, ScoredPoint, SparseVec, VectorStore
+from kb.index.base import RRF_K, ScoredPoint, SearchArgs, SparseVec, VectorStore
 from kb.index.sparse import query_from_terms
 from kb.lang import query_terms
 from kb.langid import detect
@@ -94,15 +94,13 @@ class Retriever:
     # its own distribution; see other_pool_weight); "top" divides each pool by its best
     # score; "rrf" ranks by reciprocal rank within the pool (both measured worse).
     pool_merge: PoolMerge = "score"
-    # In the other language's pool the lexical side matches only names and numbers, so
-    # its dense and lexical lists rarely agree on a passage, and the best fused score of
-    # an act that exists only in that language sits below what an equally good match
-    # scores in the query's language. Passages of acts the query's own pool does not
-    # reach are scaled by this weight; an act present in both pools keeps its scores, so
-    # its own-language version still leads. Chosen on the dev split (bench/acts_search.py,
-    # weights 1.0-2.0 in bench/results/acts_search.md): 1.3-2.0 all keep same-language
-    # nDCG@10 at or above its value before; 1.5 sits mid-plateau.
-    other_pool_weight: float = 1.5
+    # Passages of acts that only the other language's pool reaches are scaled by this weight.
+    # On the 21-act corpus 1.5 lifted cross-language nDCG@10 (act only in the other language)
+    # from 0.674 to 0.880 (bench/results/acts_search.md), but with a thousand documents it
+    # lifted every other-language stranger too: at 100,000 passages nDCG@10 fell from 0.849
+    # (1.0) to 0.661 (1.5), below the afternoon baseline's 0.795 (bench/results/scale.md).
+    # 1.0 keeps cross-language Recall@10 at 0.985 on the corpus, so the pools stay unweighted.
+    other_pool_weight: float = 1.0
     entities_for: Callable[[str, int, int], list[Entity]] | None = None
 
     def __post_init__(self) -> None:
@@ -134,18 +132,26 @@ class Retriever:
     def _candidates(
         self, dense: list[float] | None, sparse: SparseVec | None, filters: SearchFilters, limit: int
     ) -> list[ScoredPoint]:
+        return self._candidate_lists(dense, sparse, [filters], limit)[0]
+
+    def _candidate_lists(
+        self, dense: list[float] | None, sparse: SparseVec | None, filters: list[SearchFilters], limit: int
+    ) -> list[list[ScoredPoint]]:
+        """The top `limit` candidates under each of `filters`, from one batch of engine searches."""
         if dense is None and sparse is None:
-            return []
+            return [[] for _ in filters]
         if dense is None or sparse is None:
-            return self.store.search(dense=dense, sparse=sparse, filters=filters, limit=limit, fields=RANK_FIELDS)
-        if self.fusion in ("rrf", "dbsf"):
-            return self.store.search(
-                dense=dense, sparse=sparse, filters=filters, limit=limit,
-                fusion=self.fusion, prefetch_limit=max(limit, self.candidates), fields=RANK_FIELDS,
-            )
+            requests = [SearchArgs(dense, sparse, f, limit) for f in filters]
+            return self.store.search_many(requests, fields=RANK_FIELDS)
         n = max(limit, self.candidates)
-        dense_hits = self.store.search(dense=dense, sparse=None, filters=filters, limit=n, fields=RANK_FIELDS)
-        lexical_hits = self.store.search(dense=None, sparse=sparse, filters=filters, limit=n, fields=RANK_FIELDS)
+        if self.fusion in ("rrf", "dbsf"):
+            requests = [SearchArgs(dense, sparse, f, limit, self.fusion, prefetch_limit=n) for f in filters]
+            return self.store.search_many(requests, fields=RANK_FIELDS)
+        requests = [r for f in filters for r in (SearchArgs(dense, None, f, n), SearchArgs(None, sparse, f, n))]
+        lists = self.store.search_many(requests, fields=RANK_FIELDS)
+        return [self._weighted(lists[i], lists[i + 1], limit) for i in range(0, len(lists), 2)]
+
+    def _weighted(self, dense_hits: list[ScoredPoint], lexical_hits: list[ScoredPoint], limit: int) -> list[ScoredPoint]:
         d, s = _minmax(dense_hits), _minmax(lexical_hits)
         payloads = {p.id: p.payload for p in dense_hits + lexical_hits}
         fused = {
@@ -182,15 +188,10 @@ class Retriever:
         prev: list[tuple[list[ScoredPoint], bool]] | None = None,
     ) -> list[tuple[list[ScoredPoint], bool]]:
         """Each pool's top `limit` candidates, and whether the pool ran out (gave fewer).
-        A pool that ran out in `prev` is not asked again."""
-        out = []
-        for i, f in enumerate(pools):
-            if prev is not None and prev[i][1]:
-                out.append(prev[i])
-                continue
-            points = self._candidates(dense, sparse, f, limit)
-            out.append((points, len(points) < limit))
-        return out
+        A pool that ran out in `prev` is not asked again; the others are one engine batch."""
+        ask = [i for i in range(len(pools)) if prev is None or not prev[i][1]]
+        fresh = dict(zip(ask, self._candidate_lists(dense, sparse, [pools[i] for i in ask], limit)))
+        return [(fresh[i], len(fresh[i]) < limit) if i in fresh else prev[i] for i in range(len(pools))]
 
     def _merged(self, lists: list[tuple[list[ScoredPoint], bool]], weight: float = 1.0) -> list[ScoredPoint]:
         """The pools' candidates in one ranking (see `pool_merge`); the first pool is the
@@ -241,21 +242,23 @@ class Retriever:
     ) -> list[ScoredPoint | None]:
         """For each act's best passage, the act's best passage in its other language.
 
-        Taken from the other language's pool when the act is there; otherwise one
-        search inside the act's other-language version (nothing when it is not indexed
-        or the language filter excludes it).
+        Taken from the other language's pool when the act is there; otherwise from a search
+        inside the act's other-language version (all such searches of a page in one engine
+        batch; nothing when that version is not indexed or the language filter excludes it).
         """
         allowed = set(filters.lang) or {"kk", "ru"}
         out: list[ScoredPoint | None] = []
-        for points in groups:
+        inside: dict[int, SearchFilters] = {}
+        for n, points in enumerate(groups):
             best = points[0]
             target = _other_lang(best.payload.get("lang", ""))
             found = next((p for p in points if p.payload.get("lang") == target), None)
             act = best.payload.get("act_id")
             if found is None and target in allowed and act:
-                inside = filters.model_copy(update={"lang": [target], "act_id": [act]})
-                found = next(iter(self._candidates(dense, sparse, inside, 1)), None)
+                inside[n] = filters.model_copy(update={"lang": [target], "act_id": [act]})
             out.append(found if target in allowed else None)
+        for n, points in zip(inside, self._candidate_lists(dense, sparse, list(inside.values()), 1)):
+            out[n] = next(iter(points), None)
         return out
 
     def search(self, req: SearchRequest, *, pooled: bool | None = None) -> SearchResponse:

@@ -66,41 +66,52 @@ def agency_of(issuer: str, lang: str) -> str | None:
 class LockedEmbedder:
     """The query-side Embedder, shared by request threads.
 
-    One model call at a time (a tokenizer must not be driven by two threads), but queries
-    that arrive while a call runs are not queued one by one: the next caller embeds every
-    waiting query in one batch (group commit), which costs little more than one query.
-    Under many concurrent searches this is most of the embedding time saved."""
+    At most `inner.concurrency` model calls run at a time (one per inference stream; a
+    backend that cannot run two gets one). Queries wait in one line, and whichever waiting
+    thread gets a free stream embeds the next `max_batch` of them in one call (group
+    commit: a batch costs little more per query than one query alone), then hands each
+    its vector. Batches are capped so that under a burst the first searches go on to the
+    index while later ones are still embedded: one uncapped batch of 38 queries kept
+    every search waiting ~0.3 s and then sent them to the index all at once."""
+
+    max_batch = 8
 
     def __init__(self, inner):
         self._inner = inner
-        self._lock = threading.Lock()  # the model
-        self._waiting = threading.Lock()  # the list of queries waiting for the model
+        self._streams = threading.BoundedSemaphore(max(1, getattr(inner, "concurrency", 1)))
+        self._waiting = threading.Lock()  # the line of queries waiting for a stream
         self._pending: list[tuple[str, Future]] = []
 
     def encode_queries(self, texts):
         if len(texts) != 1:
-            with self._lock:
+            with self._streams:
                 return self._inner.encode_queries(texts)
         mine: Future = Future()
         with self._waiting:
             self._pending.append((texts[0], mine))
-            leader = len(self._pending) == 1
-        if leader:
-            with self._lock:
+        while not mine.done():
+            with self._streams:
+                if mine.done():  # embedded by another thread while this one waited
+                    break
                 with self._waiting:
-                    batch, self._pending = self._pending, []
-                try:
-                    vectors = self._inner.encode_queries([text for text, _ in batch])
-                except BaseException as exc:  # every waiter gets the failure, none hangs
-                    for _, fut in batch:
-                        fut.set_exception(exc)
-                else:
-                    for (_, fut), vec in zip(batch, vectors):
-                        fut.set_result(vec)
+                    batch = self._pending[: self.max_batch]
+                    del self._pending[: len(batch)]
+                if batch:
+                    self._embed(batch)
         return np.asarray([mine.result()])
 
+    def _embed(self, batch: list[tuple[str, Future]]) -> None:
+        try:
+            vectors = self._inner.encode_queries([text for text, _ in batch])
+        except BaseException as exc:  # every waiter gets the failure, none hangs
+            for _, fut in batch:
+                fut.set_exception(exc)
+        else:
+            for (_, fut), vec in zip(batch, vectors):
+                fut.set_result(vec)
+
     def encode_passages(self, texts, *args, **kwargs):
-        with self._lock:
+        with self._streams:
             return self._inner.encode_passages(texts, *args, **kwargs)
 
     def count_tokens(self, text):

@@ -144,5 +144,45 @@ def test_concurrent_queries_are_embedded_in_batches_with_the_same_vectors(embedd
     for t in threads:
         t.join(60)
     assert sum(calls) == len(threads) and len(calls) < len(threads) and max(calls) > 1
+    assert max(calls) <= LockedEmbedder.max_batch  # a burst is cut into batches that finish early
     for q, vec in out.items():
         assert float(np.dot(vec, embedder.encode_queries([q])[0])) > 0.999
+
+
+def test_a_model_with_two_streams_embeds_two_batches_at_once():
+    """With two inference streams the second core embeds too; never more calls than streams."""
+    import time as _time
+
+    import numpy as np
+
+    from kb.service import LockedEmbedder
+
+    lock = threading.Lock()
+    running, most = [0], [0]
+
+    class TwoStreams:
+        concurrency = 2
+
+        def encode_queries(self, texts):
+            with lock:
+                running[0] += 1
+                most[0] = max(most[0], running[0])
+            _time.sleep(0.05)
+            with lock:
+                running[0] -= 1
+            return np.ones((len(texts), 4), dtype=np.float32) * np.array([[len(t)] for t in texts])
+
+    shared = LockedEmbedder(TwoStreams())
+    out: dict[str, float] = {}
+
+    def ask(q: str) -> None:
+        out[q] = float(shared.encode_queries([q])[0][0])
+
+    texts = ["q" * n for n in range(1, 41)]
+    threads = [threading.Thread(target=ask, args=(t,)) for t in texts]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert most[0] == 2
+    assert out == {t: float(len(t)) for t in texts}  # each caller got its own vector

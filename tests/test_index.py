@@ -28,6 +28,7 @@ from kb.index import (
     IndexPoint,
     IndexUnavailableError,
     InvalidPointError,
+    SearchArgs,
     SparseVec,
     open_store,
 )
@@ -303,6 +304,41 @@ def test_search_with_fields_then_whole_payloads(loaded):
         whole = loaded.payloads([h.id for h in lean] + ["00000000-0000-0000-0000-000000000000"])
         assert whole == {h.id: h.payload for h in full}  # an unknown id is simply absent
     assert loaded.payloads([]) == {}
+
+
+def test_search_many_is_each_search_in_order(loaded):
+    """One engine batch gives what the searches give one by one; an empty request gives []."""
+    requests = [
+        SearchArgs(basis(0), sp.query_from_terms(["common"]), SearchFilters(lang=["ru"]), 5, "dbsf", 20),
+        SearchArgs(None, None, None, 5),
+        SearchArgs(basis(1), None, SearchFilters(lang=["kk", "mixed"]), 3),
+        SearchArgs(None, sp.query_from_terms(["wd-plan"]), None, 4, "rrf"),
+    ]
+    one_by_one = [loaded.search(dense=r.dense, sparse=r.sparse, filters=r.filters, limit=r.limit, fusion=r.fusion,
+                                prefetch_limit=r.prefetch_limit, fields=["doc_id"]) for r in requests]
+    batch = loaded.search_many(requests, fields=["doc_id"])
+    assert [[(h.id, h.score, h.payload) for h in hits] for hits in batch] == \
+        [[(h.id, h.score, h.payload) for h in hits] for hits in one_by_one]
+    assert batch[1] == [] and batch[0] and docs_of(batch[3]) == {"d-plan"}
+    assert loaded.search_many([]) == []
+    with pytest.raises(ValueError, match="limit"):
+        loaded.search_many([SearchArgs(basis(0), None, None, 0)])
+
+
+def test_ranking_fields_follow_every_write(loaded):
+    """The fields ranking reads are never those of before a write (the edge store caches them)."""
+    probe = dict(dense=basis(0), sparse=None, filters=None, limit=20, fields=["doc_id", "act_id"])
+    before = {h.payload["doc_id"]: h.payload.get("act_id") for h in loaded.search(**probe)}
+    assert before["d-basel"] == "kzlaw-1"
+    loaded.set_payload_by_doc("d-basel", {"act_id": "kzlaw-2"})
+    assert {h.payload.get("act_id") for h in loaded.search(**probe) if h.payload["doc_id"] == "d-basel"} == {"kzlaw-2"}
+    loaded.delete_document("d-basel")
+    assert "d-basel" not in docs_of(loaded.search(**probe))
+    loaded.upsert([point("d-basel", 0, basis(0), ["x"], lang="ru", act_id="kzlaw-3")])
+    assert {h.payload.get("act_id") for h in loaded.search(**probe) if h.payload["doc_id"] == "d-basel"} == {"kzlaw-3"}
+    loaded.replace_document("d-basel", [point("d-basel", 1, basis(0), ["x"], lang="ru", act_id="kzlaw-4")])
+    hits = [h for h in loaded.search(**probe) if h.payload["doc_id"] == "d-basel"]
+    assert [(h.id, h.payload.get("act_id")) for h in hits] == [(pid("d-basel", 1), "kzlaw-4")]
 
 
 # --- ranking --------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ similar token length together (kb.embeddings.batching).
 from __future__ import annotations
 
 import importlib.util
+import threading
 import logging
 from collections.abc import Callable
 from functools import cached_property
@@ -46,6 +47,9 @@ class Runtime(Protocol):
     dim: int
     max_seq_length: int
     prompts: dict[str, str]
+    # How many `embed` calls may run at once from different threads (each on its own
+    # inference stream); 1: callers must take turns.
+    concurrency: int
 
     def embed(self, texts: list[str], prompt_name: str | None, batch_size: int, show_progress: bool) -> np.ndarray:
         """(len(texts), dim) float32 unit vectors."""
@@ -123,6 +127,7 @@ class TorchReference:
     """Today's path, unchanged: SentenceTransformer.encode in float32 on the CPU."""
 
     name = "torch"
+    concurrency = 1
 
     def __init__(self, model, threads: int):
         self.model = model
@@ -155,6 +160,7 @@ class _TokenRuntime:
     prompts: dict[str, str]
     pad_id: int
     min_batch = 1
+    concurrency = 1
 
     def __init__(self, model_dir: Path):
         self.model_dir = Path(model_dir)
@@ -229,10 +235,11 @@ class _OnnxRuntimeBase(_TokenRuntime):
 class OnnxRuntimeBackend(_OnnxRuntimeBase):
     name = "onnxruntime"
 
-    def __init__(self, model_dir: Path, info: OnnxExport, threads: int):
+    def __init__(self, model_dir: Path, info: OnnxExport, threads: int, streams: int = 1):
         super().__init__(model_dir, info)
         import onnxruntime as ort
 
+        self.concurrency = max(1, streams)  # InferenceSession.run may be called from several threads
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = max(threads, 0)  # 0 = ONNX Runtime's default (all cores)
         opts.inter_op_num_threads = 1
@@ -245,23 +252,38 @@ class OnnxRuntimeBackend(_OnnxRuntimeBase):
 
 
 class OpenVinoBackend(_OnnxRuntimeBase):
-    def __init__(self, model_dir: Path, info: OnnxExport, threads: int, allow_bf16: bool):
+    """`streams` > 1 compiles the model with that many CPU streams of `threads` threads each, and
+    every calling thread gets its own infer request: that many batches run at once (the query
+    model under concurrent searches, where one stream left the second core idle)."""
+
+    def __init__(self, model_dir: Path, info: OnnxExport, threads: int, allow_bf16: bool, streams: int = 1):
         super().__init__(model_dir, info)
         import openvino as ov
 
         bf16 = allow_bf16 and "BF16" in _openvino_capabilities()
         self.name = "openvino" if allow_bf16 else "openvino-fp32"
-        config = {"PERFORMANCE_HINT": "LATENCY", "INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32"}
-        if threads > 0:
-            config["INFERENCE_NUM_THREADS"] = threads
+        config = {"INFERENCE_PRECISION_HINT": "bf16" if bf16 else "f32"}
+        self.concurrency = max(1, streams)
+        if self.concurrency > 1:
+            config["NUM_STREAMS"] = self.concurrency
+            if threads > 0:
+                config["INFERENCE_NUM_THREADS"] = threads * self.concurrency
+        else:
+            config["PERFORMANCE_HINT"] = "LATENCY"
+            if threads > 0:
+                config["INFERENCE_NUM_THREADS"] = threads
         core = ov.Core()
         self.compiled = core.compile_model(core.read_model(str(onnx_path(model_dir))), "CPU", config)
-        self.request = self.compiled.create_infer_request()
-        self.detail = f"{'bf16' if bf16 else 'float32'}, {threads or 'default'} thread(s)"
+        self._requests = threading.local()
+        self.detail = f"{'bf16' if bf16 else 'float32'}, {threads or 'default'} thread(s)" + (
+            f" x {self.concurrency} streams" if self.concurrency > 1 else "")
 
     def _forward(self, input_ids, attention_mask):
+        request = getattr(self._requests, "request", None)
+        if request is None:
+            request = self._requests.request = self.compiled.create_infer_request()
         # the request's output buffer is reused by the next call: copy out
-        return np.array(self.request.infer(dict(zip(INPUTS, (input_ids, attention_mask))))[0], dtype=np.float32)
+        return np.array(request.infer(dict(zip(INPUTS, (input_ids, attention_mask))))[0], dtype=np.float32)
 
 
 # -- choosing one ---------------------------------------------------------------------------
@@ -275,8 +297,11 @@ def _explain(requested: str, reason: str, model_dir: Path) -> EmbedBackendError:
     )
 
 
-def open_runtime(requested: str, model_dir: Path, threads: int, load_model: Callable[[], object]) -> Runtime:
-    """Start the backend `requested` (or, for `auto`, the fastest that starts) on `model_dir`.
+def open_runtime(
+    requested: str, model_dir: Path, threads: int, load_model: Callable[[], object], streams: int = 1
+) -> Runtime:
+    """Start the backend `requested` (or, for `auto`, the fastest that starts) on `model_dir`,
+    with up to `streams` concurrent calls where the backend can run them (ONNX Runtime, OpenVINO).
 
     `load_model()` returns the folder's SentenceTransformer; only the torch backends call it.
     Raises EmbedBackendError, naming the available backends, when `requested` is unknown or
@@ -290,13 +315,13 @@ def open_runtime(requested: str, model_dir: Path, threads: int, load_model: Call
         reason = unavailable_reason(requested, model_dir)
         if reason is not None:
             raise _explain(requested, f"cannot run here: {reason}", model_dir)
-        return _start(requested, model_dir, threads, load_model)
+        return _start(requested, model_dir, threads, load_model, streams)
     export_failed = False
     for name in AUTO_ORDER:
         if unavailable_reason(name, model_dir) is not None or (export_failed and name in ONNX_BACKENDS):
             continue
         try:
-            return _start(name, model_dir, threads, load_model)
+            return _start(name, model_dir, threads, load_model, streams)
         except ModelLoadError as exc:
             if name == "torch":
                 raise
@@ -306,7 +331,7 @@ def open_runtime(requested: str, model_dir: Path, threads: int, load_model: Call
     raise AssertionError("unreachable: torch is always in AUTO_ORDER")
 
 
-def _start(name: str, model_dir: Path, threads: int, load_model: Callable[[], object]) -> Runtime:
+def _start(name: str, model_dir: Path, threads: int, load_model: Callable[[], object], streams: int = 1) -> Runtime:
     if name in ("torch", "torch-bf16", "cuda"):
         model = load_model()
         runtime: Runtime = TorchReference(model, threads) if name == "torch" else TorchFast(
@@ -319,7 +344,7 @@ def _start(name: str, model_dir: Path, threads: int, load_model: Callable[[], ob
         info = export_onnx(model_dir)
     try:
         if name == "onnxruntime":
-            return OnnxRuntimeBackend(model_dir, info, threads)
-        return OpenVinoBackend(model_dir, info, threads, allow_bf16=name == "openvino")
+            return OnnxRuntimeBackend(model_dir, info, threads, streams)
+        return OpenVinoBackend(model_dir, info, threads, allow_bf16=name == "openvino", streams=streams)
     except Exception as exc:  # a runtime that cannot read the graph: say which and why
         raise ModelLoadError(f"{name} cannot load {onnx_path(model_dir)}: {type(exc).__name__}: {exc}") from exc

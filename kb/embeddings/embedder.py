@@ -76,7 +76,7 @@ class Embedder:
     runs it (`backend_detail`: its precision and threads).
     """
 
-    def __init__(self, path: Path, torch_threads: int = 1, backend: str = "auto"):
+    def __init__(self, path: Path, torch_threads: int = 1, backend: str = "auto", streams: int = 1):
         import torch
 
         if torch_threads > 0:
@@ -86,7 +86,9 @@ class Embedder:
             torch.set_num_threads(torch_threads)
         self.path = Path(path)
         self._loaded_model = None
-        self.runtime: Runtime = open_runtime(backend, self.path, torch_threads, self._load_model)
+        self.runtime: Runtime = open_runtime(backend, self.path, torch_threads, self._load_model, streams)
+        # calls that may run at once from different threads (see Runtime.concurrency)
+        self.concurrency: int = getattr(self.runtime, "concurrency", 1)
         self.backend: str = self.runtime.name
         self.backend_detail: str = self.runtime.detail
         log.info("embedding with %s (%s) from %s", self.backend, self.backend_detail, self.path)
@@ -175,7 +177,7 @@ class Embedder:
         return self._encode(texts, self._passage_prompt, batch_size=batch_size, show_progress=show_progress)
 
 
-_cache: dict[tuple[Path, str, int, str], Embedder] = {}
+_cache: dict[tuple[Path, str, int, str, int], Embedder] = {}
 _lock = threading.Lock()
 
 
@@ -187,9 +189,12 @@ def get_embedder(settings: Settings | None = None, role: str = "query") -> Embed
     (a compiled model is ~0.5 GB and takes seconds to build); callers serialise their use."""
     settings = settings or get_settings()
     path = ensure_model(settings).resolve()
-    key = (path, settings.embed_backend, settings.torch_threads, role)
+    # Searches arrive many at once: the query model runs that many batches side by side.
+    streams = settings.query_streams if role == "query" else 1
+    key = (path, settings.embed_backend, settings.torch_threads, role, streams)
     with _lock:
         emb = _cache.get(key)
         if emb is None:
-            emb = _cache[key] = Embedder(path, torch_threads=settings.torch_threads, backend=settings.embed_backend)
+            emb = _cache[key] = Embedder(path, torch_threads=settings.torch_threads, backend=settings.embed_backend,
+                                         streams=streams)
         return emb

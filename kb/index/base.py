@@ -79,6 +79,48 @@ class ScoredPoint:
     payload: dict
 
 
+@dataclass
+class SearchArgs:
+    """One engine search (see `VectorStore.search`): both vectors prefetched and fused, or
+    one vector alone."""
+
+    dense: list[float] | None
+    sparse: SparseVec | None
+    filters: SearchFilters | None
+    limit: int
+    fusion: Fusion = "rrf"
+    prefetch_limit: int = 50
+
+    @property
+    def empty(self) -> bool:
+        return self.dense is None and not self.sparse
+
+
+class SearchOne:
+    """`search` as a batch of one `search_many` request: what both stores do."""
+
+    def search(
+        self,
+        *,
+        dense: list[float] | None,
+        sparse: SparseVec | None,
+        filters: SearchFilters | None,
+        limit: int,
+        fusion: Fusion = "rrf",
+        prefetch_limit: int = 50,
+        fields: Sequence[str] | None = None,
+    ) -> list[ScoredPoint]:
+        return self.search_many([SearchArgs(dense, sparse, filters, limit, fusion, prefetch_limit)], fields=fields)[0]
+
+
+def to_run(requests: Sequence[SearchArgs]) -> tuple[list[list[ScoredPoint]], list[int]]:
+    """Checks every request (ValueError on a bad limit or fusion); gives an empty result per
+    request and the positions of the requests that need the engine (the others have no vector)."""
+    for r in requests:
+        check_search_args(r.limit, r.fusion)
+    return [[] for _ in requests], [i for i, r in enumerate(requests) if not r.empty]
+
+
 class IndexStoreError(RuntimeError):
     """Base of the index errors."""
 
@@ -127,23 +169,16 @@ class VectorStore(Protocol):
     def set_payload_by_doc(self, doc_id: str, payload: dict) -> None:
         """Set these payload keys (others are kept) on every point of the document."""
 
-    def search(
-        self,
-        *,
-        dense: list[float] | None,
-        sparse: SparseVec | None,
-        filters: SearchFilters | None,
-        limit: int,
-        fusion: Fusion = "rrf",
-        prefetch_limit: int = 50,
-        fields: Sequence[str] | None = None,
-    ) -> list[ScoredPoint]:
-        """Both vectors: prefetch each, then fuse. One vector: plain search on it.
+    # Both vectors: prefetch each, then fuse; one vector: plain search on it; an empty sparse
+    # vector counts as none (a query of stop words only), and with no vector the result is
+    # empty. `fields` limits each point's payload to those keys (None: the whole payload).
+    search = SearchOne.search
 
-        An empty sparse vector counts as none (a query of stop words only); with
-        no vector at all the result is empty. `fields` limits each point's payload to
-        those keys (None: the whole payload): reading payloads is most of an engine call.
-        """
+    def search_many(
+        self, requests: Sequence[SearchArgs], *, fields: Sequence[str] | None = None
+    ) -> list[list[ScoredPoint]]:
+        """Each request's result, in order, sent to the engine as one batch: one call for a
+        request's language pools, one for the other-language passages of its page."""
 
     def payloads(self, ids: Sequence[str]) -> dict[str, dict]:
         """The whole payload of each point that exists, by id."""
@@ -171,7 +206,7 @@ def open_store(settings: Settings | None = None) -> VectorStore:
         return ServerStore.from_settings(settings)
     from kb.index.edge import EdgeStore
 
-    return EdgeStore(settings.qdrant_dir)
+    return EdgeStore(settings.qdrant_dir, hnsw_ef=settings.hnsw_ef)
 
 
 # --- helpers shared by both implementations -------------------------------------------------
@@ -210,6 +245,7 @@ def check_dim(dim: int) -> None:
 
 
 def check_search_args(limit: int, fusion: str) -> None:
+    """Raises ValueError on a limit or fusion the engines cannot take."""
     if limit <= 0:
         raise ValueError(f"limit must be positive, got {limit}")
     if fusion not in ("rrf", "dbsf"):

@@ -14,6 +14,14 @@ opener gets `IndexLockedError`.
 HNSW is built only by `optimize()`, which holds the GIL while it runs: call it
 after bulk ingestion, never per request. Until then (and for small collections,
 below the engine's indexing threshold) search is exact.
+
+Reading a point's payload costs the engine about 11 us whatever fields are selected
+(it decodes the whole stored payload, text included): 60 candidates with their
+doc_id/act_id/lang made an engine call five times as slow as without them. So searches
+that ask for a few `fields` run without payloads, and the fields come from a cache of
+them by point id, read once per point with `retrieve`. Every write through this store
+clears the cache; this process is the only writer (the WAL lock above), so it cannot go
+stale.
 """
 
 from __future__ import annotations
@@ -21,6 +29,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import json
+import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import qdrant_edge as qe
@@ -38,15 +48,19 @@ from kb.index.base import (
     IndexStoreError,
     IndexUnavailableError,
     ScoredPoint,
+    SearchArgs,
+    SearchOne,
     SparseVec,
     check_dim,
     check_points,
-    check_search_args,
     storable_payload,
+    to_run,
 )
 from kb.models import SearchFilters
 
 _CONFIG_FILE = "edge_config.json"  # written by the engine at create (documented)
+# Points whose rank fields are kept (about 0.3 KB each); past it the cache starts over.
+FIELD_CACHE_POINTS = 200_000
 _SCHEMA = {"keyword": qe.PayloadSchemaType.Keyword, "datetime": qe.PayloadSchemaType.Datetime}
 
 
@@ -83,13 +97,18 @@ def _doc_filter(doc_id: str) -> qe.Filter:
     return qe.Filter(must=[qe.FieldCondition("doc_id", match=qe.MatchValue(doc_id))])
 
 
-class EdgeStore:
+class EdgeStore(SearchOne):
     """VectorStore on a Qdrant Edge shard at `path` (created by `ensure_collection`)."""
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, hnsw_ef: int | None = None):
         self.path = Path(path)
         self._shard: qe.EdgeShard | None = None
         self._dim: int | None = None
+        # Dense searches explore this many HNSW neighbours (None: the engine's default).
+        self._params = qe.SearchParams(hnsw_ef=hnsw_ef) if hnsw_ef else None
+        self._cache_lock = threading.Lock()
+        self._generation = 0  # bumped by every write; a read that began before it caches nothing
+        self._fields: dict[tuple[str, ...], dict[str, dict]] = {}
         if (self.path / _CONFIG_FILE).exists():
             self._shard = self._load()
             self._dim = self._stored_dim()
@@ -160,12 +179,23 @@ class EdgeStore:
 
     # --- writes ------------------------------------------------------------------------------
 
+    @contextmanager
+    def _writing(self):
+        """Around every write: afterwards (failed or not) no cached field may predate it."""
+        try:
+            yield
+        finally:
+            with self._cache_lock:
+                self._generation += 1
+                self._fields.clear()
+
     def upsert(self, points: list[IndexPoint]) -> None:
         shard = self._require()
         if not points:
             return
         check_points(points, self._dim)
-        shard.update(qe.UpdateOperation.upsert_points([self._point(p) for p in points]))
+        with self._writing():
+            shard.update(qe.UpdateOperation.upsert_points([self._point(p) for p in points]))
 
     @staticmethod
     def _point(p: IndexPoint) -> qe.Point:
@@ -176,11 +206,13 @@ class EdgeStore:
 
     def delete_document(self, doc_id: str) -> None:
         shard = self._require()
-        shard.update(qe.UpdateOperation.delete_points_by_filter(_doc_filter(doc_id)))
+        with self._writing():
+            shard.update(qe.UpdateOperation.delete_points_by_filter(_doc_filter(doc_id)))
 
     def set_payload_by_doc(self, doc_id: str, payload: dict) -> None:
         shard = self._require()
-        shard.update(qe.UpdateOperation.set_payload_by_filter(_doc_filter(doc_id), storable_payload(payload)))
+        with self._writing():
+            shard.update(qe.UpdateOperation.set_payload_by_filter(_doc_filter(doc_id), storable_payload(payload)))
 
     def replace_document(self, doc_id: str, points: list[IndexPoint]) -> None:
         shard = self._require()
@@ -193,7 +225,8 @@ class EdgeStore:
             must=[qe.FieldCondition("doc_id", match=qe.MatchValue(doc_id))],
             must_not=[qe.HasIdCondition(keep)],
         )
-        shard.update(qe.UpdateOperation.delete_points_by_filter(stale))
+        with self._writing():
+            shard.update(qe.UpdateOperation.delete_points_by_filter(stale))
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -226,41 +259,66 @@ class EdgeStore:
             if offset is None or not records:
                 return out
 
-    def search(
-        self,
-        *,
-        dense: list[float] | None,
-        sparse: SparseVec | None,
-        filters: SearchFilters | None,
-        limit: int,
-        fusion: Fusion = "rrf",
-        prefetch_limit: int = 50,
-        fields: Sequence[str] | None = None,
-    ) -> list[ScoredPoint]:
-        check_search_args(limit, fusion)
-        if self._shard is None or (dense is None and not sparse):
-            return []
-        where = to_filter(filters)
-        payload = True if fields is None else qe.PayloadSelector.Include(list(fields))
-        queries = []
-        if dense is not None:
-            queries.append(qe.Query.Nearest(list(dense), using=DENSE))
-        if sparse:
-            queries.append(
-                qe.Query.Nearest(qe.SparseVector(list(sparse.indices), list(sparse.values)), using=LEXICAL)
-            )
+    def search_many(
+        self, requests: Sequence[SearchArgs], *, fields: Sequence[str] | None = None
+    ) -> list[list[ScoredPoint]]:
+        out, todo = to_run(requests)
+        if self._shard is None or not todo:
+            return out
+        generation = self._generation
+        queries = [self._request(requests[i], with_payload=fields is None) for i in todo]
         if len(queries) == 1:
-            request = qe.QueryRequest(limit=limit, query=queries[0], filter=where, with_payload=payload)
+            results = [self._shard.query(queries[0])]
         else:
-            depth = max(prefetch_limit, limit)
-            request = qe.QueryRequest(
-                limit=limit,
-                prefetches=[qe.Prefetch(limit=depth, query=q, filter=where) for q in queries],
-                query=qe.Fusion.Rrf(k=RRF_K) if fusion == "rrf" else qe.Fusion.Dbsf(),
-                filter=where,
-                with_payload=payload,
-            )
-        return [ScoredPoint(str(p.id), float(p.score), p.payload or {}) for p in self._shard.query(request)]
+            results = self._shard.query_batch(qe.QueryBatchRequest(queries))
+        known = (self._cached_fields([str(p.id) for res in results for p in res], tuple(fields), generation)
+                 if fields is not None else None)
+        for i, res in zip(todo, results):
+            if known is None:
+                out[i] = [ScoredPoint(str(p.id), float(p.score), p.payload or {}) for p in res]
+            else:  # a point deleted since the query has no fields: it is left out
+                out[i] = [ScoredPoint(str(p.id), float(p.score), known[str(p.id)]) for p in res if str(p.id) in known]
+        return out
+
+    def _request(self, r: SearchArgs, with_payload: bool) -> qe.QueryRequest:
+        where = to_filter(r.filters)
+        queries = []
+        if r.dense is not None:
+            queries.append(qe.Query.Nearest(list(r.dense), using=DENSE))
+        if r.sparse:
+            queries.append(qe.Query.Nearest(qe.SparseVector(list(r.sparse.indices), list(r.sparse.values)), using=LEXICAL))
+        if len(queries) == 1:
+            params = self._params if r.dense is not None else None
+            return qe.QueryRequest(limit=r.limit, query=queries[0], filter=where, with_payload=with_payload,
+                                   params=params)
+        depth = max(r.prefetch_limit, r.limit)
+        return qe.QueryRequest(
+            limit=r.limit,
+            prefetches=[qe.Prefetch(limit=depth, query=q, filter=where, params=self._params if n == 0 else None)
+                        for n, q in enumerate(queries)],
+            query=qe.Fusion.Rrf(k=RRF_K) if r.fusion == "rrf" else qe.Fusion.Dbsf(),
+            filter=where,
+            with_payload=with_payload,
+        )
+
+    def _cached_fields(self, ids: list[str], fields: tuple[str, ...], generation: int) -> dict[str, dict]:
+        """`fields` of each point that exists, from the cache or one `retrieve` (see module doc)."""
+        with self._cache_lock:
+            cache = self._fields.get(fields, {}) if generation == self._generation else {}
+            known = {i: cache[i] for i in ids if i in cache}
+        missing = [i for i in dict.fromkeys(ids) if i not in known]
+        if missing:
+            records = self._shard.retrieve(missing, with_payload=qe.PayloadSelector.Include(list(fields)),
+                                           with_vector=False)
+            got = {str(r.id): r.payload or {} for r in records}
+            with self._cache_lock:
+                if generation == self._generation:
+                    cache = self._fields.setdefault(fields, {})
+                    if len(cache) + len(got) > FIELD_CACHE_POINTS:
+                        cache.clear()
+                    cache.update(got)
+            known.update(got)
+        return known
 
     def payloads(self, ids: Sequence[str]) -> dict[str, dict]:
         if self._shard is None or not ids:

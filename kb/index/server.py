@@ -34,11 +34,13 @@ from kb.index.base import (
     IndexStoreError,
     IndexUnavailableError,
     ScoredPoint,
+    SearchArgs,
+    SearchOne,
     SparseVec,
     check_dim,
     check_points,
-    check_search_args,
     storable_payload,
+    to_run,
 )
 from kb.models import SearchFilters
 
@@ -60,7 +62,7 @@ def _doc_filter(doc_id: str) -> qm.Filter:
     return qm.Filter(must=[qm.FieldCondition(key="doc_id", match=qm.MatchValue(value=doc_id))])
 
 
-class ServerStore:
+class ServerStore(SearchOne):
     """VectorStore on a Qdrant collection reached through `client`."""
 
     def __init__(
@@ -72,6 +74,7 @@ class ServerStore:
         shard_number: int = 1,
         replication_factor: int = 1,
         write_consistency_factor: int = 1,
+        hnsw_ef: int | None = None,
     ):
         self.client = client
         self.collection = collection
@@ -81,6 +84,7 @@ class ServerStore:
         self.write_consistency_factor = write_consistency_factor
         self._exists = False
         self._dim: int | None = None
+        self._params = qm.SearchParams(hnsw_ef=hnsw_ef) if hnsw_ef else None
 
     @classmethod
     def from_settings(cls, settings: Settings, *, timeout: int = 10) -> ServerStore:
@@ -101,6 +105,7 @@ class ServerStore:
             shard_number=settings.shard_number,
             replication_factor=settings.replication_factor,
             write_consistency_factor=settings.write_consistency_factor,
+            hnsw_ef=settings.hnsw_ef,
         )
         with store._call("connect"):
             client.get_collections()
@@ -277,44 +282,40 @@ class ServerStore:
             if offset is None or not records:
                 return out
 
-    def search(
-        self,
-        *,
-        dense: list[float] | None,
-        sparse: SparseVec | None,
-        filters: SearchFilters | None,
-        limit: int,
-        fusion: Fusion = "rrf",
-        prefetch_limit: int = 50,
-        fields: Sequence[str] | None = None,
-    ) -> list[ScoredPoint]:
-        check_search_args(limit, fusion)
-        if (dense is None and not sparse) or not self._has_collection():
-            return []
-        where = to_filter(filters)
+    def search_many(
+        self, requests: Sequence[SearchArgs], *, fields: Sequence[str] | None = None
+    ) -> list[list[ScoredPoint]]:
+        out, todo = to_run(requests)
+        if not todo or not self._has_collection():
+            return out
         payload = True if fields is None else list(fields)
-        queries: list[tuple[object, str]] = []
-        if dense is not None:
-            queries.append((list(dense), DENSE))
-        if sparse:
-            queries.append((qm.SparseVector(indices=list(sparse.indices), values=list(sparse.values)), LEXICAL))
+        batch = [self._request(requests[i], payload) for i in todo]
         with self._call("search"):
-            if len(queries) == 1:
-                query, using = queries[0]
-                result = self.client.query_points(
-                    self.collection, query=query, using=using, query_filter=where, limit=limit, with_payload=payload
-                )
-            else:
-                depth = max(prefetch_limit, limit)
-                result = self.client.query_points(
-                    self.collection,
-                    prefetch=[qm.Prefetch(query=q, using=u, filter=where, limit=depth) for q, u in queries],
-                    query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K)) if fusion == "rrf" else qm.FusionQuery(fusion=qm.Fusion.DBSF),
-                    query_filter=where,
-                    limit=limit,
-                    with_payload=payload,
-                )
-        return [ScoredPoint(str(p.id), float(p.score), p.payload or {}) for p in result.points]
+            results = self.client.query_batch_points(self.collection, requests=batch)
+        for i, res in zip(todo, results):
+            out[i] = [ScoredPoint(str(p.id), float(p.score), p.payload or {}) for p in res.points]
+        return out
+
+    def _request(self, r: SearchArgs, payload) -> qm.QueryRequest:
+        where = to_filter(r.filters)
+        queries: list[tuple[object, str]] = []
+        if r.dense is not None:
+            queries.append((list(r.dense), DENSE))
+        if r.sparse:
+            queries.append((qm.SparseVector(indices=list(r.sparse.indices), values=list(r.sparse.values)), LEXICAL))
+        if len(queries) == 1:
+            query, using = queries[0]
+            return qm.QueryRequest(query=query, using=using, filter=where, limit=r.limit, with_payload=payload,
+                                   params=self._params if using == DENSE else None)
+        depth = max(r.prefetch_limit, r.limit)
+        return qm.QueryRequest(
+            prefetch=[qm.Prefetch(query=q, using=u, filter=where, limit=depth,
+                                  params=self._params if u == DENSE else None) for q, u in queries],
+            query=qm.RrfQuery(rrf=qm.Rrf(k=RRF_K)) if r.fusion == "rrf" else qm.FusionQuery(fusion=qm.Fusion.DBSF),
+            filter=where,
+            limit=r.limit,
+            with_payload=payload,
+        )
 
     def payloads(self, ids: Sequence[str]) -> dict[str, dict]:
         if not ids or not self._has_collection():
