@@ -839,6 +839,7 @@ def diagnose(args) -> None:
     queries = load_queries()
     ret = kb.retriever
     shipped = (ret.fusion, ret.candidates, ret.pool_by_lang)
+    shipped_params = kb.index._params  # KB_HNSW_EF as configured
     calls = [0, 0]  # engine searches, engine calls (a batch is one call)
     search_many = kb.index.search_many
 
@@ -853,7 +854,7 @@ def diagnose(args) -> None:
     def run(label: str, fusion=None, candidates=None, pooled=None, ef=None, **req) -> None:
         ret.fusion, ret.candidates = fusion or shipped[0], candidates or shipped[1]
         ret.pool_by_lang = shipped[2] if pooled is None else pooled
-        kb.index._params = qe.SearchParams(hnsw_ef=ef) if ef else None
+        kb.index._params = qe.SearchParams(hnsw_ef=ef) if ef else shipped_params
         nd, lat = [], []
         calls[0] = calls[1] = 0
         for q in queries:
@@ -866,7 +867,7 @@ def diagnose(args) -> None:
                           calls=calls[1] / len(queries))
         log(f"   {label}: {out[label]}")
 
-    run("default (hybrid DBSF, one per act, a pool per language)")
+    run(f"default (hybrid DBSF, one per act, a pool per language, hnsw_ef={kb.settings.hnsw_ef or 'engine default'})")
     run("dense only", mode="dense")
     run("lexical only", mode="lexical")
     run("hybrid RRF", fusion="rrf")
@@ -877,7 +878,7 @@ def diagnose(args) -> None:
     for ef in args.ef:
         run(f"default, hnsw_ef={ef}", ef=ef)
     ret.fusion, ret.candidates, ret.pool_by_lang = shipped
-    kb.index._params = None
+    kb.index._params = shipped_params
     vectors = [kb.embedder.encode_queries([q.text])[0].tolist() for q in queries[:40]]
     for ef in [None, *args.ef]:
         hits = n = 0

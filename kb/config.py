@@ -72,9 +72,11 @@ class Settings(BaseSettings):
     replication_factor: int = 1
     write_consistency_factor: int = 1
     hnsw_ef: int | None = Field(
-        None, ge=1, le=4096,
+        512, ge=1, le=4096,
         description="HNSW neighbours a dense search explores once the index is built (None: the engine's "
-        "default); higher finds more of the exact neighbours and costs time (bench/scale.py --diagnose)",
+        "default, about 100). At 100,000 passages 512 found 0.83 of the exact top 10 (default: 0.36) and raised "
+        "nDCG@10 from 0.810 to 0.862 for +15 ms at p95 (bench/scale.py --diagnose); small collections are "
+        "searched exactly anyway",
     )
 
     host: str = "127.0.0.1"
