@@ -164,16 +164,17 @@ class Config:
     pool_by_lang: bool
     pool_merge: str = "score"
     other_pool_weight: float = 1.0
+    other_pool_top: int | None = None
 
 
 CONFIGS = [
     Config("one pool (before)", False),
-    Config("pool per language, DBSF scores as they are (shipped since session 4)", True, "score", 1.0),
-    Config("pool per language, acts only in the other pool x1.3", True, "score", 1.3),
-    Config("pool per language, acts only in the other pool x1.5 (shipped in session 3)", True, "score", 1.5),
-    Config("pool per language, acts only in the other pool x2.0", True, "score", 2.0),
-    Config("pool per language, each over its best", True, "top"),
-    Config("pool per language, RRF across pools", True, "rrf"),
+    Config("pool per language, DBSF scores as they are", True, "score", 1.0),
+    Config("pool per language, every act only in the other pool x1.5 (session 3)", True, "score", 1.5),
+    Config("pool per language, every act only in the other pool x2.0", True, "score", 2.0),
+    Config("pool per language, the other pool's first act x1.5 (shipped)", True, "score", 1.5, 1),
+    Config("pool per language, the other pool's first 2 acts x1.5", True, "score", 1.5, 2),
+    Config("pool per language, the other pool's first 2 acts x2.0", True, "score", 2.0, 2),
 ]
 
 
@@ -182,7 +183,7 @@ def evaluate_configs(kb, halves, by_act, queries, alt) -> list[tuple[str, str, i
 
     rows = []
     base = kb.retriever
-    shipped = (base.pool_by_lang, base.pool_merge, base.other_pool_weight)
+    shipped = (base.pool_by_lang, base.pool_merge, base.other_pool_weight, base.other_pool_top)
     # An act in one language only (a seed) is in that language in both indexes.
     langs_of = {a: pts[0].payload["lang"] for a, pts in by_act.items()}
     cross = cross_queries(queries, alt, langs_of)
@@ -190,7 +191,8 @@ def evaluate_configs(kb, halves, by_act, queries, alt) -> list[tuple[str, str, i
         retrievers = {
             name: Retriever(store, kb.embedder, fusion=base.fusion, dense_weight=base.dense_weight,
                             candidates=base.candidates, pool_by_lang=cfg.pool_by_lang,
-                            pool_merge=cfg.pool_merge, other_pool_weight=cfg.other_pool_weight)
+                            pool_merge=cfg.pool_merge, other_pool_weight=cfg.other_pool_weight,
+                            other_pool_top=cfg.other_pool_top)
             for name, store in halves.items()
         }
         qrels, run, missed = {}, {}, []
@@ -200,8 +202,8 @@ def evaluate_configs(kb, halves, by_act, queries, alt) -> list[tuple[str, str, i
             if not set(run[q.id]) & set(qrels[q.id]):
                 missed.append(q.id)
         rows.append((cfg.label, "cross", len(qrels), score(qrels, run), missed))
-        base.pool_by_lang, base.pool_merge, base.other_pool_weight = (
-            cfg.pool_by_lang, cfg.pool_merge, cfg.other_pool_weight)
+        base.pool_by_lang, base.pool_merge, base.other_pool_weight, base.other_pool_top = (
+            cfg.pool_by_lang, cfg.pool_merge, cfg.other_pool_weight, cfg.other_pool_top)
         qrels, run, missed = {}, {}, []
         for q in queries:
             qrels[q.id] = act_grades(q)
@@ -209,7 +211,7 @@ def evaluate_configs(kb, halves, by_act, queries, alt) -> list[tuple[str, str, i
             if not set(run[q.id]) & set(qrels[q.id]):
                 missed.append(q.id)
         rows.append((cfg.label, "same", len(qrels), score(qrels, run), missed))
-    base.pool_by_lang, base.pool_merge, base.other_pool_weight = shipped
+    base.pool_by_lang, base.pool_merge, base.other_pool_weight, base.other_pool_top = shipped
     return rows
 
 

@@ -94,13 +94,20 @@ class Retriever:
     # its own distribution; see other_pool_weight); "top" divides each pool by its best
     # score; "rrf" ranks by reciprocal rank within the pool (both measured worse).
     pool_merge: PoolMerge = "score"
-    # Passages of acts that only the other language's pool reaches are scaled by this weight.
-    # On the 21-act corpus 1.5 lifted cross-language nDCG@10 (act only in the other language)
-    # from 0.674 to 0.880 (bench/results/acts_search.md), but with a thousand documents it
-    # lifted every other-language stranger too: at 100,000 passages nDCG@10 fell from 0.849
-    # (1.0) to 0.661 (1.5), below the afternoon baseline's 0.795 (bench/results/scale.md).
-    # 1.0 keeps cross-language Recall@10 at 0.985 on the corpus, so the pools stay unweighted.
-    other_pool_weight: float = 1.0
+    # In the other language's pool the lexical side matches only names and numbers, so an
+    # act that exists only in that language gets a lower fused (DBSF) score than an equally
+    # good match in the query's language. The other pool's best act that the own pool does
+    # not reach has its passages scaled by `other_pool_weight`; only its first
+    # `other_pool_top` such acts, because in a large index every other-language stranger
+    # was lifted too: at 100,000 passages nDCG@10 was 0.862 unweighted, 0.735 with x1.5 for
+    # all and 0.795 with x1.5 for the first act only, while on the corpus (dev split, acts
+    # in one language asked in the other) cross-language nDCG@10 is 0.614 unweighted and
+    # 0.780 with the first act lifted (same-language 0.967, the best of all variants).
+    # A gate on dense cosines (lift only acts as close to the query as the own language's
+    # best) measured worse at 100k: there the dense half ranks strangers high (bench/results/
+    # acts_search.md, bench/results/scale.md).
+    other_pool_weight: float = 1.5
+    other_pool_top: int | None = 1
     entities_for: Callable[[str, int, int], list[Entity]] | None = None
 
     def __post_init__(self) -> None:
@@ -195,10 +202,14 @@ class Retriever:
 
     def _merged(self, lists: list[tuple[list[ScoredPoint], bool]], weight: float = 1.0) -> list[ScoredPoint]:
         """The pools' candidates in one ranking (see `pool_merge`); the first pool is the
-        query's own language; `weight` scales acts only the other pools reach."""
+        query's own language; `weight` scales the first `other_pool_top` acts that only the
+        other pools reach."""
         if len(lists) == 1:
             return list(lists[0][0])
         own_acts = {act_of(p) for p in lists[0][0]}
+        lifted = list(dict.fromkeys(act_of(p) for points, _ in lists[1:] for p in points if act_of(p) not in own_acts))
+        if self.other_pool_top is not None:
+            lifted = lifted[: self.other_pool_top]
         out = []
         for i, (points, _) in enumerate(lists):
             top = points[0].score if points else 0.0
@@ -207,7 +218,7 @@ class Retriever:
                     score = 1.0 / (RRF_K + rank + 1)
                 elif self.pool_merge == "top":
                     score = p.score / top if top > 0 else 0.0
-                elif i and act_of(p) not in own_acts:
+                elif i and act_of(p) in lifted:
                     score = p.score * weight
                 else:
                     score = p.score
