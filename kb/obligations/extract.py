@@ -11,7 +11,7 @@ from kb.models import PATH_SEP, Actor, Block, Deadline, Document, Entity, Obliga
 
 from . import actors, adapters, pairing, present
 from ingest import budget
-from .morph import WORD, head_stem, is_adjective_nom, is_dative, is_genitive, is_nominative, is_infinitive, is_kk_dative, kk_head_case
+from .morph import WORD, head_stem, repair_script, is_adjective_nom, is_dative, is_genitive, is_nominative, is_infinitive, is_kk_dative, kk_head_case
 from .cues import kk_cues
 from .deadlines import parse_deadline
 from .rules import LangRules, Trigger, load_rules
@@ -671,6 +671,27 @@ def extract(doc: Document, timeout_s: float | None = None, actorless: bool = Fal
 
 
 def _extract(doc: Document, actorless: bool = False) -> list[Obligation]:
+    # the rules read a copy whose Latin look-alikes are Cyrillic again ("кipicтep органдары"),
+    # same length, so every offset holds; quotes are cut from the original text at the end
+    source = doc
+    fixed = repair_script(doc.text)
+    if fixed != doc.text:
+        blocks = [b.model_copy(update={"text": repair_script(b.text),
+                                       "cells": [repair_script(x) for x in b.cells] if b.cells else b.cells})
+                  for b in doc.blocks]
+        doc = doc.model_copy(update={"text": fixed, "blocks": blocks})
+    out = _extract_from(doc, actorless)
+    if doc is not source:
+        for o in out:
+            o.quote.text = source.text[o.quote.start:o.quote.end]
+            if o.actor is not None:  # the actor as written too, where it stands on one line
+                pos = fixed.find(o.actor.text, max(0, o.quote.start - 3000), o.quote.end + 300)
+                if pos >= 0:
+                    o.actor.text = source.text[pos:pos + len(o.actor.text)]
+    return out
+
+
+def _extract_from(doc: Document, actorless: bool = False) -> list[Obligation]:
     rules = load_rules()
     out: list[Obligation] = []
     clauses: list[tuple[str, Clause]] = []

@@ -68,6 +68,10 @@ class DutyRules:
     reflexive_active: frozenset[str] = frozenset()
     postpositions: frozenset[str] = frozenset()
     np_modifiers: frozenset[str] = frozenset()
+    izafet_head: re.Pattern | None = None
+    izafet_modifier_excluded: re.Pattern | None = None
+    verbal_noun: re.Pattern | None = None
+    verbal_noun_governors: frozenset[str] = frozenset()
     condition_markers: re.Pattern | None = None
     means_markers: frozenset[str] = frozenset()
     agent_suffixes: tuple[str, ...] = ()  # ru: lemma endings of agent nouns ("держатель")
@@ -143,6 +147,11 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         coordination=_re(body["coordination"], f"{lang}.coordination") if body.get("coordination") else None,
         postpositions=frozenset(body.get("postpositions") or []),
         np_modifiers=frozenset(w.lower() for w in body.get("np_modifiers") or []),
+        izafet_head=_re(body["izafet_head"], f"{lang}.izafet_head") if body.get("izafet_head") else None,
+        izafet_modifier_excluded=_re(body["izafet_modifier_excluded"], f"{lang}.izafet_modifier_excluded")
+        if body.get("izafet_modifier_excluded") else None,
+        verbal_noun=_re(body["verbal_noun"], f"{lang}.verbal_noun") if body.get("verbal_noun") else None,
+        verbal_noun_governors=frozenset(w.lower() for w in body.get("verbal_noun_governors") or []),
         condition_markers=_re(r"\b(?:" + "|".join(body["condition_markers"]) + r")\b", f"{lang}.condition_markers")
         if body.get("condition_markers") else None,
         agent_noun=_re(body["agent_noun"], f"{lang}.agent_noun") if body.get("agent_noun") else None,
@@ -835,6 +844,21 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
     return nxt not in d.postpositions
 
 
+def _kk_izafet(prev: str, word: str, d: DutyRules) -> bool:
+    """`prev` is a bare noun modifying `word`, a head with the 3rd-person possessive ("кірістер органдары")."""
+    if d.izafet_head is None or not d.izafet_head.search(_kk_fold(word)) or not head_stem(_kk_fold(word), list(d.heads)):
+        return False
+    p = _kk_fold(prev)
+    return p.isalpha() and not (d.izafet_modifier_excluded and d.izafet_modifier_excluded.search(p)) \
+        and not _kk_verb_ok(p, p, d)
+
+
+def _kk_governed_verbal_noun(prev: str, word: str, d: DutyRules) -> bool:
+    """`prev` is a verbal noun in -у that the postposition-adjective `word` governs
+    ("басқару жөніндегі")."""
+    return bool(d.verbal_noun and d.verbal_noun.search(_kk_fold(prev)) and _kk_fold(word) in d.verbal_noun_governors)
+
+
 def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules) -> tuple[int, int]:
     """Head words[i] widened left over its modifiers ("қоршаған ортаны қорғау саласындағы уәкілетті орган")."""
     left = i
@@ -844,7 +868,10 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         prev = words[left - 1]
         gap = core[prev.end():words[left].start()]
         t = prev.group(0)
-        if gap.strip(" -()") or not (mod.search(_kk_fold(t)) or t[0].isupper() or _kk_fold(t) in d.np_modifiers):
+        if gap.strip(" -()"):
+            break
+        if not (mod.search(_kk_fold(t)) or t[0].isupper() or _kk_fold(t) in d.np_modifiers
+                or _kk_izafet(t, words[left].group(0), d) or _kk_governed_verbal_noun(t, words[left].group(0), d)):
             break
         left -= 1
     # a compound head: "Пайдаланушы ұйым", "тиісті орталық мемлекеттік орган", "өтініш беруші"
