@@ -234,3 +234,24 @@ def test_f1_floor_on_rules_dev_split():
     for lang, t in tallies.items():
         p, r, f = t.prf()
         assert t.tp >= 100 and f >= 0.80, f"{lang}: F1 {f:.3f} (P {p:.3f}, R {r:.3f}, TP {t.tp})"
+
+
+# --- session 3 (helper O3) ---------------------------------------------------------------------
+@pytest.mark.parametrize("lang, body, verbs", [
+    ("ru", "11. Консультационный совет рассматривает материалы и рекомендует одно из следующих предложений:\n\n"
+           "1) о сохранении налоговой льготы;\n\n2) об исключении налоговой льготы.", ["рассматривает", "рекомендует"]),
+    ("kk", "11. Консультациялық кеңес материалдарды қарайды және мынадай ұсыныстардың бірін:\n\n"
+           "1) салықтық жеңілдікті сақтау туралы;\n\n2) салықтық жеңілдікті алып тастау туралы ұсыныс береді.",
+     ["қарайды", "береді"]),
+])
+def test_a_lead_in_offering_alternatives_is_one_duty_not_one_per_option(tmp_path, lang, body, verbs):
+    items = _rules_doc(tmp_path, body, lang)
+    assert len(items) == 2 and all("1)" in o.quote.text and "2)" in o.quote.text for o in items)
+    assert all(v in o.action for v, o in zip(verbs, items))
+    assert {o.actor.roles[0] for o in items} == {"role:consultative-council"}
+
+
+def test_ru_recommends_in_rules_binds_its_subject_not_the_addressee(tmp_path):
+    (o,) = _rules_doc(tmp_path, "7. Межведомственная комиссия рекомендует компетентному органу определить порядок "
+                                "приобретения.")
+    assert o.actor.text == "Межведомственная комиссия" and o.action.startswith("рекомендует")

@@ -726,6 +726,12 @@ def _extract_from(doc: Document, actorless: bool = False) -> list[Obligation]:
             while j < len(clauses) and clauses[j][1] is not None and clauses[j][1].sub:
                 j += 1
             items = [x for _, x in clauses[i + 1:j]]
+            if present_on and items and present.offers_alternatives(body, lang, r):
+                # issue 12: "... рекомендует одно из следующих предложений: 1) ...; 2) ...": one duty
+                j = present.items_end(clauses, i)
+                out += present.alternatives_obligations(doc, lang, r, c, present.items_of(clauses, i, j))
+                i = j
+                continue
             grouped = _group(doc, lang, r, c, items) if items else None
             if grouped is None and items and present_on:  # issue 12: present-tense lead-ins (present.py)
                 j = present.items_end(clauses, i)
@@ -743,6 +749,15 @@ def _extract_from(doc: Document, actorless: bool = False) -> list[Obligation]:
                 i = j
                 continue
         found = _analyse(body, r, lang)
+        if found is not None and present_on and found.trigger.actor == "after_trigger":
+            # a resolution's "рекомендует / просит <кому>" names its addressee after the verb; in
+            # Rules the verb's subject stands before it ("Межведомственная комиссия рекомендует
+            # компетентному органу ...") and the duty is the subject's
+            pres = present.clause_obligations(doc, lang, r, c)
+            if pres:
+                out += pres
+                i += 1
+                continue
         if found is not None:
             out += _emit(doc, lang, r, c, found)
         elif present_on:  # issue 12: present-tense duties and agentive passives (present.py)

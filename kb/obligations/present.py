@@ -68,6 +68,7 @@ class DutyRules:
     reflexive_active: frozenset[str] = frozenset()
     postpositions: frozenset[str] = frozenset()
     np_modifiers: frozenset[str] = frozenset()
+    alternatives: re.Pattern | None = None
     izafet_head: re.Pattern | None = None
     izafet_modifier_excluded: re.Pattern | None = None
     verbal_noun: re.Pattern | None = None
@@ -127,6 +128,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             means_markers=frozenset(w.lower() for w in body.get("means_markers") or []),
             self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
             case_list=_re(body["case_list"], f"{lang}.case_list") if body.get("case_list") else None,
+            alternatives=_re(body["alternatives"], f"{lang}.alternatives") if body.get("alternatives") else None,
             agent_suffixes=tuple(body.get("agent_lemma_suffixes") or ()),
             non_actor=frozenset(w.lower() for w in body.get("non_actor_nouns") or []),
         )
@@ -147,6 +149,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         coordination=_re(body["coordination"], f"{lang}.coordination") if body.get("coordination") else None,
         postpositions=frozenset(body.get("postpositions") or []),
         np_modifiers=frozenset(w.lower() for w in body.get("np_modifiers") or []),
+        alternatives=_re(body["alternatives"], f"{lang}.alternatives") if body.get("alternatives") else None,
         izafet_head=_re(body["izafet_head"], f"{lang}.izafet_head") if body.get("izafet_head") else None,
         izafet_modifier_excluded=_re(body["izafet_modifier_excluded"], f"{lang}.izafet_modifier_excluded")
         if body.get("izafet_modifier_excluded") else None,
@@ -1038,6 +1041,25 @@ def _ru_condition(core: str, r: LangRules, actor: tuple[int, int]) -> str | None
     elif a < actor[1] <= b:
         a = actor[1]
     return _norm(core[a:b].strip(" ,;:")) or None
+
+
+def offers_alternatives(lead_body: str, lang: str, r: LangRules) -> bool:
+    """The lead-in offers its sub-points as options of one duty ("рекомендует одно из следующих
+    предложений:", "мынадай ұсыныстардың бірін: 1) ...; 2) ... береді")."""
+    d = for_lang(r)
+    return bool(d is not None and d.alternatives is not None and d.alternatives.search(lead_body))
+
+
+def alternatives_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list:
+    """A lead-in with its options read as one clause: its duties quote the lead-in and the options
+    (a Kazakh verb closes the last option: "... бірін: 1) ...; 2) ... ұсыныс береді")."""
+    from .extract import Clause
+
+    if not items:
+        return clause_obligations(doc, lang, r, lead)
+    last = _whole_item(doc, items[-1])
+    whole = Clause(lead.start, last.end, lead.body_start, lead.block, lead.sub)
+    return clause_obligations(doc, lang, r, whole)
 
 
 def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: bool = False) -> list | None:
