@@ -255,3 +255,24 @@ def test_ru_recommends_in_rules_binds_its_subject_not_the_addressee(tmp_path):
     (o,) = _rules_doc(tmp_path, "7. Межведомственная комиссия рекомендует компетентному органу определить порядок "
                                 "приобретения.")
     assert o.actor.text == "Межведомственная комиссия" and o.action.startswith("рекомендует")
+
+
+@pytest.mark.parametrize("lang, body, heads", [
+    ("ru", "34. В банк данных представляются:\n\n1) операторами объекта периодические отчеты по результатам "
+           "контроля;\n\n2) субъектами предпринимательства навигационная информация о передвижении транспорта.",
+     ["операторами", "субъектами"]),
+    ("kk", "34. Деректер банкіне электрондық нысанда:\n\n1) объектінің операторлары мерзімді есептер;\n\n"
+           "2) кәсіпкерлік субъектілері көліктің қозғалысы туралы толық ақпарат ұсынады.",
+     ["операторлары", "субъектілері"]),
+])
+def test_sub_points_that_each_name_their_agent_are_one_duty_each(tmp_path, lang, body, heads):
+    items = _rules_doc(tmp_path, body, lang)
+    assert len(items) == 2 and [o.actor.text.split()[-1] if lang == "kk" else o.actor.text.split()[0]
+                                for o in items] == heads
+    assert items[0].quote.text.startswith("1)") and items[1].quote.text.startswith("2)")
+
+
+def test_kk_a_new_clause_after_a_comma_does_not_hide_the_duty_before_it(tmp_path):
+    (o,) = _rules_doc(tmp_path, "5. Уәкілетті органның лауазымды тұлғалары жерлерді пломбалайды, бұл туралы пломба "
+                                "қойылған жерлер көрсетілген акт жасалады.", "kk")
+    assert o.actor.text.endswith("тұлғалары") and "пломбалайды" in o.action

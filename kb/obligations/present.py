@@ -1062,6 +1062,46 @@ def alternatives_obligations(doc, lang: str, r: LangRules, lead, items: list) ->
     return clause_obligations(doc, lang, r, whole)
 
 
+def _own_agents(doc, lang: str, r: LangRules, d: DutyRules, core: str, items: list, item_cores: list[str]) -> list | None:
+    """Sub-points that each name their own agent under a lead-in that names none.
+
+    ru: "В банк данных представляются: 1) операторами объекта периодические отчеты ...; 2)
+    субъектами предпринимательства ... информация" - an agentless passive lead-in, an instrumental
+    agent opening each sub-point; kk: "Деректер банкіне: 1) объектінің операторлары ... есептер;
+    2) ... кәсіпкерлік субъектілері ... ақпарат ұсынады" - a nominative subject in each sub-point
+    and the verb closing the last. Each sub-point is read with the shared verb; one duty each.
+    None when the sub-points do not all read so."""
+    from .extract import Found, _emit
+
+    if lang == "ru":
+        words = list(WORD.finditer(core))
+        if not words or core[words[-1].end():].strip(" :") or not ru_tag(words[-1].group(0)).reflexive:
+            return None
+        verb = words[-1].group(0)
+        readings = [(f"{verb} {c}", len(verb) + 1) for c in item_cores]
+    else:
+        if not item_cores or not ends_with_verb(item_cores[-1], d):
+            return None
+        verb = list(WORD.finditer(item_cores[-1]))[-1].group(0)
+        readings = [(c if n == len(item_cores) - 1 else f"{c.rstrip(' ;,.')} {verb}", 0)
+                    for n, c in enumerate(item_cores)]
+    if any(it.body(doc.text).rstrip().endswith(":") for it in items):
+        return None  # nested lists are read level by level
+    found = []
+    for it, c, (text, shift) in zip(items, item_cores, readings):
+        duties = [x for x in _duties(text, lang, d, r) if x.actor[0] >= shift and x.actor[1] - shift <= len(c)]
+        if not duties or not c[duties[0].actor[1] - shift:].strip(" ;,."):
+            return None  # a sub-point that is only a body lists the actors of one duty
+        found.append((it, c, duties[0]))
+    out = []
+    for it, c, duty in found:
+        it = _whole_item(doc, it)
+        span = (duty.actor[0] - (len(verb) + 1 if lang == "ru" else 0), duty.actor[1] - (len(verb) + 1 if lang == "ru" else 0))
+        f = Found(_trigger(duty.rule), span, None, [(0, len(c))], None)
+        out += _emit(doc, lang, r, it, f, rule_suffix=".list")
+    return out
+
+
 def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: bool = False) -> list | None:
     """A lead-in ending in ':' with its sub-points, read as present-tense duties.
 
@@ -1104,7 +1144,8 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
     else:
         actor_span = lead_actor(core, lang, d, r)
         if actor_span is None:
-            return None
+            own = _own_agents(doc, lang, r, d, core, items, item_cores)
+            return None if own is None else own + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
         if lang == "ru":
             if not any(starts_with_verb(c, lang, d) for c in item_cores):
                 return None
