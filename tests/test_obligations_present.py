@@ -276,3 +276,11 @@ def test_kk_a_new_clause_after_a_comma_does_not_hide_the_duty_before_it(tmp_path
     (o,) = _rules_doc(tmp_path, "5. Уәкілетті органның лауазымды тұлғалары жерлерді пломбалайды, бұл туралы пломба "
                                 "қойылған жерлер көрсетілген акт жасалады.", "kk")
     assert o.actor.text.endswith("тұлғалары") and "пломбалайды" in o.action
+
+
+def test_kk_options_in_quotes_closing_with_one_of_are_one_duty(tmp_path):
+    items = _rules_doc(tmp_path, "21. Жұмыс топтары есепті алған күннен бастап 5 (бес) айдан асырмай қарайды және "
+                                 "тәуекелдің мынадай:\n\n«өте жоғары»;\n\n«жоғары»;\n\n«тәуекел жоқ» деңгейлердің бірін "
+                                 "береді.", "kk")
+    assert len(items) == 2 and "қарайды" in items[0].action and "береді" in items[1].action
+    assert items[0].deadline is not None and items[0].deadline.duration == "P5M"

@@ -726,12 +726,14 @@ def _extract_from(doc: Document, actorless: bool = False) -> list[Obligation]:
             while j < len(clauses) and clauses[j][1] is not None and clauses[j][1].sub:
                 j += 1
             items = [x for _, x in clauses[i + 1:j]]
-            if present_on and items and present.offers_alternatives(body, lang, r):
-                # issue 12: "... рекомендует одно из следующих предложений: 1) ...; 2) ...": one duty
-                j = present.items_end(clauses, i)
-                out += present.alternatives_obligations(doc, lang, r, c, present.items_of(clauses, i, j))
-                i = j
-                continue
+            if present_on:
+                pj = present.items_end(clauses, i)
+                options = present.items_of(clauses, i, pj)
+                if options and present.offers_alternatives(body, lang, r, options[-1].body(doc.text)):
+                    # issue 12: "... рекомендует одно из следующих предложений: 1) ...; 2) ...": one duty
+                    out += present.alternatives_obligations(doc, lang, r, c, options)
+                    i = pj
+                    continue
             grouped = _group(doc, lang, r, c, items) if items else None
             if grouped is None and items and present_on:  # issue 12: present-tense lead-ins (present.py)
                 j = present.items_end(clauses, i)

@@ -69,6 +69,7 @@ class DutyRules:
     postpositions: frozenset[str] = frozenset()
     np_modifiers: frozenset[str] = frozenset()
     alternatives: re.Pattern | None = None
+    alternatives_tail: tuple[re.Pattern, re.Pattern] | None = None  # (lead-in end, last sub-point end)
     izafet_head: re.Pattern | None = None
     izafet_modifier_excluded: re.Pattern | None = None
     verbal_noun: re.Pattern | None = None
@@ -150,6 +151,8 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         postpositions=frozenset(body.get("postpositions") or []),
         np_modifiers=frozenset(w.lower() for w in body.get("np_modifiers") or []),
         alternatives=_re(body["alternatives"], f"{lang}.alternatives") if body.get("alternatives") else None,
+        alternatives_tail=tuple(_re(x.strip(), f"{lang}.alternatives_tail") for x in body["alternatives_tail"].split(" || "))
+        if body.get("alternatives_tail") else None,
         izafet_head=_re(body["izafet_head"], f"{lang}.izafet_head") if body.get("izafet_head") else None,
         izafet_modifier_excluded=_re(body["izafet_modifier_excluded"], f"{lang}.izafet_modifier_excluded")
         if body.get("izafet_modifier_excluded") else None,
@@ -1043,11 +1046,17 @@ def _ru_condition(core: str, r: LangRules, actor: tuple[int, int]) -> str | None
     return _norm(core[a:b].strip(" ,;:")) or None
 
 
-def offers_alternatives(lead_body: str, lang: str, r: LangRules) -> bool:
+def offers_alternatives(lead_body: str, lang: str, r: LangRules, last_item: str = "") -> bool:
     """The lead-in offers its sub-points as options of one duty ("рекомендует одно из следующих
-    предложений:", "мынадай ұсыныстардың бірін: 1) ...; 2) ... береді")."""
+    предложений:", "мынадай ұсыныстардың бірін: 1) ...; 2) ... береді", "тәуекелдің мынадай: ...;
+    «тәуекел жоқ» деңгейлердің бірін береді")."""
     d = for_lang(r)
-    return bool(d is not None and d.alternatives is not None and d.alternatives.search(lead_body))
+    if d is None:
+        return False
+    if d.alternatives is not None and d.alternatives.search(lead_body):
+        return True
+    return bool(d.alternatives_tail and last_item and d.alternatives_tail[0].search(lead_body)
+                and d.alternatives_tail[1].search(last_item))
 
 
 def alternatives_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list:
@@ -1298,7 +1307,7 @@ def lowercase_items(text: str, clauses: list) -> list:
         j = i + 1
         while j < len(out) and out[j][1] is not None and out[j][1].block is not c.block:
             item = out[j][1]
-            head = item.body(text).lstrip()[:1]
+            head = item.body(text).lstrip().lstrip("«\"„“")[:1]  # «өте жоғары»; counts too
             if item.sub or not head.islower():
                 break
             out[j] = (out[j][0], replace(item, sub=True))
