@@ -284,3 +284,16 @@ def test_kk_options_in_quotes_closing_with_one_of_are_one_duty(tmp_path):
                                  "береді.", "kk")
     assert len(items) == 2 and "қарайды" in items[0].action and "береді" in items[1].action
     assert items[0].deadline is not None and items[0].deadline.duration == "P5M"
+
+
+def test_ru_sub_points_that_are_only_agents_are_the_agents_of_one_duty(tmp_path):
+    (o,) = _rules_doc(tmp_path, "6. Информация в фонд предоставляется в письменном или электронной формах:\n\n"
+                                "1) государственными органами;\n\n2) юридическими лицами.")
+    assert o.actor.text == "государственными органами, юридическими лицами"
+    assert o.actor.roles == ["role:state-bodies", "role:legal-entities"] and o.quote.text.startswith("Информация")
+
+
+def test_ru_agent_opening_the_sentence_before_commas_binds_the_passive(tmp_path):
+    (o,) = _rules_doc(tmp_path, "5. Физическими лицами, являющимися нанимателями, в случае заключения сделок отчеты "
+                                "представляются в течение 10 рабочих дней со дня заключения сделки.")
+    assert o.actor.text == "Физическими лицами" and o.rule.startswith("ru.present.passive_agent")

@@ -516,6 +516,12 @@ def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
             break
         if ok(i):
             return i
+    # an agent that opens the sentence, set off from the verb by commas ("Физическими и
+    # юридическими лицами, являющимися нанимателями, в случае ..., отчеты ... представляются"):
+    # the instrumental is then the passive's agent when no other main verb stands between them
+    first = next((i for i in range(min(v, 4)) if tags[i].noun), None)
+    if first is not None and ok(first) and not any(tags[k].verb and not sub[k] for k in range(first + 1, v)):
+        return first
     return None
 
 
@@ -1071,7 +1077,8 @@ def alternatives_obligations(doc, lang: str, r: LangRules, lead, items: list) ->
     return clause_obligations(doc, lang, r, whole)
 
 
-def _own_agents(doc, lang: str, r: LangRules, d: DutyRules, core: str, items: list, item_cores: list[str]) -> list | None:
+def _own_agents(doc, lang: str, r: LangRules, d: DutyRules, lead, core: str, items: list,
+                item_cores: list[str]) -> list | None:
     """Sub-points that each name their own agent under a lead-in that names none.
 
     ru: "В банк данных представляются: 1) операторами объекта периодические отчеты ...; 2)
@@ -1083,10 +1090,11 @@ def _own_agents(doc, lang: str, r: LangRules, d: DutyRules, core: str, items: li
     from .extract import Found, _emit
 
     if lang == "ru":
-        words = list(WORD.finditer(core))
-        if not words or core[words[-1].end():].strip(" :") or not ru_tag(words[-1].group(0)).reflexive:
+        # the lead-in's passive verb (it found no agent of its own)
+        verbs = [w.group(0) for w in WORD.finditer(core) if ru_tag(w.group(0)).verb and ru_tag(w.group(0)).reflexive]
+        if not verbs or not lead.body(doc.text).rstrip().endswith(":"):
             return None
-        verb = words[-1].group(0)
+        verb = verbs[-1]
         readings = [(f"{verb} {c}", len(verb) + 1) for c in item_cores]
     else:
         if not item_cores or not ends_with_verb(item_cores[-1], d):
@@ -1096,12 +1104,28 @@ def _own_agents(doc, lang: str, r: LangRules, d: DutyRules, core: str, items: li
                     for n, c in enumerate(item_cores)]
     if any(it.body(doc.text).rstrip().endswith(":") for it in items):
         return None  # nested lists are read level by level
-    found = []
+    found, bare = [], 0
     for it, c, (text, shift) in zip(items, item_cores, readings):
         duties = [x for x in _duties(text, lang, d, r) if x.actor[0] >= shift and x.actor[1] - shift <= len(c)]
-        if not duties or not c[duties[0].actor[1] - shift:].strip(" ;,."):
-            return None  # a sub-point that is only a body lists the actors of one duty
+        if not duties:
+            return None
+        bare += not c[duties[0].actor[1] - shift:].strip(" ;,.")
         found.append((it, c, duties[0]))
+    if bare:
+        if bare < len(found) or lang != "ru":
+            return None
+        # "Информация предоставляется ...: 1) государственными органами; 2) юридическими лицами":
+        # the sub-points are the agents of one duty, quoted from the lead-in
+        from . import actors as _actors
+        from .extract import _entities, _quote
+
+        first, last = _whole_item(doc, items[0]), _whole_item(doc, items[-1])
+        a, b = first.body_start, last.end
+        shift = len(verb) + 1
+        text = ", ".join(" ".join(c[x.actor[0] - shift:x.actor[1] - shift].split()) for _, c, x in found)
+        actor = _actors.link(doc, text, lang, _entities(doc, lead.block), a, b)
+        f = Found(_trigger(found[0][2].rule), None, None, [(0, len(core))], None)
+        return _emit(doc, lang, r, lead, f, actor_src=(actor, None))
     out = []
     for it, c, duty in found:
         it = _whole_item(doc, it)
@@ -1153,7 +1177,7 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
     else:
         actor_span = lead_actor(core, lang, d, r)
         if actor_span is None:
-            own = _own_agents(doc, lang, r, d, core, items, item_cores)
+            own = _own_agents(doc, lang, r, d, lead, core, items, item_cores)
             return None if own is None else own + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
         if lang == "ru":
             if not any(starts_with_verb(c, lang, d) for c in item_cores):
