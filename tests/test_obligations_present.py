@@ -297,3 +297,10 @@ def test_ru_agent_opening_the_sentence_before_commas_binds_the_passive(tmp_path)
     (o,) = _rules_doc(tmp_path, "5. Физическими лицами, являющимися нанимателями, в случае заключения сделок отчеты "
                                 "представляются в течение 10 рабочих дней со дня заключения сделки.")
     assert o.actor.text == "Физическими лицами" and o.rule.startswith("ru.present.passive_agent")
+
+
+def test_kk_vowel_stem_converb_before_a_comma_is_a_duty_of_its_own(tmp_path):
+    items = _rules_doc(tmp_path, "10. Сараптама ұйымы қорытындыны он күн ішінде дайындап, уәкілетті органға "
+                                 "жібереді.", "kk")
+    assert len(items) == 2 and "дайындап" in items[0].action and "жібереді" in items[1].action
+    assert items[0].actor.roles == ["role:expert-organization"]
