@@ -304,3 +304,10 @@ def test_kk_vowel_stem_converb_before_a_comma_is_a_duty_of_its_own(tmp_path):
                                  "жібереді.", "kk")
     assert len(items) == 2 and "дайындап" in items[0].action and "жібереді" in items[1].action
     assert items[0].actor.roles == ["role:expert-organization"]
+
+
+def test_kk_a_noun_before_a_possessed_noun_is_its_modifier_not_the_subject(tmp_path):
+    # "Комиссия шешімі" is the commission's decision: an agentless passive binds nobody
+    items = _rules_doc(tmp_path, "10. Комиссия шешімі хаттамамен ресімделеді.\n\n11. Комиссия мүшелері шешімге қол "
+                                 "қояды.\n\n12. Комиссия отырысын айына бір рет өткізеді.", "kk")
+    assert _actors(items) == ["Комиссия мүшелері", "Комиссия"]

@@ -71,6 +71,7 @@ class DutyRules:
     alternatives: re.Pattern | None = None
     alternatives_tail: tuple[re.Pattern, re.Pattern] | None = None  # (lead-in end, last sub-point end)
     izafet_head: re.Pattern | None = None
+    izafet_possessive: re.Pattern | None = None
     izafet_modifier_excluded: re.Pattern | None = None
     verbal_noun: re.Pattern | None = None
     verbal_noun_governors: frozenset[str] = frozenset()
@@ -154,6 +155,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         alternatives_tail=tuple(_re(x.strip(), f"{lang}.alternatives_tail") for x in body["alternatives_tail"].split(" || "))
         if body.get("alternatives_tail") else None,
         izafet_head=_re(body["izafet_head"], f"{lang}.izafet_head") if body.get("izafet_head") else None,
+        izafet_possessive=_re(body["izafet_possessive"], f"{lang}.izafet_possessive") if body.get("izafet_possessive") else None,
         izafet_modifier_excluded=_re(body["izafet_modifier_excluded"], f"{lang}.izafet_modifier_excluded")
         if body.get("izafet_modifier_excluded") else None,
         verbal_noun=_re(body["verbal_noun"], f"{lang}.verbal_noun") if body.get("verbal_noun") else None,
@@ -841,6 +843,8 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
                 return False
             if not (t.lower() in d.np_modifiers or re.search(r"(?:лық|лік|дық|дік|тық|тік)$", t.lower())):
                 break
+    if nxt_word and not core[w.end():words[i + 1].start()].strip() and _kk_possessed(nxt_word, d, r):
+        return False  # "Комиссия шешімі хаттамамен ресімделеді": the commission's decision, not the commission
     m = _KK_PARTICIPLE.match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
     if part in d.lexical_participles:
@@ -854,6 +858,16 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
         return bool(nxt) and kk_head_case(words[nxt[0]].group(0), list(d.heads), r.actor_case_excluded) == "nom"
     nxt = words[i + 1].group(0).lower() if i + 1 < len(words) else ""
     return nxt not in d.postpositions
+
+
+def _kk_possessed(word: str, d: DutyRules, r: LangRules) -> bool:
+    """`word` is a noun with the 3rd-person possessive that no actor head names ("шешімі",
+    "құрамы", "отырысы"): a bare noun before it is its modifier (izafet), not the subject.
+    An accusative (-ды/-ны/-ты) or an adjective (-ті, -лі) is not a possessive."""
+    w = _kk_fold(word)
+    if d.izafet_possessive is None or not d.izafet_possessive.search(w):
+        return False
+    return not (head_stem(w, list(d.heads)) or _kk_ambiguous_head(w, d) is not None or _kk_verb_ok(w, w, d))
 
 
 def _kk_izafet(prev: str, word: str, d: DutyRules) -> bool:
