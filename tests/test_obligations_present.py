@@ -311,3 +311,10 @@ def test_kk_a_noun_before_a_possessed_noun_is_its_modifier_not_the_subject(tmp_p
     items = _rules_doc(tmp_path, "10. Комиссия шешімі хаттамамен ресімделеді.\n\n11. Комиссия мүшелері шешімге қол "
                                  "қояды.\n\n12. Комиссия отырысын айына бір рет өткізеді.", "kk")
     assert _actors(items) == ["Комиссия мүшелері", "Комиссия"]
+
+
+def test_kk_modal_duty_of_an_agent_noun_and_an_object_opening_the_sentence(tmp_path):
+    items = _rules_doc(tmp_path, "3. Өтініш беруші құжаттарды ұсынуға міндетті.\n\n"
+                                 "5. Құжаттарды уәкілетті орган қабылдайды.", "kk")
+    assert _actors(items) == ["Өтініш беруші", "уәкілетті орган"]
+    assert items[0].actor.roles == ["role:applicant"]

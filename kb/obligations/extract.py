@@ -213,8 +213,11 @@ _KK_PARTICIPLE = _KK["participle"]
 
 
 def _kk_heads(body: str, r: LangRules, end: int, start: int = 0):
+    d = present.for_lang(r)
     for w in WORD.finditer(body, start, end):
         case = kk_head_case(w.group(0), r.actor_heads, r.actor_case_excluded)
+        if case is None and d is not None and present._kk_agent_noun(w.group(0), d):
+            case = "nom"  # an agent noun in -шы/-ші names an actor too ("Өтініш беруші ... міндетті")
         # "уәкілетті орган бекіткен тізбе": the agent of a participle is not the subject
         if case and not _KK_PARTICIPLE.match(body, w.end()):
             yield w, case

@@ -870,6 +870,11 @@ def _kk_possessed(word: str, d: DutyRules, r: LangRules) -> bool:
     return not (head_stem(w, list(d.heads)) or _kk_ambiguous_head(w, d) is not None or _kk_verb_ok(w, w, d))
 
 
+# a capitalised word in an oblique case is an object that opens the sentence ("Құжаттарды уәкілетті
+# орган қабылдайды"), not part of a name
+_KK_OBLIQUE = re.compile(r"(?:ны|ні|ды|ді|ты|ті|ға|ге|қа|ке|да|де|та|те|дан|ден|тан|тен|нан|нен)$")
+
+
 def _kk_izafet(prev: str, word: str, d: DutyRules) -> bool:
     """`prev` is a bare noun modifying `word`, a head with the 3rd-person possessive ("кірістер органдары")."""
     if d.izafet_head is None or not d.izafet_head.search(_kk_fold(word)) or not head_stem(_kk_fold(word), list(d.heads)):
@@ -896,7 +901,8 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         t = prev.group(0)
         if gap.strip(" -()"):
             break
-        if not (mod.search(_kk_fold(t)) or t[0].isupper() or _kk_fold(t) in d.np_modifiers
+        if not (mod.search(_kk_fold(t)) or (t[0].isupper() and not _KK_OBLIQUE.search(_kk_fold(t)))
+                or _kk_fold(t) in d.np_modifiers
                 or _kk_izafet(t, words[left].group(0), d) or _kk_governed_verbal_noun(t, words[left].group(0), d)):
             break
         left -= 1
