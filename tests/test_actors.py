@@ -296,3 +296,12 @@ def test_a_short_name_the_act_gives_a_body_links_its_mentions(tmp_path):
         "2. Органы по управлению государственным имуществом представляют акты описи имущества.\n"), "ru")
     (o,) = [o for o in extract(doc) if o.actor and o.actor.text.startswith("Органы по управлению")]
     assert o.actor.ids == ["cttee-state-property"] and o.actor.roles == []
+
+
+def test_central_executive_bodies_are_not_the_trade_authority(tmp_path):
+    # the trade authority's statutory definition ("центральный исполнительный орган, формирующий
+    # торговую политику") is one name: its first words alone name no ministry
+    doc = _doc(tmp_path, "Правила\n\n1. Центральные исполнительные органы представляют отчетность в уполномоченный "
+                         "орган.\n", "ru")
+    (o,) = extract(doc)
+    assert "min-trade" not in o.actor.ids and "central-executive" in o.actor.ids
