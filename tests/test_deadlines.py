@@ -89,6 +89,12 @@ CASES = [
     # nothing to read: the text stays, no value, a reason
     ("на ее втором совещании", "ru", dict(kind="unparsed", value=None)),
     ("в установленные сроки", "ru", dict(kind="unparsed", value=None)),
+    # session 3 (helper O3): a day of the month in the dative, the n-th month after the period
+    ("ежемесячно, к 5-му числу месяца, следующего за отчетным периодом", "ru",
+     dict(kind="recurring", rrule="FREQ=MONTHLY;BYMONTHDAY=5")),
+    ("ежеквартально, к 1-му числу второго месяца, следующего за отчетным периодом", "ru",
+     dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=2,5,8,11;BYMONTHDAY=1")),
+    ("есепті алған күннен бастап 5 (бес) айдан асырмай", "kk", dict(kind="relative", duration="P5M")),
 ]
 
 
