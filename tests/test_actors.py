@@ -305,3 +305,14 @@ def test_central_executive_bodies_are_not_the_trade_authority(tmp_path):
                          "орган.\n", "ru")
     (o,) = extract(doc)
     assert "min-trade" not in o.actor.ids and "central-executive" in o.actor.ids
+
+
+@pytest.mark.parametrize("lang, text, roles", [
+    ("ru", "Правила\n\n1. Подведомственная организация уполномоченного органа в области охраны окружающей среды "
+           "ведет фонд.\n", ["role:subordinate-organization"]),
+    ("kk", "Қағидалар\n\n1. Уәкілетті органның лауазымды тұлғалары жерлерді пломбалайды.\n",
+     ["role:authorized-body-officials"]),
+])
+def test_a_body_named_in_the_genitive_of_the_actor_is_not_bound(tmp_path, lang, text, roles):
+    (o,) = extract(_doc(tmp_path, text, lang))
+    assert o.actor.roles == roles and o.actor.ids == []

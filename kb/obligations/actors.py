@@ -361,6 +361,21 @@ def _roles_around(text: str, start: int, end: int, lang: str) -> list[tuple[str,
     return out
 
 
+def _genitive_next_to(text: str, s: int, e: int, a: int, b: int, lang: str) -> bool:
+    """The body at text[s:e] is a genitive modifier of the role at text[a:b] next to it."""
+    if lang == "ru":
+        if not (b <= s and not text[b:s].strip()):
+            return False
+        from .morph import is_genitive
+
+        first = re.match(r"[^\W\d_]+", text[s:e])
+        return bool(first and is_genitive(first.group(0)))
+    if not (e <= a and not text[e:a].strip()):
+        return False
+    last = re.findall(r"[^\W\d_]+", text[s:e])
+    return bool(last and _KK_GENITIVE.search(last[-1]))
+
+
 def link(doc: Document, text: str, lang: str, entities: list[Entity], start: int | None, end: int | None) -> Actor:
     """The actor `text` (at doc.text[start:end] when known) with every id it can be linked to."""
     ids: list[str] = []
@@ -377,15 +392,22 @@ def link(doc: Document, text: str, lang: str, entities: list[Entity], start: int
         spans = [(e.start, e.end, e.id) for e in _agencies(entities) if e.start < end and start < e.end]
 
         def _modifier(s: int, e: int) -> bool:
-            return any(a < e and s < b and (b > e if lang == "kk" else a < s) or (a <= s and e <= b and (a, b) != (s, e))
-                       for _, a, b in around)
+            if any(a < e and s < b and (b > e if lang == "kk" else a < s) or (a <= s and e <= b and (a, b) != (s, e))
+                   for _, a, b in around):
+                return True
+            # ... or a body in the genitive right after the role (ru) / before it (kk): "подведомственной
+            # организацией уполномоченного органа ...", "... министрлігінің ведомстволық бағынысты ұйымы"
+            return any(_genitive_next_to(doc.text, s, e, a, b, lang) for _, a, b in around)
 
         ids = [i for s, e, i in spans if not _modifier(s, e)]
         # ... and a role inside a body's name is that body ("центральные государственные органы"
         # are not one more kind of state body), unless the name is a functional name of a role
         # ("уполномоченный орган в области охраны окружающей среды" keeps role:authorized-body)
         plain = [(s, e) for s, e, i in spans if not _refers(i)]
-        kept = [r for r, a, b in around if not any(s <= a and b <= e and (s, e) != (a, b) for s, e in plain)]
+        kept = [r for r, a, b in around if not any(s <= a and b <= e and (s, e) != (a, b) for s, e in plain)
+                # a role in the genitive next to another names whose it is ("подведомственная
+                # организация уполномоченного органа" binds the organisation)
+                and not any(_genitive_next_to(doc.text, a, b, a2, b2, lang) for _, a2, b2 in around if (a2, b2) != (a, b))]
         roles = list(dict.fromkeys(kept)) if around else roles
         if not ids and not roles:  # a body the act itself named short (local_names)
             ids = _local_ids(doc, start, end, lang)
