@@ -318,3 +318,9 @@ def test_kk_modal_duty_of_an_agent_noun_and_an_object_opening_the_sentence(tmp_p
                                  "5. Құжаттарды уәкілетті орган қабылдайды.", "kk")
     assert _actors(items) == ["Өтініш беруші", "уәкілетті орган"]
     assert items[0].actor.roles == ["role:applicant"]
+
+
+def test_kk_members_after_the_genitive_of_their_body_are_the_subject(tmp_path):
+    items = _rules_doc(tmp_path, "8. Жұмыс тобының мүшелері ұсыныстар дайындайды.\n\n"
+                                 "9. Органның қызметі заңмен реттеледі.", "kk")
+    assert _actors(items) == ["Жұмыс тобының мүшелері"]

@@ -69,6 +69,7 @@ class DutyRules:
     postpositions: frozenset[str] = frozenset()
     np_modifiers: frozenset[str] = frozenset()
     alternatives: re.Pattern | None = None
+    person_heads: frozenset[str] = frozenset()
     alternatives_tail: tuple[re.Pattern, re.Pattern] | None = None  # (lead-in end, last sub-point end)
     izafet_head: re.Pattern | None = None
     izafet_possessive: re.Pattern | None = None
@@ -166,6 +167,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         agent_noun_excluded=_re(body["agent_noun_excluded"], f"{lang}.agent_noun_excluded")
         if body.get("agent_noun_excluded") else None,
         ambiguous_heads=frozenset(w.lower() for w in body.get("ambiguous_heads") or []),
+        person_heads=frozenset(w.lower() for w in body.get("person_heads") or []),
         ambiguous_endings=frozenset(body.get("ambiguous_endings") or [""]),
         content_tails=frozenset(" ".join(str(w).lower().split()) for w in body.get("content_tails") or []),
         self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
@@ -826,7 +828,11 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
         # not the object of a light verb right after it ("мемлекеттік қызмет көрсетеді") nor a
         # noun inside a longer name ("сыртқы саясат қызметі саласындағы")
         prev = words[i - 1].group(0) if i else ""
-        possessive = _kk_ambiguous_head(w.group(0), d) != "" and not re.search(r"(?:ның|нің|дың|дің|тың|тің)$", prev.lower())
+        # a person ("мүшелері") may follow the genitive of the body it belongs to ("Жұмыс тобының
+        # мүшелері"); a thing ("қызметі", "кеңесі") after a genitive is that body's activity
+        person = any(_kk_fold(w.group(0)).startswith(h) for h in d.person_heads)
+        possessive = _kk_ambiguous_head(w.group(0), d) != "" and (
+            person or not re.search(r"(?:ның|нің|дың|дің|тың|тің)$", prev.lower()))
         if not (possessive or (prev and (prev[0].isupper() or re.search(r"(?:лық|лік|дық|дік|тық|тік|ғы|гі|қы|кі)$", prev.lower())))):
             return False
         if i + 2 >= len(words) or re.search(r"(?:ғы|гі|қы|кі|ның|нің|дың|дің|тың|тің)$", nxt_word):
