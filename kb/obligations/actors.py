@@ -105,7 +105,7 @@ def _functional_before(text: str, pos: int, lang: str) -> list[str]:
             return targets.get(m.id, [])
         # Kazakh: "... уәкілетті органның аумақтық органдарында (бұдан әрі – ...)": the bodies
         # of that authority, named by a genitive and a possessed head of at most two words
-        if lang == "kk" and _KK_GENITIVE.search(toks[m.end_tok].text) and len(gap.split()) <= 2:
+        if lang == "kk" and _grammar("genitive", "kk").search(toks[m.end_tok].text) and len(gap.split()) <= 2:
             return targets.get(m.id, [])
     return []
 
@@ -216,10 +216,16 @@ def _bare_roles(text: str, lang: str) -> list[str]:
     return [ROLE_PREFIX + x.id for x in found] if covered >= len(words) else []
 
 
-_KK_GENITIVE = re.compile(r"(?:ның|нің|дың|дің|тың|тің)$", re.IGNORECASE)
-# the state's name that may open a definition before the body it names
-_COUNTRY = {"ru": re.compile(r"\s*Республики\s+Казахстан\s+", re.I),
-            "kk": re.compile(r"\s*Қазақстан\s+Республикасының\s+", re.I)}
+@lru_cache(maxsize=16)
+def _grammar(key: str, lang: str) -> re.Pattern:
+    """A pattern of `grammar` in kb/data/actor_roles.yaml (never matching when absent)."""
+    rx = ((_raw().get("grammar") or {}).get(key) or {}).get(lang)
+    try:
+        return re.compile(rx, re.IGNORECASE) if rx else re.compile(r"(?!)")
+    except re.error as exc:
+        raise RolesError(f"{ROLES_FILE}: grammar.{key}.{lang}: bad regex {rx!r}: {exc}") from exc
+
+
 
 _CACHE: OrderedDict[tuple[str, int], dict[str, list[str]]] = OrderedDict()
 
@@ -255,13 +261,13 @@ def definitions(doc: Document) -> dict[str, list[str]]:
                 if not roles:
                     continue
                 rs = m.start("rest")
-                lead = _COUNTRY.get(lang).match(m.group("rest"))
+                lead = _grammar("country_prefix", lang).match(m.group("rest"))
                 rs += lead.end() if lead else 0
                 func = _functional_at(text, rs, lang)
                 # a body in the genitive only qualifies the defined one ("орталық мемлекеттік
                 # органының қарамағындағы ұйым" is an organisation under that body)
                 body = [e for e in agencies if m.start("rest") <= e.start <= rs + 3
-                        and not (lang == "kk" and _KK_GENITIVE.search(text[e.start:e.end]))]
+                        and not (lang == "kk" and _grammar("genitive", "kk").search(text[e.start:e.end]))]
                 if func or body:
                     for r in roles:
                         out.setdefault(r, func or _with_referents([body[0].id]))
@@ -318,9 +324,18 @@ def _local_ids(doc: Document, start: int, end: int, lang: str) -> list[str]:
 
 # -- an actor -----------------------------------------------------------------------------------
 _WINDOW = 150  # characters either side of an actor span read for the full role names around it
-_CONJUNCTS = re.compile(
-    r"((?:[^\W\d_]+(?:[ \t]+[^\W\d_]+)?[ \t]*,[ \t]*)*[^\W\d_]+(?:[ \t]+[^\W\d_]+)?)"
-    r"[ \t]*(?:,[ \t]*)?(?:\bи|\bа также|\bжәне|\bмен|\bпен|\bбен)[ \t]+$", re.IGNORECASE)
+
+
+@lru_cache(maxsize=4)
+def _conjuncts(lang: str) -> re.Pattern:
+    """Up to two-word conjuncts joined by commas and a final joiner ("и", "және", "мен"; the
+    joiners of kb/data/entity_matching.yaml `coord_joiners`), ending where a role name starts."""
+    from kb.entities import keys as K
+
+    joiners = sorted(K.settings()["coord_joiners"].get(lang, []), key=len, reverse=True)
+    word = r"[^\W\d_]+(?:[ \t]+[^\W\d_]+)?"
+    alt = "|".join(r"\b" + re.escape(j) for j in joiners) or r"(?!)"
+    return re.compile(rf"((?:{word}[ \t]*,[ \t]*)*{word})[ \t]*(?:,[ \t]*)?(?:{alt})[ \t]+$", re.IGNORECASE)
 
 
 def _roles_around(text: str, start: int, end: int, lang: str) -> list[tuple[str, int, int]]:
@@ -352,7 +367,7 @@ def _roles_around(text: str, start: int, end: int, lang: str) -> list[tuple[str,
             continue
         out.append((ROLE_PREFIX + m.id, a, b))
         # modifiers coordinated before the role name borrow its head noun
-        cm = _CONJUNCTS.search(text[max(0, a - _WINDOW):a])
+        cm = _conjuncts(lang).search(text[max(0, a - _WINDOW):a])
         if cm:
             noun = toks[m.end_tok].text
             for conj in re.split(r"\s*,\s*", cm.group(1)):
@@ -373,7 +388,7 @@ def _genitive_next_to(text: str, s: int, e: int, a: int, b: int, lang: str) -> b
     if not (e <= a and not text[e:a].strip()):
         return False
     last = re.findall(r"[^\W\d_]+", text[s:e])
-    return bool(last and _KK_GENITIVE.search(last[-1]))
+    return bool(last and _grammar("genitive", "kk").search(last[-1]))
 
 
 def link(doc: Document, text: str, lang: str, entities: list[Entity], start: int | None, end: int | None) -> Actor:

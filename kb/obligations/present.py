@@ -70,6 +70,7 @@ class DutyRules:
     np_modifiers: frozenset[str] = frozenset()
     alternatives: re.Pattern | None = None
     person_heads: frozenset[str] = frozenset()
+    oblique_case: re.Pattern | None = None
     alternatives_tail: tuple[re.Pattern, re.Pattern] | None = None  # (lead-in end, last sub-point end)
     izafet_head: re.Pattern | None = None
     izafet_possessive: re.Pattern | None = None
@@ -168,6 +169,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         if body.get("agent_noun_excluded") else None,
         ambiguous_heads=frozenset(w.lower() for w in body.get("ambiguous_heads") or []),
         person_heads=frozenset(w.lower() for w in body.get("person_heads") or []),
+        oblique_case=_re(body["oblique_case"], f"{lang}.oblique_case") if body.get("oblique_case") else None,
         ambiguous_endings=frozenset(body.get("ambiguous_endings") or [""]),
         content_tails=frozenset(" ".join(str(w).lower().split()) for w in body.get("content_tails") or []),
         self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
@@ -876,11 +878,6 @@ def _kk_possessed(word: str, d: DutyRules, r: LangRules) -> bool:
     return not (head_stem(w, list(d.heads)) or _kk_ambiguous_head(w, d) is not None or _kk_verb_ok(w, w, d))
 
 
-# a capitalised word in an oblique case is an object that opens the sentence ("Құжаттарды уәкілетті
-# орган қабылдайды"), not part of a name
-_KK_OBLIQUE = re.compile(r"(?:ны|ні|ды|ді|ты|ті|ға|ге|қа|ке|да|де|та|те|дан|ден|тан|тен|нан|нен)$")
-
-
 def _kk_izafet(prev: str, word: str, d: DutyRules) -> bool:
     """`prev` is a bare noun modifying `word`, a head with the 3rd-person possessive ("кірістер органдары")."""
     if d.izafet_head is None or not d.izafet_head.search(_kk_fold(word)) or not head_stem(_kk_fold(word), list(d.heads)):
@@ -907,7 +904,7 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         t = prev.group(0)
         if gap.strip(" -()"):
             break
-        if not (mod.search(_kk_fold(t)) or (t[0].isupper() and not _KK_OBLIQUE.search(_kk_fold(t)))
+        if not (mod.search(_kk_fold(t)) or (t[0].isupper() and not (d.oblique_case and d.oblique_case.search(_kk_fold(t))))
                 or _kk_fold(t) in d.np_modifiers
                 or _kk_izafet(t, words[left].group(0), d) or _kk_governed_verbal_noun(t, words[left].group(0), d)):
             break
