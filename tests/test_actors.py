@@ -237,3 +237,82 @@ def test_a_functional_name_longer_than_the_actor_span_still_links(tmp_path):
                          "хабарлама жіберуге міндетті.\n", "kk")
     (o,) = extract(doc)
     assert "min-foreign" in o.actor.ids and "role:authorized-body" in o.actor.roles
+
+
+# -- session 3 (helper O3): the whole noun phrase around a short actor span --------------------
+def test_latin_look_alikes_do_not_hide_the_actor(tmp_path):
+    # "кipicтep" is typed with Latin i, p, c, e (as in the mirror's act 120927): the rules read the
+    # Cyrillic word, the role links, and the quote and actor stay as written
+    doc = _doc(tmp_path, "Қағидалар\n\n1. Мемлекеттік кipicтep органдары бақылау актісін жасайды.\n\n"
+                         "2. Мемлекеттік кipicтep органының лауазымды адамы хаттаманы жасайды.\n", "kk")
+    first, second = extract(doc)
+    assert first.actor.roles == ["role:state-revenue-bodies"] == second.actor.roles
+    assert "кipicтep" in first.quote.text and first.actor.text == "Мемлекеттік кipicтep органдары"
+    assert second.actor.text == "Мемлекеттік кipicтep органының лауазымды адамы"
+
+
+def test_a_role_name_longer_than_the_actor_span_links_ru(tmp_path):
+    doc = _doc(tmp_path, "Правила\n\n1. Органы государственных доходов осуществляют контроль за хранением "
+                         "имущества.\n", "ru")
+    (o,) = extract(doc)
+    assert o.actor.roles == ["role:state-revenue-bodies"]
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("ru", "Правила\n\n1. Государственные, правоохранительные и специальные государственные органы "
+           "направляют предложения в уполномоченный орган.\n"),
+    ("kk", "Қағидалар\n\n1. Мемлекеттік, құқық қорғау және арнаулы мемлекеттік органдар уәкілетті органға "
+           "ұсыныстар жібереді.\n"),
+])
+def test_coordinated_modifiers_share_the_head_noun(tmp_path, lang, text):
+    (o,) = [o for o in extract(_doc(tmp_path, text, lang)) if o.actor]
+    assert set(o.actor.roles) == {"role:state-bodies", "role:law-enforcement-bodies", "role:special-state-bodies"}
+
+
+def test_a_body_that_only_qualifies_a_role_is_not_the_actor(tmp_path):
+    # "Үкіметінің Аппараты" is the Government Office, not the Government
+    doc = _doc(tmp_path, "Қағидалар\n\n1. Қазақстан Республикасы Үкіметінің Аппараты құжаттарды уәкілетті органға "
+                         "бес жұмыс күні ішінде жібереді.\n", "kk")
+    (o,) = extract(doc)
+    assert o.actor.ids == [] and o.actor.roles == ["role:government-office"]
+
+
+def test_a_body_in_the_genitive_does_not_define_a_role(tmp_path):
+    doc = _doc(tmp_path, (
+        "Қағидалар\n\n"
+        "1. Осы Қағидаларда мынадай ұғымдар пайдаланылады:\n"
+        "1) уәкілетті ұйым – Қазақстан Республикасы орталық мемлекеттік органының қарамағындағы ұйым;\n\n"
+        "2. Уәкілетті ұйым есепті уәкілетті органға бес жұмыс күні ішінде жібереді.\n"), "kk")
+    (o,) = [o for o in extract(doc) if o.actor and o.actor.text == "Уәкілетті ұйым"]
+    assert o.actor.ids == [] and o.actor.roles == ["role:authorized-organization"]
+
+
+def test_a_short_name_the_act_gives_a_body_links_its_mentions(tmp_path):
+    doc = _doc(tmp_path, (
+        "Правила\n\n"
+        "1. Органы государственных доходов осуществляют контроль в территориальных органах уполномоченного "
+        "органа по управлению государственным имуществом (далее – органы по управлению государственным "
+        "имуществом).\n\n"
+        "2. Органы по управлению государственным имуществом представляют акты описи имущества.\n"), "ru")
+    (o,) = [o for o in extract(doc) if o.actor and o.actor.text.startswith("Органы по управлению")]
+    assert o.actor.ids == ["cttee-state-property"] and o.actor.roles == []
+
+
+def test_central_executive_bodies_are_not_the_trade_authority(tmp_path):
+    # the trade authority's statutory definition ("центральный исполнительный орган, формирующий
+    # торговую политику") is one name: its first words alone name no ministry
+    doc = _doc(tmp_path, "Правила\n\n1. Центральные исполнительные органы представляют отчетность в уполномоченный "
+                         "орган.\n", "ru")
+    (o,) = extract(doc)
+    assert "min-trade" not in o.actor.ids and "central-executive" in o.actor.ids
+
+
+@pytest.mark.parametrize("lang, text, roles", [
+    ("ru", "Правила\n\n1. Подведомственная организация уполномоченного органа в области охраны окружающей среды "
+           "ведет фонд.\n", ["role:subordinate-organization"]),
+    ("kk", "Қағидалар\n\n1. Уәкілетті органның лауазымды тұлғалары жерлерді пломбалайды.\n",
+     ["role:authorized-body-officials"]),
+])
+def test_a_body_named_in_the_genitive_of_the_actor_is_not_bound(tmp_path, lang, text, roles):
+    (o,) = extract(_doc(tmp_path, text, lang))
+    assert o.actor.roles == roles and o.actor.ids == []

@@ -89,6 +89,14 @@ CASES = [
     # nothing to read: the text stays, no value, a reason
     ("на ее втором совещании", "ru", dict(kind="unparsed", value=None)),
     ("в установленные сроки", "ru", dict(kind="unparsed", value=None)),
+    # session 3 (helper O3): a day of the month in the dative, the n-th month after the period
+    ("ежемесячно, к 5-му числу месяца, следующего за отчетным периодом", "ru",
+     dict(kind="recurring", rrule="FREQ=MONTHLY;BYMONTHDAY=5")),
+    ("ежеквартально, к 1-му числу второго месяца, следующего за отчетным периодом", "ru",
+     dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=2,5,8,11;BYMONTHDAY=1")),
+    ("есепті алған күннен бастап 5 (бес) айдан асырмай", "kk", dict(kind="relative", duration="P5M")),
+    ("тоқсан сайын, есепті кезеңнен кейінгі екінші айдың 1-күніне", "kk",
+     dict(kind="recurring", rrule="FREQ=YEARLY;BYMONTH=2,5,8,11;BYMONTHDAY=1")),
 ]
 
 
@@ -198,3 +206,14 @@ def test_a_bad_grammar_file_names_the_entry(monkeypatch):
     finally:
         monkeypatch.undo()
         D.grammar.cache_clear()
+
+
+def test_kk_monthly_deadline_by_a_dative_day_is_read_whole(tmp_path: Path):
+    folder = tmp_path / "kk"
+    folder.mkdir()
+    p = folder / "rules.txt"
+    p.write_text("Есептілікті ұсыну қағидалары\n\n2. Орталық атқарушы органдар есептілікті уәкілетті органға ай сайын, "
+                 "есепті кезеңнен кейінгі айдың 5-күніне ұсынады.\n", encoding="utf-8")
+    (o,) = extract(tag(parse_file(p)))
+    assert o.deadline.text == "ай сайын, есепті кезеңнен кейінгі айдың 5-күніне"
+    assert o.deadline.rrule == "FREQ=MONTHLY;BYMONTHDAY=5"

@@ -234,3 +234,93 @@ def test_f1_floor_on_rules_dev_split():
     for lang, t in tallies.items():
         p, r, f = t.prf()
         assert t.tp >= 100 and f >= 0.80, f"{lang}: F1 {f:.3f} (P {p:.3f}, R {r:.3f}, TP {t.tp})"
+
+
+# --- session 3 (helper O3) ---------------------------------------------------------------------
+@pytest.mark.parametrize("lang, body, verbs", [
+    ("ru", "11. Консультационный совет рассматривает материалы и рекомендует одно из следующих предложений:\n\n"
+           "1) о сохранении налоговой льготы;\n\n2) об исключении налоговой льготы.", ["рассматривает", "рекомендует"]),
+    ("kk", "11. Консультациялық кеңес материалдарды қарайды және мынадай ұсыныстардың бірін:\n\n"
+           "1) салықтық жеңілдікті сақтау туралы;\n\n2) салықтық жеңілдікті алып тастау туралы ұсыныс береді.",
+     ["қарайды", "береді"]),
+])
+def test_a_lead_in_offering_alternatives_is_one_duty_not_one_per_option(tmp_path, lang, body, verbs):
+    items = _rules_doc(tmp_path, body, lang)
+    assert len(items) == 2 and all("1)" in o.quote.text and "2)" in o.quote.text for o in items)
+    assert all(v in o.action for v, o in zip(verbs, items))
+    assert {o.actor.roles[0] for o in items} == {"role:consultative-council"}
+
+
+def test_ru_recommends_in_rules_binds_its_subject_not_the_addressee(tmp_path):
+    (o,) = _rules_doc(tmp_path, "7. Межведомственная комиссия рекомендует компетентному органу определить порядок "
+                                "приобретения.")
+    assert o.actor.text == "Межведомственная комиссия" and o.action.startswith("рекомендует")
+
+
+@pytest.mark.parametrize("lang, body, heads", [
+    ("ru", "34. В банк данных представляются:\n\n1) операторами объекта периодические отчеты по результатам "
+           "контроля;\n\n2) субъектами предпринимательства навигационная информация о передвижении транспорта.",
+     ["операторами", "субъектами"]),
+    ("kk", "34. Деректер банкіне электрондық нысанда:\n\n1) объектінің операторлары мерзімді есептер;\n\n"
+           "2) кәсіпкерлік субъектілері көліктің қозғалысы туралы толық ақпарат ұсынады.",
+     ["операторлары", "субъектілері"]),
+])
+def test_sub_points_that_each_name_their_agent_are_one_duty_each(tmp_path, lang, body, heads):
+    items = _rules_doc(tmp_path, body, lang)
+    assert len(items) == 2 and [o.actor.text.split()[-1] if lang == "kk" else o.actor.text.split()[0]
+                                for o in items] == heads
+    assert items[0].quote.text.startswith("1)") and items[1].quote.text.startswith("2)")
+
+
+def test_kk_a_new_clause_after_a_comma_does_not_hide_the_duty_before_it(tmp_path):
+    (o,) = _rules_doc(tmp_path, "5. Уәкілетті органның лауазымды тұлғалары жерлерді пломбалайды, бұл туралы пломба "
+                                "қойылған жерлер көрсетілген акт жасалады.", "kk")
+    assert o.actor.text.endswith("тұлғалары") and "пломбалайды" in o.action
+
+
+def test_kk_options_in_quotes_closing_with_one_of_are_one_duty(tmp_path):
+    items = _rules_doc(tmp_path, "21. Жұмыс топтары есепті алған күннен бастап 5 (бес) айдан асырмай қарайды және "
+                                 "тәуекелдің мынадай:\n\n«өте жоғары»;\n\n«жоғары»;\n\n«тәуекел жоқ» деңгейлердің бірін "
+                                 "береді.", "kk")
+    assert len(items) == 2 and "қарайды" in items[0].action and "береді" in items[1].action
+    assert items[0].deadline is not None and items[0].deadline.duration == "P5M"
+
+
+def test_ru_sub_points_that_are_only_agents_are_the_agents_of_one_duty(tmp_path):
+    (o,) = _rules_doc(tmp_path, "6. Информация в фонд предоставляется в письменном или электронной формах:\n\n"
+                                "1) государственными органами;\n\n2) юридическими лицами.")
+    assert o.actor.text == "государственными органами, юридическими лицами"
+    assert o.actor.roles == ["role:state-bodies", "role:legal-entities"] and o.quote.text.startswith("Информация")
+
+
+def test_ru_agent_opening_the_sentence_before_commas_binds_the_passive(tmp_path):
+    (o,) = _rules_doc(tmp_path, "5. Физическими лицами, являющимися нанимателями, в случае заключения сделок отчеты "
+                                "представляются в течение 10 рабочих дней со дня заключения сделки.")
+    assert o.actor.text == "Физическими лицами" and o.rule.startswith("ru.present.passive_agent")
+
+
+def test_kk_vowel_stem_converb_before_a_comma_is_a_duty_of_its_own(tmp_path):
+    items = _rules_doc(tmp_path, "10. Сараптама ұйымы қорытындыны он күн ішінде дайындап, уәкілетті органға "
+                                 "жібереді.", "kk")
+    assert len(items) == 2 and "дайындап" in items[0].action and "жібереді" in items[1].action
+    assert items[0].actor.roles == ["role:expert-organization"]
+
+
+def test_kk_a_noun_before_a_possessed_noun_is_its_modifier_not_the_subject(tmp_path):
+    # "Комиссия шешімі" is the commission's decision: an agentless passive binds nobody
+    items = _rules_doc(tmp_path, "10. Комиссия шешімі хаттамамен ресімделеді.\n\n11. Комиссия мүшелері шешімге қол "
+                                 "қояды.\n\n12. Комиссия отырысын айына бір рет өткізеді.", "kk")
+    assert _actors(items) == ["Комиссия мүшелері", "Комиссия"]
+
+
+def test_kk_modal_duty_of_an_agent_noun_and_an_object_opening_the_sentence(tmp_path):
+    items = _rules_doc(tmp_path, "3. Өтініш беруші құжаттарды ұсынуға міндетті.\n\n"
+                                 "5. Құжаттарды уәкілетті орган қабылдайды.", "kk")
+    assert _actors(items) == ["Өтініш беруші", "уәкілетті орган"]
+    assert items[0].actor.roles == ["role:applicant"]
+
+
+def test_kk_members_after_the_genitive_of_their_body_are_the_subject(tmp_path):
+    items = _rules_doc(tmp_path, "8. Жұмыс тобының мүшелері ұсыныстар дайындайды.\n\n"
+                                 "9. Органның қызметі заңмен реттеледі.", "kk")
+    assert _actors(items) == ["Жұмыс тобының мүшелері"]

@@ -100,7 +100,12 @@ def _functional_before(text: str, pos: int, lang: str) -> list[str]:
     toks = K.tokenize(window)
     matcher, targets = _functional()
     for m in reversed(matcher.find(window, lang, toks)):
-        if len(window) - toks[m.end_tok].end <= 3:
+        gap = window[toks[m.end_tok].end:]
+        if len(gap) <= 3:
+            return targets.get(m.id, [])
+        # Kazakh: "... уәкілетті органның аумақтық органдарында (бұдан әрі – ...)": the bodies
+        # of that authority, named by a genitive and a possessed head of at most two words
+        if lang == "kk" and _grammar("genitive", "kk").search(toks[m.end_tok].text) and len(gap.split()) <= 2:
             return targets.get(m.id, [])
     return []
 
@@ -117,6 +122,19 @@ def _functional_around(text: str, start: int, end: int, lang: str) -> list[str]:
     matcher, targets = _functional()
     for m in matcher.find(window, lang, toks):
         if lo + toks[m.start_tok].start <= start and lo + toks[m.end_tok].end >= end - 1:
+            return targets.get(m.id, [])
+    return []
+
+
+def _functional_at(text: str, pos: int, lang: str) -> list[str]:
+    """Ids of a functional name that starts at `pos` (the body a definition names first)."""
+    from kb.entities import keys as K
+
+    window = text[pos:pos + 250]
+    toks = K.tokenize(window)
+    matcher, targets = _functional()
+    for m in matcher.find(window, lang, toks):
+        if toks[m.start_tok].start <= 3:
             return targets.get(m.id, [])
     return []
 
@@ -147,6 +165,14 @@ def roles_in(text: str, lang: str) -> list[str]:
         lang = "kk" if re.search(r"[әғқңөұүһі]", text, re.I) else "ru"
     out = [ROLE_PREFIX + m.id for m in _matcher().find(text, lang)]
     return list(dict.fromkeys(out))
+
+
+def _refers(agency_id: str) -> bool:
+    """True for a gazetteer entry that is a functional name designating another body."""
+    from kb.entities import gazetteer
+
+    entry = gazetteer().get(agency_id)
+    return bool(entry is not None and entry.refers_to)
 
 
 def _with_referents(ids: list[str]) -> list[str]:
@@ -190,6 +216,17 @@ def _bare_roles(text: str, lang: str) -> list[str]:
     return [ROLE_PREFIX + x.id for x in found] if covered >= len(words) else []
 
 
+@lru_cache(maxsize=16)
+def _grammar(key: str, lang: str) -> re.Pattern:
+    """A pattern of `grammar` in kb/data/actor_roles.yaml (never matching when absent)."""
+    rx = ((_raw().get("grammar") or {}).get(key) or {}).get(lang)
+    try:
+        return re.compile(rx, re.IGNORECASE) if rx else re.compile(r"(?!)")
+    except re.error as exc:
+        raise RolesError(f"{ROLES_FILE}: grammar.{key}.{lang}: bad regex {rx!r}: {exc}") from exc
+
+
+
 _CACHE: OrderedDict[tuple[str, int], dict[str, list[str]]] = OrderedDict()
 
 
@@ -201,11 +238,15 @@ def definitions(doc: Document) -> dict[str, list[str]]:
     text = doc.text
     agencies = _agencies(doc.entities)
     out: dict[str, list[str]] = {}
+    local: list[tuple[str, str, list[str]]] = []
     for lang in ("ru", "kk"):
         for p in _patterns("short_name", lang):
             for m in p.finditer(text):
                 roles = _bare_roles(m.group("short"), lang)
                 if not roles:
+                    ids = _functional_before(text, m.start(), lang)
+                    if ids and not _roles_in_text(m.group("short"), lang):
+                        local.append((lang, " ".join(m.group("short").split()), ids))
                     continue
                 body = [e for e in agencies if e.end <= m.start() and m.start() - e.end <= 3]
                 if body and _role_ends_at(text, body[-1].start, lang):
@@ -220,26 +261,172 @@ def definitions(doc: Document) -> dict[str, list[str]]:
                 if not roles:
                     continue
                 rs = m.start("rest")
-                body = [e for e in agencies if rs <= e.start <= rs + 3]
-                if body:
+                lead = _grammar("country_prefix", lang).match(m.group("rest"))
+                rs += lead.end() if lead else 0
+                func = _functional_at(text, rs, lang)
+                # a body in the genitive only qualifies the defined one ("орталық мемлекеттік
+                # органының қарамағындағы ұйым" is an organisation under that body)
+                body = [e for e in agencies if m.start("rest") <= e.start <= rs + 3
+                        and not (lang == "kk" and _grammar("genitive", "kk").search(text[e.start:e.end]))]
+                if func or body:
                     for r in roles:
-                        out.setdefault(r, _with_referents([body[0].id]))
+                        out.setdefault(r, func or _with_referents([body[0].id]))
     _CACHE[key] = out
+    _LOCAL[key] = local
     while len(_CACHE) > 64:
+        _LOCAL.pop(next(iter(_CACHE)), None)
         _CACHE.popitem(last=False)
     return out
 
 
+_LOCAL: dict[tuple[str, int], list[tuple[str, str, list[str]]]] = {}
+
+
+def _roles_in_text(text: str, lang: str) -> list[str]:
+    return [m.id for m in _matcher().find(text, lang)]
+
+
+def local_names(doc: Document) -> list[tuple[str, str, list[str]]]:
+    """(lang, short name, ids) for the short names an act gives a body of a functional authority
+    that is not itself a role: "в территориальных органах уполномоченного органа по управлению
+    государственным имуществом (далее – органы по управлению государственным имуществом)"."""
+    definitions(doc)
+    return _LOCAL.get((doc.id, len(doc.text)), [])
+
+
+def _local_ids(doc: Document, start: int, end: int, lang: str) -> list[str]:
+    """Ids of the act's own short names (local_names) that the actor at [start, end) names."""
+    from kb.entities import keys as K
+    from kb.entities.gazetteer import Entry, Gazetteer
+    from kb.entities.matcher import GazetteerMatcher
+
+    names = [(n, ids) for lg, n, ids in local_names(doc) if lg == lang]
+    if not names:
+        return []
+    entries = [Entry.model_validate({"kind": "agency", "id": f"local-{i}",
+                                  "names": {"kk": [n], "ru": [n], "en": [n]}})
+               for i, (n, _) in enumerate(names)]
+    matcher = GazetteerMatcher(Gazetteer(conventions=[], agencies=entries))
+    lo, hi = max(0, start - _WINDOW), min(len(doc.text), end + _WINDOW)
+    window = doc.text[lo:hi]
+    toks = K.tokenize(window)
+    inside = [t for t in toks if lo + t.start >= start and lo + t.end <= end]
+    if not inside:
+        return []
+    head = inside[-1] if lang == "kk" else inside[0]
+    out: list[str] = []
+    for m in matcher.find(window, lang, toks):
+        a, b = lo + toks[m.start_tok].start, lo + toks[m.end_tok].end
+        if a <= lo + head.start and lo + head.end <= b:
+            out += names[int(m.id.split("-")[1])][1]
+    return list(dict.fromkeys(out))
+
+
 # -- an actor -----------------------------------------------------------------------------------
+_WINDOW = 150  # characters either side of an actor span read for the full role names around it
+
+
+@lru_cache(maxsize=4)
+def _conjuncts(lang: str) -> re.Pattern:
+    """Up to two-word conjuncts joined by commas and a final joiner ("и", "және", "мен"; the
+    joiners of kb/data/entity_matching.yaml `coord_joiners`), ending where a role name starts."""
+    from kb.entities import keys as K
+
+    joiners = sorted(K.settings()["coord_joiners"].get(lang, []), key=len, reverse=True)
+    word = r"[^\W\d_]+(?:[ \t]+[^\W\d_]+)?"
+    alt = "|".join(r"\b" + re.escape(j) for j in joiners) or r"(?!)"
+    return re.compile(rf"((?:{word}[ \t]*,[ \t]*)*{word})[ \t]*(?:,[ \t]*)?(?:{alt})[ \t]+$", re.IGNORECASE)
+
+
+def _roles_around(text: str, start: int, end: int, lang: str) -> list[tuple[str, int, int]]:
+    """Roles named by the actor at text[start:end], as (id, start, end) in text offsets.
+
+    The extractor's span is often only part of the noun phrase: its head in Kazakh
+    ("органдары" of "мемлекеттік кірістер органдары") or its start in Russian ("органами по
+    управлению" of "... государственным имуществом"). A role name around the span counts when it
+    overlaps the span and covers the word that heads the phrase in that language (the last word
+    in Kazakh, the first in Russian), or lies inside the span. Modifiers coordinated before a role
+    share its head noun ("государственные, правоохранительные и специальные государственные
+    органы" = three kinds of bodies; "мемлекеттік, құқық қорғау және арнаулы ... органдар").
+    """
+    from kb.entities import keys as K
+
+    lo, hi = max(0, start - _WINDOW), min(len(text), end + _WINDOW)
+    window = text[lo:hi]
+    toks = K.tokenize(window)
+    inside = [t for t in toks if lo + t.start >= start and lo + t.end <= end]
+    if not inside:
+        return []
+    head = inside[-1] if lang == "kk" else inside[0]
+    out: list[tuple[str, int, int]] = []
+    for m in _matcher().find(window, lang, toks):
+        a, b = lo + toks[m.start_tok].start, lo + toks[m.end_tok].end
+        if not (a < end and start < b):
+            continue
+        if not (a >= start and b <= end) and not (a <= lo + head.start and lo + head.end <= b):
+            continue
+        out.append((ROLE_PREFIX + m.id, a, b))
+        # modifiers coordinated before the role name borrow its head noun
+        cm = _conjuncts(lang).search(text[max(0, a - _WINDOW):a])
+        if cm:
+            noun = toks[m.end_tok].text
+            for conj in re.split(r"\s*,\s*", cm.group(1)):
+                if conj and not roles_in(conj, lang):
+                    out += [(r, a, b) for r in roles_in(f"{conj} {noun}", lang)]
+    return out
+
+
+def _genitive_next_to(text: str, s: int, e: int, a: int, b: int, lang: str) -> bool:
+    """The body at text[s:e] is a genitive modifier of the role at text[a:b] next to it."""
+    if lang == "ru":
+        if not (b <= s and not text[b:s].strip()):
+            return False
+        from .morph import is_genitive
+
+        first = re.match(r"[^\W\d_]+", text[s:e])
+        return bool(first and is_genitive(first.group(0)))
+    if not (e <= a and not text[e:a].strip()):
+        return False
+    last = re.findall(r"[^\W\d_]+", text[s:e])
+    return bool(last and _grammar("genitive", "kk").search(last[-1]))
+
+
 def link(doc: Document, text: str, lang: str, entities: list[Entity], start: int | None, end: int | None) -> Actor:
     """The actor `text` (at doc.text[start:end] when known) with every id it can be linked to."""
     ids: list[str] = []
     if start is not None and end is not None:
         ids = [e.id for e in _agencies(entities) if e.start < end and start < e.end]
-    ids = _with_referents(list(dict.fromkeys(ids)))
-    roles = roles_in(text, lang)
     if lang not in ("kk", "ru"):
         lang = "kk" if re.search(r"[әғқңөұүһі]", text, re.I) else "ru"
+    roles = roles_in(text, lang)
+    if start is not None and end is not None:
+        around = _roles_around(doc.text, start, end, lang)
+        # a body named inside a role name, or as its modifier, is not the actor ("Аппарат
+        # Правительства", "Үкіметінің Аппараты" are not the Government): a role that overlaps
+        # the body and has its head word outside it wins (head last in Kazakh, first in Russian)
+        spans = [(e.start, e.end, e.id) for e in _agencies(entities) if e.start < end and start < e.end]
+
+        def _modifier(s: int, e: int) -> bool:
+            if any(a < e and s < b and (b > e if lang == "kk" else a < s) or (a <= s and e <= b and (a, b) != (s, e))
+                   for _, a, b in around):
+                return True
+            # ... or a body in the genitive right after the role (ru) / before it (kk): "подведомственной
+            # организацией уполномоченного органа ...", "... министрлігінің ведомстволық бағынысты ұйымы"
+            return any(_genitive_next_to(doc.text, s, e, a, b, lang) for _, a, b in around)
+
+        ids = [i for s, e, i in spans if not _modifier(s, e)]
+        # ... and a role inside a body's name is that body ("центральные государственные органы"
+        # are not one more kind of state body), unless the name is a functional name of a role
+        # ("уполномоченный орган в области охраны окружающей среды" keeps role:authorized-body)
+        plain = [(s, e) for s, e, i in spans if not _refers(i)]
+        kept = [r for r, a, b in around if not any(s <= a and b <= e and (s, e) != (a, b) for s, e in plain)
+                # a role in the genitive next to another names whose it is ("подведомственная
+                # организация уполномоченного органа" binds the organisation)
+                and not any(_genitive_next_to(doc.text, a, b, a2, b2, lang) for _, a2, b2 in around if (a2, b2) != (a, b))]
+        roles = list(dict.fromkeys(kept)) if around else roles
+        if not ids and not roles:  # a body the act itself named short (local_names)
+            ids = _local_ids(doc, start, end, lang)
+    ids = _with_referents(list(dict.fromkeys(ids)))
     found = functional_ids(text, lang)
     if not found and start is not None and end is not None and roles:
         found = _functional_around(doc.text, start, end, lang)

@@ -11,7 +11,7 @@ from kb.models import PATH_SEP, Actor, Block, Deadline, Document, Entity, Obliga
 
 from . import actors, adapters, pairing, present
 from ingest import budget
-from .morph import WORD, head_stem, is_adjective_nom, is_dative, is_genitive, is_nominative, is_infinitive, is_kk_dative, kk_head_case
+from .morph import WORD, head_stem, repair_script, is_adjective_nom, is_dative, is_genitive, is_nominative, is_infinitive, is_kk_dative, kk_head_case
 from .cues import kk_cues
 from .deadlines import parse_deadline
 from .rules import LangRules, Trigger, load_rules
@@ -213,8 +213,11 @@ _KK_PARTICIPLE = _KK["participle"]
 
 
 def _kk_heads(body: str, r: LangRules, end: int, start: int = 0):
+    d = present.for_lang(r)
     for w in WORD.finditer(body, start, end):
         case = kk_head_case(w.group(0), r.actor_heads, r.actor_case_excluded)
+        if case is None and d is not None and present._kk_agent_noun(w.group(0), d):
+            case = "nom"  # an agent noun in -шы/-ші names an actor too ("Өтініш беруші ... міндетті")
         # "уәкілетті орган бекіткен тізбе": the agent of a participle is not the subject
         if case and not _KK_PARTICIPLE.match(body, w.end()):
             yield w, case
@@ -671,6 +674,27 @@ def extract(doc: Document, timeout_s: float | None = None, actorless: bool = Fal
 
 
 def _extract(doc: Document, actorless: bool = False) -> list[Obligation]:
+    # the rules read a copy whose Latin look-alikes are Cyrillic again ("кipicтep органдары"),
+    # same length, so every offset holds; quotes are cut from the original text at the end
+    source = doc
+    fixed = repair_script(doc.text)
+    if fixed != doc.text:
+        blocks = [b.model_copy(update={"text": repair_script(b.text),
+                                       "cells": [repair_script(x) for x in b.cells] if b.cells else b.cells})
+                  for b in doc.blocks]
+        doc = doc.model_copy(update={"text": fixed, "blocks": blocks})
+    out = _extract_from(doc, actorless)
+    if doc is not source:
+        for o in out:
+            o.quote.text = source.text[o.quote.start:o.quote.end]
+            if o.actor is not None:  # the actor as written too, where it stands on one line
+                pos = fixed.find(o.actor.text, max(0, o.quote.start - 3000), o.quote.end + 300)
+                if pos >= 0:
+                    o.actor.text = source.text[pos:pos + len(o.actor.text)]
+    return out
+
+
+def _extract_from(doc: Document, actorless: bool = False) -> list[Obligation]:
     rules = load_rules()
     out: list[Obligation] = []
     clauses: list[tuple[str, Clause]] = []
@@ -705,6 +729,14 @@ def _extract(doc: Document, actorless: bool = False) -> list[Obligation]:
             while j < len(clauses) and clauses[j][1] is not None and clauses[j][1].sub:
                 j += 1
             items = [x for _, x in clauses[i + 1:j]]
+            if present_on:
+                pj = present.items_end(clauses, i)
+                options = present.items_of(clauses, i, pj)
+                if options and present.offers_alternatives(body, lang, r, options[-1].body(doc.text)):
+                    # issue 12: "... рекомендует одно из следующих предложений: 1) ...; 2) ...": one duty
+                    out += present.alternatives_obligations(doc, lang, r, c, options)
+                    i = pj
+                    continue
             grouped = _group(doc, lang, r, c, items) if items else None
             if grouped is None and items and present_on:  # issue 12: present-tense lead-ins (present.py)
                 j = present.items_end(clauses, i)
@@ -722,6 +754,15 @@ def _extract(doc: Document, actorless: bool = False) -> list[Obligation]:
                 i = j
                 continue
         found = _analyse(body, r, lang)
+        if found is not None and present_on and found.trigger.actor == "after_trigger":
+            # a resolution's "рекомендует / просит <кому>" names its addressee after the verb; in
+            # Rules the verb's subject stands before it ("Межведомственная комиссия рекомендует
+            # компетентному органу ...") and the duty is the subject's
+            pres = present.clause_obligations(doc, lang, r, c)
+            if pres:
+                out += pres
+                i += 1
+                continue
         if found is not None:
             out += _emit(doc, lang, r, c, found)
         elif present_on:  # issue 12: present-tense duties and agentive passives (present.py)

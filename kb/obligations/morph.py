@@ -9,6 +9,21 @@ WORD = re.compile(r"\w[\w\-]*", re.UNICODE)
 _KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке|на|не|а|е)$")
 
 
+_MIXED = re.compile(r"\w*(?:[A-Za-z\u0259\u018f\u0275\u019f]\w*[\u0400-\u04ff]|[\u0400-\u04ff]\w*[A-Za-z\u0259\u018f\u0275\u019f])\w*")
+
+
+def repair_script(text: str) -> str:
+    """`text` with Latin look-alikes inside Cyrillic words replaced by Cyrillic letters
+    ("мемлекеттік кipicтep органдары" -> "... кірістер ..."), one character for one, so offsets
+    stay valid. The rules read words by Cyrillic letters; quotes are still cut from the original."""
+    from kb.lang.script import _homoglyphs
+
+    if not _MIXED.search(text):
+        return text
+    table = _homoglyphs()
+    return _MIXED.sub(lambda m: m.group().translate(table), text)
+
+
 @lru_cache(maxsize=1)
 def _morph():
     import pymorphy3

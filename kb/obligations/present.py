@@ -68,6 +68,15 @@ class DutyRules:
     reflexive_active: frozenset[str] = frozenset()
     postpositions: frozenset[str] = frozenset()
     np_modifiers: frozenset[str] = frozenset()
+    alternatives: re.Pattern | None = None
+    person_heads: frozenset[str] = frozenset()
+    oblique_case: re.Pattern | None = None
+    alternatives_tail: tuple[re.Pattern, re.Pattern] | None = None  # (lead-in end, last sub-point end)
+    izafet_head: re.Pattern | None = None
+    izafet_possessive: re.Pattern | None = None
+    izafet_modifier_excluded: re.Pattern | None = None
+    verbal_noun: re.Pattern | None = None
+    verbal_noun_governors: frozenset[str] = frozenset()
     condition_markers: re.Pattern | None = None
     means_markers: frozenset[str] = frozenset()
     agent_suffixes: tuple[str, ...] = ()  # ru: lemma endings of agent nouns ("держатель")
@@ -123,6 +132,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             means_markers=frozenset(w.lower() for w in body.get("means_markers") or []),
             self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
             case_list=_re(body["case_list"], f"{lang}.case_list") if body.get("case_list") else None,
+            alternatives=_re(body["alternatives"], f"{lang}.alternatives") if body.get("alternatives") else None,
             agent_suffixes=tuple(body.get("agent_lemma_suffixes") or ()),
             non_actor=frozenset(w.lower() for w in body.get("non_actor_nouns") or []),
         )
@@ -143,12 +153,23 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         coordination=_re(body["coordination"], f"{lang}.coordination") if body.get("coordination") else None,
         postpositions=frozenset(body.get("postpositions") or []),
         np_modifiers=frozenset(w.lower() for w in body.get("np_modifiers") or []),
+        alternatives=_re(body["alternatives"], f"{lang}.alternatives") if body.get("alternatives") else None,
+        alternatives_tail=tuple(_re(x.strip(), f"{lang}.alternatives_tail") for x in body["alternatives_tail"].split(" || "))
+        if body.get("alternatives_tail") else None,
+        izafet_head=_re(body["izafet_head"], f"{lang}.izafet_head") if body.get("izafet_head") else None,
+        izafet_possessive=_re(body["izafet_possessive"], f"{lang}.izafet_possessive") if body.get("izafet_possessive") else None,
+        izafet_modifier_excluded=_re(body["izafet_modifier_excluded"], f"{lang}.izafet_modifier_excluded")
+        if body.get("izafet_modifier_excluded") else None,
+        verbal_noun=_re(body["verbal_noun"], f"{lang}.verbal_noun") if body.get("verbal_noun") else None,
+        verbal_noun_governors=frozenset(w.lower() for w in body.get("verbal_noun_governors") or []),
         condition_markers=_re(r"\b(?:" + "|".join(body["condition_markers"]) + r")\b", f"{lang}.condition_markers")
         if body.get("condition_markers") else None,
         agent_noun=_re(body["agent_noun"], f"{lang}.agent_noun") if body.get("agent_noun") else None,
         agent_noun_excluded=_re(body["agent_noun_excluded"], f"{lang}.agent_noun_excluded")
         if body.get("agent_noun_excluded") else None,
         ambiguous_heads=frozenset(w.lower() for w in body.get("ambiguous_heads") or []),
+        person_heads=frozenset(w.lower() for w in body.get("person_heads") or []),
+        oblique_case=_re(body["oblique_case"], f"{lang}.oblique_case") if body.get("oblique_case") else None,
         ambiguous_endings=frozenset(body.get("ambiguous_endings") or [""]),
         content_tails=frozenset(" ".join(str(w).lower().split()) for w in body.get("content_tails") or []),
         self_reference=_re(body["self_reference"], f"{lang}.self_reference") if body.get("self_reference") else None,
@@ -501,6 +522,12 @@ def _ru_agent(core, words, tags, sub, v: int, d: DutyRules):
             break
         if ok(i):
             return i
+    # an agent that opens the sentence, set off from the verb by commas ("Физическими и
+    # юридическими лицами, являющимися нанимателями, в случае ..., отчеты ... представляются"):
+    # the instrumental is then the passive's agent when no other main verb stands between them
+    first = next((i for i in range(min(v, 4)) if tags[i].noun), None)
+    if first is not None and ok(first) and not any(tags[k].verb and not sub[k] for k in range(first + 1, v)):
+        return first
     return None
 
 
@@ -803,7 +830,11 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
         # not the object of a light verb right after it ("мемлекеттік қызмет көрсетеді") nor a
         # noun inside a longer name ("сыртқы саясат қызметі саласындағы")
         prev = words[i - 1].group(0) if i else ""
-        possessive = _kk_ambiguous_head(w.group(0), d) != "" and not re.search(r"(?:ның|нің|дың|дің|тың|тің)$", prev.lower())
+        # a person ("мүшелері") may follow the genitive of the body it belongs to ("Жұмыс тобының
+        # мүшелері"); a thing ("қызметі", "кеңесі") after a genitive is that body's activity
+        person = any(_kk_fold(w.group(0)).startswith(h) for h in d.person_heads)
+        possessive = _kk_ambiguous_head(w.group(0), d) != "" and (
+            person or not re.search(r"(?:ның|нің|дың|дің|тың|тің)$", prev.lower()))
         if not (possessive or (prev and (prev[0].isupper() or re.search(r"(?:лық|лік|дық|дік|тық|тік|ғы|гі|қы|кі)$", prev.lower())))):
             return False
         if i + 2 >= len(words) or re.search(r"(?:ғы|гі|қы|кі|ның|нің|дың|дің|тың|тің)$", nxt_word):
@@ -820,6 +851,8 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
                 return False
             if not (t.lower() in d.np_modifiers or re.search(r"(?:лық|лік|дық|дік|тық|тік)$", t.lower())):
                 break
+    if nxt_word and not core[w.end():words[i + 1].start()].strip() and _kk_possessed(nxt_word, d, r):
+        return False  # "Комиссия шешімі хаттамамен ресімделеді": the commission's decision, not the commission
     m = _KK_PARTICIPLE.match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
     if part in d.lexical_participles:
@@ -835,6 +868,31 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
     return nxt not in d.postpositions
 
 
+def _kk_possessed(word: str, d: DutyRules, r: LangRules) -> bool:
+    """`word` is a noun with the 3rd-person possessive that no actor head names ("шешімі",
+    "құрамы", "отырысы"): a bare noun before it is its modifier (izafet), not the subject.
+    An accusative (-ды/-ны/-ты) or an adjective (-ті, -лі) is not a possessive."""
+    w = _kk_fold(word)
+    if d.izafet_possessive is None or not d.izafet_possessive.search(w):
+        return False
+    return not (head_stem(w, list(d.heads)) or _kk_ambiguous_head(w, d) is not None or _kk_verb_ok(w, w, d))
+
+
+def _kk_izafet(prev: str, word: str, d: DutyRules) -> bool:
+    """`prev` is a bare noun modifying `word`, a head with the 3rd-person possessive ("кірістер органдары")."""
+    if d.izafet_head is None or not d.izafet_head.search(_kk_fold(word)) or not head_stem(_kk_fold(word), list(d.heads)):
+        return False
+    p = _kk_fold(prev)
+    return p.isalpha() and not (d.izafet_modifier_excluded and d.izafet_modifier_excluded.search(p)) \
+        and not _kk_verb_ok(p, p, d)
+
+
+def _kk_governed_verbal_noun(prev: str, word: str, d: DutyRules) -> bool:
+    """`prev` is a verbal noun in -у that the postposition-adjective `word` governs
+    ("басқару жөніндегі")."""
+    return bool(d.verbal_noun and d.verbal_noun.search(_kk_fold(prev)) and _kk_fold(word) in d.verbal_noun_governors)
+
+
 def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules) -> tuple[int, int]:
     """Head words[i] widened left over its modifiers ("қоршаған ортаны қорғау саласындағы уәкілетті орган")."""
     left = i
@@ -844,7 +902,11 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         prev = words[left - 1]
         gap = core[prev.end():words[left].start()]
         t = prev.group(0)
-        if gap.strip(" -()") or not (mod.search(_kk_fold(t)) or t[0].isupper() or _kk_fold(t) in d.np_modifiers):
+        if gap.strip(" -()"):
+            break
+        if not (mod.search(_kk_fold(t)) or (t[0].isupper() and not (d.oblique_case and d.oblique_case.search(_kk_fold(t))))
+                or _kk_fold(t) in d.np_modifiers
+                or _kk_izafet(t, words[left].group(0), d) or _kk_governed_verbal_noun(t, words[left].group(0), d)):
             break
         left -= 1
     # a compound head: "Пайдаланушы ұйым", "тиісті орталық мемлекеттік орган", "өтініш беруші"
@@ -1013,6 +1075,89 @@ def _ru_condition(core: str, r: LangRules, actor: tuple[int, int]) -> str | None
     return _norm(core[a:b].strip(" ,;:")) or None
 
 
+def offers_alternatives(lead_body: str, lang: str, r: LangRules, last_item: str = "") -> bool:
+    """The lead-in offers its sub-points as options of one duty ("рекомендует одно из следующих
+    предложений:", "мынадай ұсыныстардың бірін: 1) ...; 2) ... береді", "тәуекелдің мынадай: ...;
+    «тәуекел жоқ» деңгейлердің бірін береді")."""
+    d = for_lang(r)
+    if d is None:
+        return False
+    if d.alternatives is not None and d.alternatives.search(lead_body):
+        return True
+    return bool(d.alternatives_tail and last_item and d.alternatives_tail[0].search(lead_body)
+                and d.alternatives_tail[1].search(last_item))
+
+
+def alternatives_obligations(doc, lang: str, r: LangRules, lead, items: list) -> list:
+    """A lead-in with its options read as one clause: its duties quote the lead-in and the options
+    (a Kazakh verb closes the last option: "... бірін: 1) ...; 2) ... ұсыныс береді")."""
+    from .extract import Clause
+
+    if not items:
+        return clause_obligations(doc, lang, r, lead)
+    last = _whole_item(doc, items[-1])
+    whole = Clause(lead.start, last.end, lead.body_start, lead.block, lead.sub)
+    return clause_obligations(doc, lang, r, whole)
+
+
+def _own_agents(doc, lang: str, r: LangRules, d: DutyRules, lead, core: str, items: list,
+                item_cores: list[str]) -> list | None:
+    """Sub-points that each name their own agent under a lead-in that names none.
+
+    ru: "В банк данных представляются: 1) операторами объекта периодические отчеты ...; 2)
+    субъектами предпринимательства ... информация" - an agentless passive lead-in, an instrumental
+    agent opening each sub-point; kk: "Деректер банкіне: 1) объектінің операторлары ... есептер;
+    2) ... кәсіпкерлік субъектілері ... ақпарат ұсынады" - a nominative subject in each sub-point
+    and the verb closing the last. Each sub-point is read with the shared verb; one duty each.
+    None when the sub-points do not all read so."""
+    from .extract import Found, _emit
+
+    if lang == "ru":
+        # the lead-in's passive verb (it found no agent of its own)
+        verbs = [w.group(0) for w in WORD.finditer(core) if ru_tag(w.group(0)).verb and ru_tag(w.group(0)).reflexive]
+        if not verbs or not lead.body(doc.text).rstrip().endswith(":"):
+            return None
+        verb = verbs[-1]
+        readings = [(f"{verb} {c}", len(verb) + 1) for c in item_cores]
+    else:
+        if not item_cores or not ends_with_verb(item_cores[-1], d):
+            return None
+        verb = list(WORD.finditer(item_cores[-1]))[-1].group(0)
+        readings = [(c if n == len(item_cores) - 1 else f"{c.rstrip(' ;,.')} {verb}", 0)
+                    for n, c in enumerate(item_cores)]
+    if any(it.body(doc.text).rstrip().endswith(":") for it in items):
+        return None  # nested lists are read level by level
+    found, bare = [], 0
+    for it, c, (text, shift) in zip(items, item_cores, readings):
+        duties = [x for x in _duties(text, lang, d, r) if x.actor[0] >= shift and x.actor[1] - shift <= len(c)]
+        if not duties:
+            return None
+        bare += not c[duties[0].actor[1] - shift:].strip(" ;,.")
+        found.append((it, c, duties[0]))
+    if bare:
+        if bare < len(found) or lang != "ru":
+            return None
+        # "Информация предоставляется ...: 1) государственными органами; 2) юридическими лицами":
+        # the sub-points are the agents of one duty, quoted from the lead-in
+        from . import actors as _actors
+        from .extract import _entities, _quote
+
+        first, last = _whole_item(doc, items[0]), _whole_item(doc, items[-1])
+        a, b = first.body_start, last.end
+        shift = len(verb) + 1
+        text = ", ".join(" ".join(c[x.actor[0] - shift:x.actor[1] - shift].split()) for _, c, x in found)
+        actor = _actors.link(doc, text, lang, _entities(doc, lead.block), a, b)
+        f = Found(_trigger(found[0][2].rule), None, None, [(0, len(core))], None)
+        return _emit(doc, lang, r, lead, f, actor_src=(actor, None))
+    out = []
+    for it, c, duty in found:
+        it = _whole_item(doc, it)
+        span = (duty.actor[0] - (len(verb) + 1 if lang == "ru" else 0), duty.actor[1] - (len(verb) + 1 if lang == "ru" else 0))
+        f = Found(_trigger(duty.rule), span, None, [(0, len(c))], None)
+        out += _emit(doc, lang, r, it, f, rule_suffix=".list")
+    return out
+
+
 def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: bool = False) -> list | None:
     """A lead-in ending in ':' with its sub-points, read as present-tense duties.
 
@@ -1055,7 +1200,8 @@ def group_obligations(doc, lang: str, r: LangRules, lead, items: list, nested: b
     else:
         actor_span = lead_actor(core, lang, d, r)
         if actor_span is None:
-            return None
+            own = _own_agents(doc, lang, r, d, lead, core, items, item_cores)
+            return None if own is None else own + [o for c in loose for o in clause_obligations(doc, lang, r, c)]
         if lang == "ru":
             if not any(starts_with_verb(c, lang, d) for c in item_cores):
                 return None
@@ -1208,7 +1354,7 @@ def lowercase_items(text: str, clauses: list) -> list:
         j = i + 1
         while j < len(out) and out[j][1] is not None and out[j][1].block is not c.block:
             item = out[j][1]
-            head = item.body(text).lstrip()[:1]
+            head = item.body(text).lstrip().lstrip("«\"„“")[:1]  # «өте жоғары»; counts too
             if item.sub or not head.islower():
                 break
             out[j] = (out[j][0], replace(item, sub=True))
