@@ -170,9 +170,9 @@ class Config:
 CONFIGS = [
     Config("one pool (before)", False),
     Config("pool per language, DBSF scores as they are", True, "score", 1.0),
-    Config("pool per language, every act only in the other pool x1.5 (session 3)", True, "score", 1.5),
+    Config("pool per language, every act only in the other pool x1.5 (shipped)", True, "score", 1.5),
     Config("pool per language, every act only in the other pool x2.0", True, "score", 2.0),
-    Config("pool per language, the other pool's first act x1.5 (shipped)", True, "score", 1.5, 1),
+    Config("pool per language, the other pool's first act x1.5", True, "score", 1.5, 1),
     Config("pool per language, the other pool's first 2 acts x1.5", True, "score", 1.5, 2),
     Config("pool per language, the other pool's first 2 acts x2.0", True, "score", 2.0, 2),
 ]
