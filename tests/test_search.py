@@ -384,3 +384,26 @@ def test_reconcile_repairs_an_inconsistent_index(scratch_kb, tmp_path):
         assert fresh.indexer.reconcile(fresh.docs.ids(), fresh.docs.get) == (0, 0)  # nothing left to repair
     finally:
         fresh.close()
+
+
+def test_pool_merge_lifts_acts_only_the_other_language_reaches():
+    """x weight for acts the own-language pool does not reach; `other_pool_top` limits it to the
+    other pool's first ones; an act both pools reach keeps its scores."""
+    from kb.index.base import ScoredPoint
+    from kb.retrieval import Retriever
+
+    def pt(pid, act, score, lang):
+        return ScoredPoint(pid, score, {"doc_id": pid, "act_id": act, "lang": lang})
+
+    own = [pt("a-kk", "A", 1.0, "kk"), pt("b-kk", "B", 0.8, "kk")]
+    other = [pt("c-ru", "C", 0.7, "ru"), pt("b-ru", "B", 0.6, "ru"), pt("d-ru", "D", 0.5, "ru")]
+    lists = [(own, False), (other, False)]
+
+    every = Retriever(store=None, embedder=None)
+    scores = {p.id: p.score for p in every._merged(lists, weight=2.0)}
+    assert scores == {"a-kk": 1.0, "b-kk": 0.8, "c-ru": 1.4, "b-ru": 0.6, "d-ru": 1.0}
+
+    first = Retriever(store=None, embedder=None, other_pool_top=1)
+    merged = first._merged(lists, weight=2.0)
+    assert [p.id for p in merged] == ["c-ru", "a-kk", "b-kk", "b-ru", "d-ru"]
+    assert {p.id: p.score for p in merged}["d-ru"] == 0.5
