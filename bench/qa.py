@@ -166,7 +166,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb-v2")
     ap.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
-    ap.add_argument("--split", choices=["dev", "blind", "blind3", "all"], default="dev",
+    ap.add_argument("--split", choices=["dev", "blind", "blind3", "blind4", "dev5", "all"], default="dev",
                     help="blind: v2's (spent: now looked at as dev); blind3: the v3 set's, run once by the lead")
     ap.add_argument("--show-misses", action="store_true", help="not for blind3")
     ap.add_argument("--records", type=Path, help="write one JSON line per question here")
@@ -174,7 +174,7 @@ def main() -> None:
                     help="the question's own search with one candidate pool per language (Answerer.pool_main)")
     args = ap.parse_args()
     items = load_items(args.questions, args.split)
-    if args.show_misses and any(it.split == "blind3" for it in items):
+    if args.show_misses and any(it.split in ("blind3", "blind4") for it in items):
         ap.error("--show-misses is not for blind3 questions (they are not looked at)")
     kb = open_kb(args.data_dir)
     kb.answerer.pool_main = args.pool_main
