@@ -60,7 +60,9 @@ def diagnose(kb, items: list[Item]) -> list[dict]:
                 return bool(it.key) and doc_key(doc.source) == it.key
 
             row = {"id": it.id, "lang": it.lang, "answerable": it.answerable, "answered": ans.answered,
-                   "confidence": ans.confidence, "answer": ans.answer[:300]}
+                   "confidence": ans.confidence, "answer": ans.answer[:300],
+                   "completeness": (sum(_norm(i) in _norm(ans.answer) for i in it.items) / len(it.items))
+                   if it.items else None}
             if it.answerable:
                 docs = by_key.get(it.key, [])
                 row["doc"] = any(holds(d.text) for d in docs) if docs else None
@@ -106,7 +108,17 @@ def main() -> None:
     rows = diagnose(kb, items)
     if args.out:
         args.out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    from kb.confidence import model
+
+    thr = model().threshold
     pos = [r for r in rows if r["answerable"]]
+    neg = [r for r in rows if not r["answerable"]]
+    lists = [r["completeness"] for r in rows if r.get("completeness") is not None]
+    print(f"with refusals (threshold {thr}): acc "
+          + " ".join(f"{lang}={sum(r['best'] and r['confidence'] >= thr for r in pos if r['lang'] == lang) / max(1, sum(r['lang'] == lang for r in pos)):.3f}"
+                     for lang in ("kk", "ru"))
+          + f" refusal={sum(r['confidence'] < thr for r in neg) / max(1, len(neg)):.3f} (n={len(neg)})"
+          + (f" lists={sum(lists) / len(lists):.3f} (n={len(lists)})" if lists else ""))
     for lang in ("kk", "ru", "all"):
         rs = [r for r in pos if lang == "all" or r["lang"] == lang]
         if not rs:
