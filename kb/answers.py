@@ -286,6 +286,9 @@ class Answerer:
             )
         best = a.best
         units = self._list_units(a) if a.listing else None
+        if units is None and best.is_lead:
+            # A lead-in ("... включает три этапа:") announces the answer; its items are it.
+            units = self._block_units(a) or self._lead_units(best, a.cands)
         if units is None:
             units = [(c.hit, c.lead_span, c.lead, (c.start, c.end), c.text) for c in self._companions(best, a.cands)]
         lines, citations = [], []
@@ -389,14 +392,24 @@ class Answerer:
     def _list_units(self, a: Analysis) -> list[tuple] | None:
         """Every member of the table, list or obligation register the best candidate belongs to."""
         best = a.best
-        cap = answer_lists.max_items()
-        doc = self.documents(best.hit.document.id) if self.documents else None
-        lead, members = answer_lists.members(doc, best.start)
-        if not members and best.kind == "obligation":
+        if best.kind == "obligation" and not answer_lists.members(self._doc(best), best.start)[1]:
             # Records outside one list ("кімдерге жүктелді" over a resolution's points): the
             # document's other records that answer nearly as well.
-            chosen = self._companions(best, a.cands, margin=self.list_margin, limit=cap)
+            chosen = self._companions(best, a.cands, margin=self.list_margin, limit=answer_lists.max_items())
             return [(c.hit, c.lead_span, c.lead, (c.start, c.end), c.text) for c in chosen]
+        # The document's table or list (its blocks); failing that (items without enumerators or
+        # paths, a note's lines), the items the passage itself shows under the same lead-in.
+        return self._block_units(a) or self._lead_units(best, a.cands)
+
+    def _doc(self, c: Candidate) -> Document | None:
+        return self.documents(c.hit.document.id) if self.documents else None
+
+    def _block_units(self, a: Analysis) -> list[tuple] | None:
+        """The lead-in and members of the document's table or list holding the best candidate."""
+        best = a.best
+        cap = answer_lists.max_items()
+        doc = self._doc(best)
+        lead, members = answer_lists.members(doc, best.start)
         if not members:
             return None
         units = []
@@ -404,6 +417,30 @@ class Answerer:
             units.append((_at(best.hit, lead), None, None, (lead.start, lead.end), doc.text[lead.start:lead.end]))
         for b in members[:cap]:
             units.append((_at(best.hit, b), None, None, (b.start, b.end), doc.text[b.start:b.end]))
+        return units
+
+    def _lead_units(self, best: Candidate, cands: list[Candidate]) -> list[tuple] | None:
+        """The lead-in the best candidate is (or belongs to) and every item under it in the passage."""
+        span = (best.start, best.end) if best.is_lead else best.lead_span
+        if span is None:
+            return None
+        doc_id = best.hit.document.id
+        items: dict[tuple[int, int], Candidate] = {}
+        lead = best if best.is_lead else None
+        for c in cands:
+            if c.hit.document.id != doc_id or c.kind in ("obligation", "list"):
+                continue
+            if c.lead_span == span:
+                items.setdefault((c.start, c.end), c)
+            elif (c.start, c.end) == span and lead is None:
+                lead = c
+        if not items:
+            return None
+        chosen = sorted(items.values(), key=lambda c: c.start)[: answer_lists.max_items()]
+        units = []
+        if lead is not None:
+            units.append((lead.hit, None, None, span, lead.text))
+        units += [(c.hit, None, None, (c.start, c.end), c.text) for c in chosen]
         return units
 
     # -- retrieval -------------------------------------------------------------
