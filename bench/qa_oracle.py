@@ -59,7 +59,7 @@ def diagnose(kb, items: list[Item]) -> list[dict]:
             def right_doc(doc) -> bool:
                 return bool(it.key) and doc_key(doc.source) == it.key
 
-            row = {"id": it.id, "lang": it.lang, "answerable": it.answerable, "answered": ans.answered,
+            row = {"id": it.id, "q": it.text, "lang": it.lang, "answerable": it.answerable, "answered": ans.answered,
                    "confidence": ans.confidence, "answer": ans.answer[:300],
                    "completeness": (sum(_norm(i) in _norm(ans.answer) for i in it.items) / len(it.items))
                    if it.items else None}

@@ -263,6 +263,9 @@ class Answerer:
     stored_vectors: AnswerVectors | None = None
     # Document ids are content hashes, so a document's numbers never go stale.
     _numbers: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _titles: dict[tuple, set[str]] = field(default_factory=dict, repr=False)
+    # Weight of a question word found only in the candidate's act title (see _score).
+    title_weight: float = 0.7
 
     def ask(self, req: AskRequest) -> Answer:
         question = req.question
@@ -573,6 +576,15 @@ class Answerer:
         self._numbers[hit.document.id] = found
         return found
 
+    def _title_terms(self, hit: Hit) -> set[str]:
+        key = ("title", hit.document.id)
+        found = self._titles.get(key)
+        if found is None:
+            if len(self._titles) > 5000:
+                self._titles.clear()
+            found = self._titles[key] = set(terms(hit.document.title or "", hit.document.lang))
+        return found
+
     def _pair_key(self, hit: Hit):
         act = self._act(hit.document.id)
         return act if act != hit.document.id else (_sibling_key(hit.document.source) or (hit.document.id,))[0]
@@ -663,7 +675,12 @@ class Answerer:
             # stretch it so the weights below mean what they say.
             meaning = max(0.0, (float(sim) - 0.72) / 0.2)
             if c.lang == qlang or qlang not in ("kk", "ru"):
-                lexical = sum(idf[t] for t in qwords & words) / q_weight if q_weight else 0.0
+                # Question words the act's title holds count too, for less: a question names the
+                # act ("постановление о создании Ащиозекского заказника") that its entry-into-force
+                # or financing sentence never repeats, and boilerplate of other acts shares the rest.
+                titled = (qwords & self._title_terms(c.hit)) - words
+                lexical = (sum(idf[t] for t in qwords & words) + self.title_weight * sum(idf[t] for t in titled)) \
+                    / q_weight if q_weight else 0.0
             else:
                 # Words cannot match across languages; stand in a discounted meaning
                 # score so a Russian-only source is not ruled out for a Kazakh question.
