@@ -266,6 +266,10 @@ class Answerer:
     _titles: dict[tuple, set[str]] = field(default_factory=dict, repr=False)
     # Weight of a question word found only in the candidate's act title (see _score).
     title_weight: float = 0.7
+    # Type fit of a "who" candidate naming a person, office or group by a word (_who_words), not a tag.
+    who_word_fit: float = 0.6
+    # Type fit of a sentence (not an obligation record) for an obligation question.
+    obligation_sentence_fit: float = 0.4
 
     def ask(self, req: AskRequest) -> Answer:
         question = req.question
@@ -689,7 +693,11 @@ class Answerer:
             c.focus = _focus(c, qtype, inside, wanted)
             if qtype == "obligation":
                 # A record retrieval did not reach needs more than its type to win.
-                type_fit = (1.0 if c.retrieved else 0.7) if c.kind == "obligation" else 0.4
+                type_fit = (1.0 if c.retrieved else 0.7) if c.kind == "obligation" else self.obligation_sentence_fit
+            elif qtype == "who" and not c.focus:
+                # A person, office or group the tagger does not know ("Премьер-Министр ... в
+                # качестве председателя"): part of the fit, so a tagged body still wins a tie.
+                type_fit = self.who_word_fit if _who_word().search(c.text) else 0.0
             elif qtype in _WANTED:
                 type_fit = 1.0 if c.focus else 0.0
             elif qtype == "amount":
@@ -839,6 +847,13 @@ def _number_word() -> re.Pattern:
     # A stem and at most three letters of ending, so "он" (ten) does not match "онлайн".
     alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
     return re.compile(r"(?<![\w])(?:" + alternatives + r")\w{0,3}(?!\w)", re.IGNORECASE)
+
+
+@lru_cache
+def _who_word() -> re.Pattern:
+    words = [w for ws in question_cues().get("_who_words", {}).values() for w in ws]
+    return re.compile(r"(?<![\w])(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")",
+                      re.IGNORECASE)
 
 
 @lru_cache
