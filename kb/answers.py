@@ -269,7 +269,7 @@ class Answerer:
     # Type fit of a "who" candidate naming a person, office or group by a word (_who_words), not a tag.
     who_word_fit: float = 0.6
     # Type fit of a sentence (not an obligation record) for an obligation question.
-    obligation_sentence_fit: float = 0.4
+    obligation_sentence_fit: float = 0.8
 
     def ask(self, req: AskRequest) -> Answer:
         question = req.question
