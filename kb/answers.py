@@ -228,7 +228,7 @@ class Answerer:
     retriever: Retriever
     embedder: Embedder
     max_passages: int = 8
-    cross_passages: int = 8
+    cross_passages: int = 16
     max_candidates: int = 80
     # Candidates from the other language's passages, on top of max_candidates: they come
     # last in the hit list, so a shared cap would drop them first.
