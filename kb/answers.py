@@ -87,7 +87,22 @@ def question_cues() -> dict[str, dict[str, list[str]]]:
         return yaml.safe_load(fh)
 
 
-def asked_terms(question: str, lang: str) -> set[str]:
+def verb_terms(question: str, lang: str) -> set[str]:
+    """Terms of the question's verbs (question_types.yaml: _verb_endings): Russian lemmas in
+    -ть/-ться/-ти, Kazakh words with a finite or participle ending. A verb is how a question
+    paraphrases ("отчитывается", "хабарланады"); the detail a near miss asks for is a noun."""
+    ends = question_cues().get("_verb_endings", {})
+    out: set[str] = set()
+    for tok in re.findall(r"[\w-]+", question.lower()):
+        got = terms(tok, lang)
+        if lang == "ru":
+            out |= {t for t in got if t.endswith(tuple(ends.get("ru", [])))}
+        elif lang == "kk" and tok.endswith(tuple(ends.get("kk", []))):
+            out |= set(got)
+    return out
+
+
+def asked_terms(question: str, lang: str, n: int | None = None) -> set[str]:
     """The content terms right after the question's interrogative ("сколько ДНЕЙ", "қай БАҒАЛАУШЫ"):
     what is asked about (question_types.yaml: _asked_after, _asked_count, _asked_skip, _asked_units)."""
     cues = question_cues()
@@ -96,6 +111,7 @@ def asked_terms(question: str, lang: str) -> set[str]:
     skip = {t for w in cues.get("_asked_skip", {}).get(lang, []) for t in terms(w, lang)}
     units = {t for w in cues.get("_asked_units", {}).get(lang, []) for t in terms(w, lang)}
     tokens = re.findall(r"[\w-]+", question.lower())
+    limit = n or int(cues.get("_asked_words", 2))
     for i, tok in enumerate(tokens):
         if tok in words:
             if tok not in counts:
@@ -108,9 +124,9 @@ def asked_terms(question: str, lang: str) -> set[str]:
                 if any(t in skip for t in got):
                     break  # a category word: the answer names an instance of it, not the word
                 out += got
-                if len(out) >= int(cues.get("_asked_words", 2)):
+                if len(out) >= limit:
                     break
-            return set(out[: int(cues.get("_asked_words", 2))])
+            return set(out[:limit])
     return set()
 
 
@@ -266,6 +282,10 @@ class Answerer:
     _titles: dict[tuple, set[str]] = field(default_factory=dict, repr=False)
     # Weight of a question word found only in the candidate's act title (see _score).
     title_weight: float = 0.7
+    # A candidate whose terms are at least this share of its act's title's restates the title.
+    title_restated: float = 0.8
+    # Candidates with more terms than this have their word match scaled down (see _score); 0: off.
+    long_terms: int = 20
     # Type fit of a "who" candidate naming a person, office or group by a word (_who_words), not a tag.
     who_word_fit: float = 0.6
     # Type fit of a sentence (not an obligation record) for an obligation question.
@@ -359,8 +379,19 @@ class Answerer:
         # What the question asks about, named nowhere in the answer (same language only).
         asked = asked_terms(a.question, a.qlang) if best.lang == a.qlang else set()
         asked_missing = len(asked - best.words) / len(asked) if asked else 0.0
+        # Question words the answer's whole act never uses (title included): a near-miss question
+        # asks for a detail ("мазут", "пошлина", "сыйақы") the act does not have anywhere.
+        # Counted, not a share: one missing detail word makes a near miss however long the question;
+        # interrogatives, modals and generic time words (_missing_ignore) are never the detail.
+        doc_words = self._doc_terms(best.hit) if best.lang == a.qlang else None
+        verbs = verb_terms(a.question, a.qlang) if doc_words else set()
+        ignore = _missing_ignore(a.qlang) | verbs
+        doc_missing = min(2, len(qwords - doc_words - ignore)) / 2 if doc_words else 0.0
+        # The thing asked about ("какую государственную ПОШЛИНУ", "қанша СЫЙАҚЫ"), absent from the act.
+        asked2 = asked_terms(a.question, a.qlang, n=2) - ignore if doc_words else set()
+        asked_doc_missing = float(bool(asked2 - doc_words)) if doc_words else 0.0
         return {
-            "asked_missing": asked_missing,
+            "asked_missing": asked_missing, "doc_missing": doc_missing, "asked_doc_missing": asked_doc_missing,
             "score": best.score, "meaning": best.parts.get("meaning", 0.0),
             "lexical": best.parts.get("lexical", 0.0), "type": best.parts.get("type", 0.0),
             "margin": best.score - max(rivals, default=best.score - 0.3), "coverage": coverage,
@@ -580,6 +611,25 @@ class Answerer:
         self._numbers[hit.document.id] = found
         return found
 
+    def _doc_terms(self, hit: Hit) -> set[str] | None:
+        """Terms of the hit's whole document and title (None when documents are not wired)."""
+        key = ("doc", hit.document.id)
+        found = self._titles.get(key)
+        if found is None:
+            doc = self.documents(hit.document.id) if self.documents else None
+            if doc is None:
+                return None
+            if len(self._titles) > 5000:
+                self._titles.clear()
+            found = self._titles[key] = set(terms(f"{doc.title}\n{doc.text}", doc.lang))
+        return found
+
+    def _restates_title(self, c: Candidate) -> bool:
+        """The act's name again (a heading, the annex's title, "Осы ... қағидалары"): it shares every
+        word of a question about the act and states nothing in it."""
+        own = set(terms(c.text, c.lang))
+        return len(own) >= 4 and len(own & self._title_terms(c.hit)) >= self.title_restated * len(own)
+
     def _title_terms(self, hit: Hit) -> set[str]:
         key = ("title", hit.document.id)
         found = self._titles.get(key)
@@ -685,6 +735,9 @@ class Answerer:
                 titled = (qwords & self._title_terms(c.hit)) - words
                 lexical = (sum(idf[t] for t in qwords & words) + self.title_weight * sum(idf[t] for t in titled)) \
                     / q_weight if q_weight else 0.0
+                if self.long_terms and len(words) > self.long_terms:
+                    # A long point shares many words with any question about its act by length alone.
+                    lexical *= (self.long_terms / len(words)) ** 0.5
             else:
                 # Words cannot match across languages; stand in a discounted meaning
                 # score so a Russian-only source is not ruled out for a Kazakh question.
@@ -708,7 +761,7 @@ class Answerer:
             prior = 0.02 / (1 + c.rank)
             lang_fit = -0.08 if c.lang != qlang and c.hit.document.id in paired else 0.0
             penalty = -0.1 if c.is_lead else 0.0
-            if boiler_applies and _boilerplate(c.text):
+            if boiler_applies and (_boilerplate(c.text) or self._restates_title(c)):
                 penalty -= self.boilerplate_penalty
             if qnums and not qnums <= self._doc_numbers(c.hit):
                 penalty -= 0.1
@@ -847,6 +900,11 @@ def _number_word() -> re.Pattern:
     # A stem and at most three letters of ending, so "он" (ten) does not match "онлайн".
     alternatives = "|".join(sorted(map(re.escape, words), key=len, reverse=True))
     return re.compile(r"(?<![\w])(?:" + alternatives + r")\w{0,3}(?!\w)", re.IGNORECASE)
+
+
+@lru_cache
+def _missing_ignore(lang: str) -> frozenset[str]:
+    return frozenset(t for w in question_cues().get("_missing_ignore", {}).get(lang, []) for t in terms(w, lang))
 
 
 @lru_cache
