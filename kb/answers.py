@@ -286,6 +286,8 @@ class Answerer:
     title_restated: float = 0.8
     # Candidates with more terms than this have their word match scaled down (see _score); 0: off.
     long_terms: int = 20
+    # Penalty for a candidate (question's language) naming none of the asked terms (asked_terms, n=2).
+    asked_weight: float = 0.0
     # Type fit of a "who" candidate naming a person, office or group by a word (_who_words), not a tag.
     who_word_fit: float = 0.6
     # Type fit of a sentence (not an obligation record) for an obligation question.
@@ -722,6 +724,8 @@ class Answerer:
         # A year or number the question names ("в 2025 году", "№ 351") must occur in the
         # candidate's document, or the document is about something else.
         qnums = {m.group() for m in _NUMBER.finditer(question) if len(m.group()) >= 2}
+        asked = asked_terms(question, qlang, n=2) - verb_terms(question, qlang) - _missing_ignore(qlang) \
+            if self.asked_weight and qlang in ("kk", "ru") else set()
         boiler_applies = not any(w in question.lower() for w in question_cues().get("_boilerplate_unless_question", []))
         for c, words, sim in zip(cands, cand_terms, np.asarray(sims, dtype=float)):
             c.words = words
@@ -761,8 +765,12 @@ class Answerer:
             prior = 0.02 / (1 + c.rank)
             lang_fit = -0.08 if c.lang != qlang and c.hit.document.id in paired else 0.0
             penalty = -0.1 if c.is_lead else 0.0
-            if boiler_applies and (_boilerplate(c.text) or self._restates_title(c)):
+            if (boiler_applies and (_boilerplate(c.text) or self._restates_title(c))) or _stamp(c.text):
                 penalty -= self.boilerplate_penalty
+            if asked and c.lang == qlang:
+                # The thing asked about ("қандай ҚАРАЖАТ", "какая ТОЧНОСТЬ") named by the candidate, or
+                # the candidate answers a neighbouring question about the same topic.
+                penalty -= self.asked_weight * len(asked - words) / len(asked)
             if qnums and not qnums <= self._doc_numbers(c.hit):
                 penalty -= 0.1
             # A passage the search scored far below its best match rarely holds the answer when
@@ -936,6 +944,14 @@ def _boilerplate(text: str) -> bool:
     t = _ENUMERATOR.sub("", text.lower(), count=1).strip()
     starts = [c for cs in cues.get("_boilerplate_starts", {}).values() for c in cs]
     contains = [c for cs in cues.get("_boilerplate_contains", {}).values() for c in cs]
+    return t.startswith(tuple(starts)) or any(c in t for c in contains)
+
+
+def _stamp(text: str) -> bool:
+    cues = question_cues()
+    t = text.lower().strip(" *>")
+    starts = [c for cs in cues.get("_stamp_starts", {}).values() for c in cs]
+    contains = [c for cs in cues.get("_stamp_contains", {}).values() for c in cs]
     return t.startswith(tuple(starts)) or any(c in t for c in contains)
 
 
