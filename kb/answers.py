@@ -176,6 +176,8 @@ class Candidate:
     focus: str | None = None
     parts: dict = field(default_factory=dict)
     words: set[str] = field(default_factory=set)  # its terms (with lead-in and header), set by _score
+    pieces: list = field(default_factory=list)  # candidates it joins (_continued): its meaning is theirs
+    continues: bool = False  # it continues the sentence before it ("При этом ..."): alone it lacks its subject
 
 
 def sentences(hit: Hit) -> list[tuple[int, int, str]]:
@@ -540,7 +542,7 @@ class Answerer:
         first = [c for c in cands if c.rank < n_main]
         extra = [c for c in cands if c.rank >= n_main]
         cands = first[: self.max_candidates] + extra[: self.max_cross_candidates]
-        cands += _lists(cands)
+        cands += _lists(cands) + _continued(cands)
         # "Кімдерге жүктелді", "кто отвечает": a list of who does what is the obligation register's.
         if (qtype == "obligation" or (listing and qtype == "who")) and self.obligations_for:
             cands += self._obligation_candidates(hits, cands, support)
@@ -698,7 +700,8 @@ class Answerer:
             hit = Hit(score=1.0, text=p.text, snippet="", document=ref, passage_id=p.id, block_path=p.block_path,
                       page=p.page, start=p.start, end=p.end)
             for c in solo._candidates([hit], "obligation", listing=True):
-                texts[_embed_text(c)] = None
+                if not c.pieces:
+                    texts[_embed_text(c)] = None
         return list(texts)
 
     def _score(self, question: str, qlang: str, qtype: str, cands: list[Candidate], hits: list[Hit]) -> None:
@@ -712,9 +715,14 @@ class Answerer:
         idf = {t: np.log((1 + len(cands)) / (1 + df[t])) + 1.0 for t in qwords}
         q_weight = sum(idf.values())
         sims = np.zeros(len(cands))
-        chosen = self._to_embed(cands, cand_terms, idf, qlang)
+        joined = {i for i, c in enumerate(cands) if c.pieces}
+        chosen = [i for i in self._to_embed(cands, cand_terms, idf, qlang) if i not in joined]
         if chosen:
             sims[chosen] = self._embed_candidates([cands[i] for i in chosen]) @ qvec
+        if joined:
+            index = {id(c): i for i, c in enumerate(cands)}
+            for i in joined:
+                sims[i] = max(sims[index[id(p)]] for p in cands[i].pieces if id(p) in index)
         # Acts retrieved in both languages (Document.act_key, or the kk/ru folder layout when the
         # documents are not wired): prefer the question's language version.
         langs_of: dict = {}
@@ -764,7 +772,7 @@ class Answerer:
                 type_fit = 1.0
             prior = 0.02 / (1 + c.rank)
             lang_fit = -0.08 if c.lang != qlang and c.hit.document.id in paired else 0.0
-            penalty = -0.1 if c.is_lead else 0.0
+            penalty = -0.1 if c.is_lead else -0.05 if c.continues else 0.0
             if (boiler_applies and (_boilerplate(c.text) or self._restates_title(c))) or _stamp(c.text):
                 penalty -= self.boilerplate_penalty
             if asked and c.lang == qlang:
@@ -871,6 +879,21 @@ def _lists(cands: list[Candidate]) -> list[Candidate]:
         text = hit.text[start - hit.start: end - hit.start]
         out.append(Candidate(hit=hit, rank=items[0].rank, start=start, end=end, text=text,
                              lang=items[0].lang, kind="list", support=items[0].support))
+    return out
+
+
+def _continued(cands: list[Candidate]) -> list[Candidate]:
+    """A sentence with the next one when that one continues it ("При этом ...", "Бұл ретте ..."):
+    the condition and the period it qualifies are one answer. Scored from its two parts' vectors."""
+    starts = tuple(c for cs in question_cues().get("_continuations", {}).values() for c in cs)
+    out = []
+    for prev, nxt in zip(cands, cands[1:]):
+        if (nxt.hit is prev.hit and nxt.kind == prev.kind == "sentence" and not prev.is_lead and prev.lead is None
+                and nxt.lead is None and nxt.text.lower().startswith(starts)):
+            text = prev.hit.text[prev.start - prev.hit.start: nxt.end - prev.hit.start]
+            out.append(Candidate(hit=prev.hit, rank=prev.rank, start=prev.start, end=nxt.end, text=text,
+                                 lang=prev.lang, support=prev.support, pieces=[prev, nxt]))
+            nxt.continues = True
     return out
 
 

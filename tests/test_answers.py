@@ -420,3 +420,16 @@ def test_question_words_missing_from_the_answers_act_lower_confidence():
     base = {f: 0.5 for f in FEATURES} | {"cross": 0.0, "cross_meaning": 0.0, "doc_missing": 0.0,
                                           "asked_doc_missing": 0.0}
     assert m.probability(base | {"doc_missing": 1.0, "asked_doc_missing": 1.0}) < m.probability(base)
+
+
+def test_a_continuing_sentence_is_offered_with_the_one_it_continues():
+    from kb.answers import _continued
+
+    text = ("Ходатайство рассматривается уполномоченным органом в течение 20 рабочих дней. "
+            "При этом датой поступления считается дата получения полного пакета документов.")
+    ans = _answerer()
+    cands = ans._candidates([_passage(text)], "when")
+    joined = [c for c in cands if c.pieces]
+    assert len(joined) == 1 and joined[0].text == text
+    assert [c.continues for c in joined[0].pieces] == [False, True]
+    assert _continued(joined[0].pieces[:1]) == []
