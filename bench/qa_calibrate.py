@@ -10,9 +10,11 @@ features, ~100 questions) maps features to the probability of a right answer.
     python -m bench.qa_calibrate reliability --questions bench/data/qa_questions_v3.yaml --split blind3
 
 `fit` also prints a cross-fitted (5-fold) reliability table on dev, so the model is never judged
-on the questions it was fitted on. The refusal threshold is chosen on dev: the one that maximises
-answerable accuracy + refusal rate (ties: the lower threshold); the "high" band starts where the
-answers above it were right at least 90% of the time on dev.
+on the questions it was fitted on. The refusal threshold is chosen on dev's cross-fitted
+probabilities: the most accurate one among those that refuse at least 90% of the unanswerable
+questions (the issue's target; none does: the one that maximises accuracy + refusal rate; ties:
+the lower threshold); the "high" band starts where the answers above it were right at least 90%
+of the time on dev.
 """
 
 from __future__ import annotations
@@ -140,12 +142,24 @@ def reliability(samples: list[Sample], probs: list[float]) -> list[str]:
     return rows
 
 
-def choose(samples: list[Sample], weights: np.ndarray, bias: float) -> ConfidenceModel:
+# The issue's refusal target: the threshold is the one with the most right answers among those that
+# refuse at least this share of dev's unanswerable questions under cross-fitting (an in-sample
+# refusal rate flatters the threshold: its negatives were fitted on).
+REFUSAL_TARGET = 0.90
+
+
+def choose(samples: list[Sample], weights: np.ndarray, bias: float,
+           cv_probs: list[float] | None = None) -> ConfidenceModel:
     base = ConfidenceModel(dict(zip(FEATURES, map(float, weights))), bias, 0.5, 0.8, 0.5)
     probs = _probs(base, samples)
     grid = [round(float(t), 2) for t in np.arange(0.05, 0.96, 0.01)]
-    best_t = max(grid, key=lambda t: (round(sum(v for k, v in rates(samples, probs, t).items()
-                                                if k in ("acc", "refusal")), 6), -t))
+    judged = cv_probs if cv_probs is not None else probs
+    meeting = [t for t in grid if rates(samples, judged, t)["refusal"] >= REFUSAL_TARGET]
+    if meeting:
+        best_t = max(meeting, key=lambda t: (rates(samples, judged, t)["acc"], -t))
+    else:
+        best_t = max(grid, key=lambda t: (round(sum(v for k, v in rates(samples, judged, t).items()
+                                                    if k in ("acc", "refusal")), 6), -t))
     high = next((t for t in grid if t >= best_t and _acc_above(samples, probs, t) >= 0.9), 0.9)
     return ConfidenceModel(base.weights, bias, float(best_t), float(max(high, best_t)), float(best_t))
 
@@ -193,7 +207,6 @@ def main() -> None:
     if args.command == "fit":
         x, y = _matrix(samples)
         weights, bias = fit_lr(x, y, l2=args.l2)
-        model = choose(samples, weights, bias)
         # Cross-fitted probabilities: each question scored by a model fitted without it.
         scored = [s for s in samples if s.x is not None]
         cv = {}
@@ -207,6 +220,7 @@ def main() -> None:
                 if f == k:
                     cv[s.id] = m.probability(s.x)
         cv_probs = [cv.get(s.id, 0.0) for s in samples]
+        model = choose(samples, weights, bias, cv_probs)
         print("dev, cross-fitted (5-fold) reliability:")
         print("\n".join(reliability(samples, cv_probs)))
         print(f"dev at threshold {model.threshold} (cross-fitted): {rates(samples, cv_probs, model.threshold)}")
