@@ -747,8 +747,9 @@ class Answerer:
                 titled = (qwords & self._title_terms(c.hit)) - words
                 lexical = (sum(idf[t] for t in qwords & words) + self.title_weight * sum(idf[t] for t in titled)) \
                     / q_weight if q_weight else 0.0
-                if self.long_terms and len(words) > self.long_terms:
-                    # A long point shares many words with any question about its act by length alone.
+                if self.long_terms and len(words) > self.long_terms and c.kind != "list":
+                    # A long point shares many words with any question about its act by length alone
+                    # (a lead-in with its items is long by design, and capped at MAX_LIST_CHARS).
                     lexical *= (self.long_terms / len(words)) ** 0.5
             else:
                 # Words cannot match across languages; stand in a discounted meaning
