@@ -122,9 +122,17 @@ def rates(samples: list[Sample], probs: list[float], t: float) -> dict[str, floa
         return sum(rs) / len(rs) if rs else float("nan")
     pos = [(s, p) for s, p in zip(samples, probs) if s.answerable]
     neg = [(s, p) for s, p in zip(samples, probs) if not s.answerable]
-    out = {"acc": share([s.label and p >= t for s, p in pos]), "refusal": share([p < t for _, p in neg])}
+    from kb.confidence import model as fitted
+
+    gate = fitted().asked_missing_threshold
+
+    def refused(s, p):
+        return p < t or bool(s.x and s.x.get("asked_doc_missing")) and p < gate
+
+    out = {"acc": share([s.label and not refused(s, p) for s, p in pos]),
+           "refusal": share([refused(s, p) for s, p in neg])}
     for lang in ("kk", "ru"):
-        out[f"acc_{lang}"] = share([s.label and p >= t for s, p in pos if s.lang == lang])
+        out[f"acc_{lang}"] = share([s.label and not refused(s, p) for s, p in pos if s.lang == lang])
     return {k: round(float(v), 3) for k, v in out.items()}
 
 
@@ -167,6 +175,12 @@ def choose(samples: list[Sample], weights: np.ndarray, bias: float,
 def _acc_above(samples, probs, t) -> float:
     got = [s.label for s, p in zip(samples, probs) if s.x is not None and p >= t]
     return sum(got) / len(got) if got else 0.0
+
+
+def fitted_asked_missing() -> float:
+    from kb.confidence import model as fitted
+
+    return fitted().asked_missing_threshold
 
 
 def dev_items() -> list[Item]:
@@ -229,10 +243,14 @@ def main() -> None:
             "# Logistic confidence model (kb/confidence.py), fitted by `python -m bench.qa_calibrate fit` on the\n"
             "# development questions (bench/data/qa_questions.yaml + qa_negative.yaml + all of v2 + dev5), "
             f"{len(scored)} scored.\n"
-            "# threshold: refuse below this probability (chosen on dev); bands: the words the page shows.\n"
+            "# threshold: refuse below this probability (chosen on dev); bands: the words the page shows;\n"
+            "# asked_missing_threshold: an answer from an act that never names the thing asked about needs\n"
+            "# at least this probability (a rule kept from the file, not fitted).\n"
             + yaml.safe_dump({
                 "weights": {k: round(v, 4) for k, v in model.weights.items()}, "bias": round(model.bias, 4),
                 "threshold": model.threshold, "bands": {"high": model.high, "medium": model.medium},
+                # Not fitted: a rule (kb/confidence.py), kept from the file.
+                "asked_missing_threshold": fitted_asked_missing(),
             }, sort_keys=False, allow_unicode=True),
             encoding="utf-8",
         )

@@ -310,11 +310,12 @@ class Answerer:
         calib = confidence_model()
         p = calib.probability(a.features)
         confidence = round(p, 3)
-        if p < self.threshold_p(calib):
-            return self._no_answer(
-                a, reply_lang, f"Calibrated confidence {p:.2f} is below the answer threshold "
-                f"{self.threshold_p(calib):.2f} (ranking score {a.best.score:.2f}).", confidence,
-            )
+        if calib.refuses(p, a.features, self.refusal_threshold):
+            why = (f"Calibrated confidence {p:.2f} is below the answer threshold {self.threshold_p(calib):.2f}"
+                   if p < self.threshold_p(calib) else
+                   f"The act never names what is asked about; confidence {p:.2f} is below "
+                   f"{calib.asked_missing_threshold:.2f}")
+            return self._no_answer(a, reply_lang, f"{why} (ranking score {a.best.score:.2f}).", confidence)
         best = a.best
         units = self._list_units(a) if a.listing else None
         if units is None and best.is_lead:

@@ -433,3 +433,13 @@ def test_a_continuing_sentence_is_offered_with_the_one_it_continues():
     assert len(joined) == 1 and joined[0].text == text
     assert [c.continues for c in joined[0].pieces] == [False, True]
     assert _continued(joined[0].pieces[:1]) == []
+
+
+def test_an_act_that_never_names_the_asked_thing_needs_more_confidence():
+    m = confidence_model()
+    assert m.threshold <= m.asked_missing_threshold <= 1.0
+    p = (m.threshold + m.asked_missing_threshold) / 2 if m.asked_missing_threshold > m.threshold else m.threshold
+    named, missing = {"asked_doc_missing": 0.0}, {"asked_doc_missing": 1.0}
+    assert not m.refuses(p, named)
+    assert m.refuses(p, missing) is (p < m.asked_missing_threshold)
+    assert not m.refuses(p, missing, threshold=0.0)  # a caller's own threshold replaces both rules
