@@ -26,7 +26,6 @@ from bench.qa_calibrate import dev_items
 from bench.search import open_kb
 from kb.models import AskRequest
 
-DEV5 = ROOT / "bench" / "data" / "qa_questions_dev5.yaml"
 
 
 def diagnose(kb, items: list[Item]) -> list[dict]:
