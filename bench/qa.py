@@ -13,7 +13,8 @@ a thread of this process, as in bench/latency.py), so the figures are what a use
 - list completeness: for questions with `items`, the share of items found in the answer;
 - latency: client-side wall time of each first-time `/ask`, p50/p95.
 
-`--split dev|blind|blind3|all` picks the questions (the original set has no split: all of it is dev).
+`--split dev|blind|blind3|blind4|dev5|all` picks the questions (the original set has no split: all of it is dev;
+dev5, bench/data/qa_questions_dev5.yaml, is development data written before its first run).
 v2's `blind` questions were reported once and are now development data; the v3 set
 (bench/data/qa_questions_v3.yaml, split `blind3`) is run once by the lead, never with `--show-misses`.
 `--records PATH` writes one JSON line per question (its answer, confidence and correctness), for
