@@ -388,13 +388,14 @@ class Answerer:
         # asks for a detail ("мазут", "пошлина", "сыйақы") the act does not have anywhere.
         # Counted, not a share: one missing detail word makes a near miss however long the question;
         # interrogatives, modals and generic time words (_missing_ignore) are never the detail.
-        doc_words = self._doc_terms(best.hit) if best.lang == a.qlang else None
-        verbs = verb_terms(a.question, a.qlang) if doc_words else set()
+        doc_text = self._doc_text(best.hit) if best.lang == a.qlang else None
+        verbs = verb_terms(a.question, a.qlang) if doc_text else set()
         ignore = _missing_ignore(a.qlang) | verbs
-        doc_missing = min(2, len(qwords - doc_words - ignore)) / 2 if doc_words else 0.0
+        absent = {t for t in qwords - ignore if not _in_text(t, doc_text)} if doc_text else set()
+        doc_missing = min(2, len(absent)) / 2
         # The thing asked about ("какую государственную ПОШЛИНУ", "қанша СЫЙАҚЫ"), absent from the act.
-        asked2 = asked_terms(a.question, a.qlang, n=2) - ignore if doc_words else set()
-        asked_doc_missing = float(bool(asked2 - doc_words)) if doc_words else 0.0
+        asked2 = asked_terms(a.question, a.qlang, n=2) - ignore if doc_text else set()
+        asked_doc_missing = float(any(not _in_text(t, doc_text) for t in asked2)) if doc_text else 0.0
         return {
             "asked_missing": asked_missing, "doc_missing": doc_missing, "asked_doc_missing": asked_doc_missing,
             "score": best.score, "meaning": best.parts.get("meaning", 0.0),
@@ -616,20 +617,10 @@ class Answerer:
         self._numbers[hit.document.id] = found
         return found
 
-    def _doc_terms(self, hit: Hit) -> set[str] | None:
-        """Terms of the hit's whole document and title (None when documents are not wired)."""
-        key = ("doc", hit.document.id)
-        found = self._titles.get(key)
-        if found is None:
-            doc = self.documents(hit.document.id) if self.documents else None
-            if doc is None:
-                return None
-            if len(self._titles) > 5000:
-                self._titles.clear()
-            # Each distinct word once (terms are per word): the same set, less work on long acts.
-            words = "\n".join(dict.fromkeys(f"{doc.title}\n{doc.text}".split()))
-            found = self._titles[key] = set(terms(words, doc.lang))
-        return found
+    def _doc_text(self, hit: Hit) -> str | None:
+        """The hit's document title and text, lower-cased (None when documents are not wired)."""
+        doc = self.documents(hit.document.id) if self.documents else None
+        return f"{doc.title}\n{doc.text}".lower() if doc else None
 
     def _restates_title(self, c: Candidate) -> bool:
         """The act's name again (a heading, the annex's title, "Осы ... қағидалары"): it shares every
@@ -980,6 +971,14 @@ def _stamp(text: str) -> bool:
     starts = [c for cs in cues.get("_stamp_starts", {}).values() for c in cs]
     contains = [c for cs in cues.get("_stamp_contains", {}).values() for c in cs]
     return t.startswith(tuple(starts)) or any(c in t for c in contains)
+
+
+def _in_text(term: str, text: str) -> bool:
+    """Whether a question term (a Russian lemma or a Kazakh stem) starts a word of the text: its first
+    letters, less a Russian lemma's ending ("пошлина" -> "пошли"), so any inflected form counts.
+    Looking the term up is far cheaper than lemmatising a whole act the first time it answers."""
+    stem = term if len(term) <= 4 else term[: max(4, len(term) - 2)]
+    return re.search(r"(?<![\w])" + re.escape(stem), text) is not None
 
 
 def _is_year(number: str) -> bool:
