@@ -6,13 +6,15 @@ an expected span with a true citation (bench/qa.py's definition), 0 when it does
 question has no answer in the corpus. A logistic regression (L2, numpy IRLS: a handful of
 features, ~100 questions) maps features to the probability of a right answer.
 
-    python -m bench.qa_calibrate fit        # dev questions (original set + all of v2): writes kb/data/confidence.yaml
+    python -m bench.qa_calibrate fit        # dev questions (original set + all of v2 + dev5): writes kb/data/confidence.yaml
     python -m bench.qa_calibrate reliability --questions bench/data/qa_questions_v3.yaml --split blind3
 
 `fit` also prints a cross-fitted (5-fold) reliability table on dev, so the model is never judged
-on the questions it was fitted on. The refusal threshold is chosen on dev: the one that maximises
-answerable accuracy + refusal rate (ties: the lower threshold); the "high" band starts where the
-answers above it were right at least 90% of the time on dev.
+on the questions it was fitted on. The refusal threshold is chosen on dev's cross-fitted
+probabilities: the most accurate one among those that refuse at least 90% of the unanswerable
+questions (the issue's target; none does: the one that maximises accuracy + refusal rate; ties:
+the lower threshold); the "high" band starts where the answers above it were right at least 90%
+of the time on dev.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from kb.models import AskRequest
 
 ROOT = Path(__file__).resolve().parents[1]
 V2 = ROOT / "bench" / "data" / "qa_questions_v2.yaml"
+DEV5 = ROOT / "bench" / "data" / "qa_questions_dev5.yaml"
 OUT = ROOT / "kb" / "data" / "confidence.yaml"
 BINS = [0.0, 0.2, 0.4, 0.6, 0.8, 1.0001]
 
@@ -119,9 +122,17 @@ def rates(samples: list[Sample], probs: list[float], t: float) -> dict[str, floa
         return sum(rs) / len(rs) if rs else float("nan")
     pos = [(s, p) for s, p in zip(samples, probs) if s.answerable]
     neg = [(s, p) for s, p in zip(samples, probs) if not s.answerable]
-    out = {"acc": share([s.label and p >= t for s, p in pos]), "refusal": share([p < t for _, p in neg])}
+    from kb.confidence import model as fitted
+
+    gate = fitted().asked_missing_threshold
+
+    def refused(s, p):
+        return p < t or bool(s.x and s.x.get("asked_doc_missing")) and p < gate
+
+    out = {"acc": share([s.label and not refused(s, p) for s, p in pos]),
+           "refusal": share([refused(s, p) for s, p in neg])}
     for lang in ("kk", "ru"):
-        out[f"acc_{lang}"] = share([s.label and p >= t for s, p in pos if s.lang == lang])
+        out[f"acc_{lang}"] = share([s.label and not refused(s, p) for s, p in pos if s.lang == lang])
     return {k: round(float(v), 3) for k, v in out.items()}
 
 
@@ -139,12 +150,24 @@ def reliability(samples: list[Sample], probs: list[float]) -> list[str]:
     return rows
 
 
-def choose(samples: list[Sample], weights: np.ndarray, bias: float) -> ConfidenceModel:
+# The issue's refusal target: the threshold is the one with the most right answers among those that
+# refuse at least this share of dev's unanswerable questions under cross-fitting (an in-sample
+# refusal rate flatters the threshold: its negatives were fitted on).
+REFUSAL_TARGET = 0.90
+
+
+def choose(samples: list[Sample], weights: np.ndarray, bias: float,
+           cv_probs: list[float] | None = None) -> ConfidenceModel:
     base = ConfidenceModel(dict(zip(FEATURES, map(float, weights))), bias, 0.5, 0.8, 0.5)
     probs = _probs(base, samples)
     grid = [round(float(t), 2) for t in np.arange(0.05, 0.96, 0.01)]
-    best_t = max(grid, key=lambda t: (round(sum(v for k, v in rates(samples, probs, t).items()
-                                                if k in ("acc", "refusal")), 6), -t))
+    judged = cv_probs if cv_probs is not None else probs
+    meeting = [t for t in grid if rates(samples, judged, t)["refusal"] >= REFUSAL_TARGET]
+    if meeting:
+        best_t = max(meeting, key=lambda t: (rates(samples, judged, t)["acc"], -t))
+    else:
+        best_t = max(grid, key=lambda t: (round(sum(v for k, v in rates(samples, judged, t).items()
+                                                    if k in ("acc", "refusal")), 6), -t))
     high = next((t for t in grid if t >= best_t and _acc_above(samples, probs, t) >= 0.9), 0.9)
     return ConfidenceModel(base.weights, bias, float(best_t), float(max(high, best_t)), float(best_t))
 
@@ -154,10 +177,19 @@ def _acc_above(samples, probs, t) -> float:
     return sum(got) / len(got) if got else 0.0
 
 
+def fitted_asked_missing() -> float:
+    from kb.confidence import model as fitted
+
+    return fitted().asked_missing_threshold
+
+
 def dev_items() -> list[Item]:
     # v2's blind questions were reported once (issue 15, first session) and are development data
     # since; the held-out set is v3's `blind3` (bench/data/qa_questions_v3.yaml).
-    return load_items(QUESTIONS_FILE, "dev") + load_items(V2, "all")
+    # dev5 (bench/data/qa_questions_dev5.yaml) was written before the answerer ran on it; its first-run
+    # figure is recorded (BENCHMARKS.md) and it is development data since: its six near-miss questions
+    # are the hard negatives the original set's off-topic ones are not.
+    return load_items(QUESTIONS_FILE, "dev") + load_items(V2, "all") + load_items(DEV5, "dev5")
 
 
 def main() -> None:
@@ -189,7 +221,6 @@ def main() -> None:
     if args.command == "fit":
         x, y = _matrix(samples)
         weights, bias = fit_lr(x, y, l2=args.l2)
-        model = choose(samples, weights, bias)
         # Cross-fitted probabilities: each question scored by a model fitted without it.
         scored = [s for s in samples if s.x is not None]
         cv = {}
@@ -203,18 +234,23 @@ def main() -> None:
                 if f == k:
                     cv[s.id] = m.probability(s.x)
         cv_probs = [cv.get(s.id, 0.0) for s in samples]
+        model = choose(samples, weights, bias, cv_probs)
         print("dev, cross-fitted (5-fold) reliability:")
         print("\n".join(reliability(samples, cv_probs)))
         print(f"dev at threshold {model.threshold} (cross-fitted): {rates(samples, cv_probs, model.threshold)}")
         print(f"dev at threshold {model.threshold} (in-sample):   {rates(samples, _probs(model, samples), model.threshold)}")
         OUT.write_text(
             "# Logistic confidence model (kb/confidence.py), fitted by `python -m bench.qa_calibrate fit` on the\n"
-            "# development questions (bench/data/qa_questions.yaml + qa_negative.yaml + all of v2), "
+            "# development questions (bench/data/qa_questions.yaml + qa_negative.yaml + all of v2 + dev5), "
             f"{len(scored)} scored.\n"
-            "# threshold: refuse below this probability (chosen on dev); bands: the words the page shows.\n"
+            "# threshold: refuse below this probability (chosen on dev); bands: the words the page shows;\n"
+            "# asked_missing_threshold: an answer from an act that never names the thing asked about needs\n"
+            "# at least this probability (a rule kept from the file, not fitted).\n"
             + yaml.safe_dump({
                 "weights": {k: round(v, 4) for k, v in model.weights.items()}, "bias": round(model.bias, 4),
                 "threshold": model.threshold, "bands": {"high": model.high, "medium": model.medium},
+                # Not fitted: a rule (kb/confidence.py), kept from the file.
+                "asked_missing_threshold": fitted_asked_missing(),
             }, sort_keys=False, allow_unicode=True),
             encoding="utf-8",
         )

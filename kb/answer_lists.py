@@ -100,7 +100,9 @@ def members(doc: Document | None, start: int) -> tuple[Block | None, list[Block]
     for nxt in blocks[lead_i + 1:]:
         if nxt.kind == "heading":
             break
-        if lead.path and _child(lead, nxt):
+        if lead.path and (_child(lead, nxt) or (nxt.path == lead.path and not _is_lead(nxt))):
+            # A child point, or an unnumbered line of the lead-in's own point ("включает три
+            # этапа:" then "сбор данных ...;" in the same "п. 7").
             items.append(nxt)
         elif not lead.path and (_ITEM.match(nxt.text) or nxt.kind == "list_item"):
             items.append(nxt)

@@ -87,7 +87,22 @@ def question_cues() -> dict[str, dict[str, list[str]]]:
         return yaml.safe_load(fh)
 
 
-def asked_terms(question: str, lang: str) -> set[str]:
+def verb_terms(question: str, lang: str) -> set[str]:
+    """Terms of the question's verbs (question_types.yaml: _verb_endings): Russian lemmas in
+    -ть/-ться/-ти, Kazakh words with a finite or participle ending. A verb is how a question
+    paraphrases ("отчитывается", "хабарланады"); the detail a near miss asks for is a noun."""
+    ends = question_cues().get("_verb_endings", {})
+    out: set[str] = set()
+    for tok in re.findall(r"[\w-]+", question.lower()):
+        got = terms(tok, lang)
+        if lang == "ru":
+            out |= {t for t in got if t.endswith(tuple(ends.get("ru", [])))}
+        elif lang == "kk" and tok.endswith(tuple(ends.get("kk", []))):
+            out |= set(got)
+    return out
+
+
+def asked_terms(question: str, lang: str, n: int | None = None) -> set[str]:
     """The content terms right after the question's interrogative ("сколько ДНЕЙ", "қай БАҒАЛАУШЫ"):
     what is asked about (question_types.yaml: _asked_after, _asked_count, _asked_skip, _asked_units)."""
     cues = question_cues()
@@ -96,6 +111,7 @@ def asked_terms(question: str, lang: str) -> set[str]:
     skip = {t for w in cues.get("_asked_skip", {}).get(lang, []) for t in terms(w, lang)}
     units = {t for w in cues.get("_asked_units", {}).get(lang, []) for t in terms(w, lang)}
     tokens = re.findall(r"[\w-]+", question.lower())
+    limit = n or int(cues.get("_asked_words", 2))
     for i, tok in enumerate(tokens):
         if tok in words:
             if tok not in counts:
@@ -108,9 +124,9 @@ def asked_terms(question: str, lang: str) -> set[str]:
                 if any(t in skip for t in got):
                     break  # a category word: the answer names an instance of it, not the word
                 out += got
-                if len(out) >= int(cues.get("_asked_words", 2)):
+                if len(out) >= limit:
                     break
-            return set(out[: int(cues.get("_asked_words", 2))])
+            return set(out[:limit])
     return set()
 
 
@@ -160,6 +176,8 @@ class Candidate:
     focus: str | None = None
     parts: dict = field(default_factory=dict)
     words: set[str] = field(default_factory=set)  # its terms (with lead-in and header), set by _score
+    pieces: list = field(default_factory=list)  # candidates it joins (_continued): its meaning is theirs
+    continues: bool = False  # it continues the sentence before it ("При этом ..."): alone it lacks its subject
 
 
 def sentences(hit: Hit) -> list[tuple[int, int, str]]:
@@ -228,7 +246,7 @@ class Answerer:
     retriever: Retriever
     embedder: Embedder
     max_passages: int = 8
-    cross_passages: int = 8
+    cross_passages: int = 16
     max_candidates: int = 80
     # Candidates from the other language's passages, on top of max_candidates: they come
     # last in the hit list, so a shared cap would drop them first.
@@ -263,6 +281,19 @@ class Answerer:
     stored_vectors: AnswerVectors | None = None
     # Document ids are content hashes, so a document's numbers never go stale.
     _numbers: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _titles: dict[tuple, set[str]] = field(default_factory=dict, repr=False)
+    # Weight of a question word found only in the candidate's act title (see _score).
+    title_weight: float = 0.7
+    # A candidate whose terms are at least this share of its act's title's restates the title.
+    title_restated: float = 0.8
+    # Candidates with more terms than this have their word match scaled down (see _score); 0: off.
+    long_terms: int = 20
+    # Penalty for a candidate (question's language) naming none of the asked terms (asked_terms, n=2).
+    asked_weight: float = 0.0
+    # Type fit of a "who" candidate naming a person, office or group by a word (_who_words), not a tag.
+    who_word_fit: float = 0.6
+    # Type fit of a sentence (not an obligation record) for an obligation question.
+    obligation_sentence_fit: float = 0.8
 
     def ask(self, req: AskRequest) -> Answer:
         question = req.question
@@ -279,13 +310,17 @@ class Answerer:
         calib = confidence_model()
         p = calib.probability(a.features)
         confidence = round(p, 3)
-        if p < self.threshold_p(calib):
-            return self._no_answer(
-                a, reply_lang, f"Calibrated confidence {p:.2f} is below the answer threshold "
-                f"{self.threshold_p(calib):.2f} (ranking score {a.best.score:.2f}).", confidence,
-            )
+        if calib.refuses(p, a.features, self.refusal_threshold):
+            why = (f"Calibrated confidence {p:.2f} is below the answer threshold {self.threshold_p(calib):.2f}"
+                   if p < self.threshold_p(calib) else
+                   f"The act never names what is asked about; confidence {p:.2f} is below "
+                   f"{calib.asked_missing_threshold:.2f}")
+            return self._no_answer(a, reply_lang, f"{why} (ranking score {a.best.score:.2f}).", confidence)
         best = a.best
         units = self._list_units(a) if a.listing else None
+        if units is None and best.is_lead:
+            # A lead-in ("... включает три этапа:") announces the answer; its items are it.
+            units = self._block_units(a) or self._lead_units(best, a.cands)
         if units is None:
             units = [(c.hit, c.lead_span, c.lead, (c.start, c.end), c.text) for c in self._companions(best, a.cands)]
         lines, citations = [], []
@@ -349,8 +384,20 @@ class Answerer:
         # What the question asks about, named nowhere in the answer (same language only).
         asked = asked_terms(a.question, a.qlang) if best.lang == a.qlang else set()
         asked_missing = len(asked - best.words) / len(asked) if asked else 0.0
+        # Question words the answer's whole act never uses (title included): a near-miss question
+        # asks for a detail ("мазут", "пошлина", "сыйақы") the act does not have anywhere.
+        # Counted, not a share: one missing detail word makes a near miss however long the question;
+        # interrogatives, modals and generic time words (_missing_ignore) are never the detail.
+        doc_text = self._doc_text(best.hit) if best.lang == a.qlang else None
+        verbs = verb_terms(a.question, a.qlang) if doc_text else set()
+        ignore = _missing_ignore(a.qlang) | verbs
+        absent = {t for t in qwords - ignore if not _in_text(t, doc_text)} if doc_text else set()
+        doc_missing = min(2, len(absent)) / 2
+        # The thing asked about ("какую государственную ПОШЛИНУ", "қанша СЫЙАҚЫ"), absent from the act.
+        asked2 = asked_terms(a.question, a.qlang, n=2) - ignore if doc_text else set()
+        asked_doc_missing = float(any(not _in_text(t, doc_text) for t in asked2)) if doc_text else 0.0
         return {
-            "asked_missing": asked_missing,
+            "asked_missing": asked_missing, "doc_missing": doc_missing, "asked_doc_missing": asked_doc_missing,
             "score": best.score, "meaning": best.parts.get("meaning", 0.0),
             "lexical": best.parts.get("lexical", 0.0), "type": best.parts.get("type", 0.0),
             "margin": best.score - max(rivals, default=best.score - 0.3), "coverage": coverage,
@@ -389,14 +436,24 @@ class Answerer:
     def _list_units(self, a: Analysis) -> list[tuple] | None:
         """Every member of the table, list or obligation register the best candidate belongs to."""
         best = a.best
-        cap = answer_lists.max_items()
-        doc = self.documents(best.hit.document.id) if self.documents else None
-        lead, members = answer_lists.members(doc, best.start)
-        if not members and best.kind == "obligation":
+        if best.kind == "obligation" and not answer_lists.members(self._doc(best), best.start)[1]:
             # Records outside one list ("кімдерге жүктелді" over a resolution's points): the
             # document's other records that answer nearly as well.
-            chosen = self._companions(best, a.cands, margin=self.list_margin, limit=cap)
+            chosen = self._companions(best, a.cands, margin=self.list_margin, limit=answer_lists.max_items())
             return [(c.hit, c.lead_span, c.lead, (c.start, c.end), c.text) for c in chosen]
+        # The document's table or list (its blocks); failing that (items without enumerators or
+        # paths, a note's lines), the items the passage itself shows under the same lead-in.
+        return self._block_units(a) or self._lead_units(best, a.cands)
+
+    def _doc(self, c: Candidate) -> Document | None:
+        return self.documents(c.hit.document.id) if self.documents else None
+
+    def _block_units(self, a: Analysis) -> list[tuple] | None:
+        """The lead-in and members of the document's table or list holding the best candidate."""
+        best = a.best
+        cap = answer_lists.max_items()
+        doc = self._doc(best)
+        lead, members = answer_lists.members(doc, best.start)
         if not members:
             return None
         units = []
@@ -404,6 +461,30 @@ class Answerer:
             units.append((_at(best.hit, lead), None, None, (lead.start, lead.end), doc.text[lead.start:lead.end]))
         for b in members[:cap]:
             units.append((_at(best.hit, b), None, None, (b.start, b.end), doc.text[b.start:b.end]))
+        return units
+
+    def _lead_units(self, best: Candidate, cands: list[Candidate]) -> list[tuple] | None:
+        """The lead-in the best candidate is (or belongs to) and every item under it in the passage."""
+        span = (best.start, best.end) if best.is_lead else best.lead_span
+        if span is None:
+            return None
+        doc_id = best.hit.document.id
+        items: dict[tuple[int, int], Candidate] = {}
+        lead = best if best.is_lead else None
+        for c in cands:
+            if c.hit.document.id != doc_id or c.kind in ("obligation", "list"):
+                continue
+            if c.lead_span == span:
+                items.setdefault((c.start, c.end), c)
+            elif (c.start, c.end) == span and lead is None:
+                lead = c
+        if not items:
+            return None
+        chosen = sorted(items.values(), key=lambda c: c.start)[: answer_lists.max_items()]
+        units = []
+        if lead is not None:
+            units.append((lead.hit, None, None, span, lead.text))
+        units += [(c.hit, None, None, (c.start, c.end), c.text) for c in chosen]
         return units
 
     # -- retrieval -------------------------------------------------------------
@@ -463,7 +544,7 @@ class Answerer:
         first = [c for c in cands if c.rank < n_main]
         extra = [c for c in cands if c.rank >= n_main]
         cands = first[: self.max_candidates] + extra[: self.max_cross_candidates]
-        cands += _lists(cands)
+        cands += _lists(cands) + _continued(cands)
         # "Кімдерге жүктелді", "кто отвечает": a list of who does what is the obligation register's.
         if (qtype == "obligation" or (listing and qtype == "who")) and self.obligations_for:
             cands += self._obligation_candidates(hits, cands, support)
@@ -536,6 +617,26 @@ class Answerer:
         self._numbers[hit.document.id] = found
         return found
 
+    def _doc_text(self, hit: Hit) -> str | None:
+        """The hit's document title and text, lower-cased (None when documents are not wired)."""
+        doc = self.documents(hit.document.id) if self.documents else None
+        return f"{doc.title}\n{doc.text}".lower() if doc else None
+
+    def _restates_title(self, c: Candidate) -> bool:
+        """The act's name again (a heading, the annex's title, "Осы ... қағидалары"): it shares every
+        word of a question about the act and states nothing in it."""
+        own = set(terms(c.text, c.lang))
+        return len(own) >= 4 and len(own & self._title_terms(c.hit)) >= self.title_restated * len(own)
+
+    def _title_terms(self, hit: Hit) -> set[str]:
+        key = ("title", hit.document.id)
+        found = self._titles.get(key)
+        if found is None:
+            if len(self._titles) > 5000:
+                self._titles.clear()
+            found = self._titles[key] = set(terms(hit.document.title or "", hit.document.lang))
+        return found
+
     def _pair_key(self, hit: Hit):
         act = self._act(hit.document.id)
         return act if act != hit.document.id else (_sibling_key(hit.document.source) or (hit.document.id,))[0]
@@ -593,7 +694,8 @@ class Answerer:
             hit = Hit(score=1.0, text=p.text, snippet="", document=ref, passage_id=p.id, block_path=p.block_path,
                       page=p.page, start=p.start, end=p.end)
             for c in solo._candidates([hit], "obligation", listing=True):
-                texts[_embed_text(c)] = None
+                if not c.pieces:
+                    texts[_embed_text(c)] = None
         return list(texts)
 
     def _score(self, question: str, qlang: str, qtype: str, cands: list[Candidate], hits: list[Hit]) -> None:
@@ -607,9 +709,14 @@ class Answerer:
         idf = {t: np.log((1 + len(cands)) / (1 + df[t])) + 1.0 for t in qwords}
         q_weight = sum(idf.values())
         sims = np.zeros(len(cands))
-        chosen = self._to_embed(cands, cand_terms, idf, qlang)
+        joined = {i for i, c in enumerate(cands) if c.pieces}
+        chosen = [i for i in self._to_embed(cands, cand_terms, idf, qlang) if i not in joined]
         if chosen:
             sims[chosen] = self._embed_candidates([cands[i] for i in chosen]) @ qvec
+        if joined:
+            index = {id(c): i for i, c in enumerate(cands)}
+            for i in joined:
+                sims[i] = max(sims[index[id(p)]] for p in cands[i].pieces if id(p) in index)
         # Acts retrieved in both languages (Document.act_key, or the kk/ru folder layout when the
         # documents are not wired): prefer the question's language version.
         langs_of: dict = {}
@@ -619,6 +726,8 @@ class Answerer:
         # A year or number the question names ("в 2025 году", "№ 351") must occur in the
         # candidate's document, or the document is about something else.
         qnums = {m.group() for m in _NUMBER.finditer(question) if len(m.group()) >= 2}
+        asked = asked_terms(question, qlang, n=2) - verb_terms(question, qlang) - _missing_ignore(qlang) \
+            if self.asked_weight and qlang in ("kk", "ru") else set()
         boiler_applies = not any(w in question.lower() for w in question_cues().get("_boilerplate_unless_question", []))
         for c, words, sim in zip(cands, cand_terms, np.asarray(sims, dtype=float)):
             c.words = words
@@ -626,7 +735,16 @@ class Answerer:
             # stretch it so the weights below mean what they say.
             meaning = max(0.0, (float(sim) - 0.72) / 0.2)
             if c.lang == qlang or qlang not in ("kk", "ru"):
-                lexical = sum(idf[t] for t in qwords & words) / q_weight if q_weight else 0.0
+                # Question words the act's title holds count too, for less: a question names the
+                # act ("постановление о создании Ащиозекского заказника") that its entry-into-force
+                # or financing sentence never repeats, and boilerplate of other acts shares the rest.
+                titled = (qwords & self._title_terms(c.hit)) - words
+                lexical = (sum(idf[t] for t in qwords & words) + self.title_weight * sum(idf[t] for t in titled)) \
+                    / q_weight if q_weight else 0.0
+                if self.long_terms and len(words) > self.long_terms and c.kind != "list":
+                    # A long point shares many words with any question about its act by length alone
+                    # (a lead-in with its items is long by design, and capped at MAX_LIST_CHARS).
+                    lexical *= (self.long_terms / len(words)) ** 0.5
             else:
                 # Words cannot match across languages; stand in a discounted meaning
                 # score so a Russian-only source is not ruled out for a Kazakh question.
@@ -635,7 +753,11 @@ class Answerer:
             c.focus = _focus(c, qtype, inside, wanted)
             if qtype == "obligation":
                 # A record retrieval did not reach needs more than its type to win.
-                type_fit = (1.0 if c.retrieved else 0.7) if c.kind == "obligation" else 0.4
+                type_fit = (1.0 if c.retrieved else 0.7) if c.kind == "obligation" else self.obligation_sentence_fit
+            elif qtype == "who" and not c.focus:
+                # A person, office or group the tagger does not know ("Премьер-Министр ... в
+                # качестве председателя"): part of the fit, so a tagged body still wins a tie.
+                type_fit = self.who_word_fit if _who_word().search(c.text) else 0.0
             elif qtype in _WANTED:
                 type_fit = 1.0 if c.focus else 0.0
             elif qtype == "amount":
@@ -645,9 +767,13 @@ class Answerer:
                 type_fit = 1.0
             prior = 0.02 / (1 + c.rank)
             lang_fit = -0.08 if c.lang != qlang and c.hit.document.id in paired else 0.0
-            penalty = -0.1 if c.is_lead else 0.0
-            if boiler_applies and _boilerplate(c.text):
+            penalty = -0.1 if c.is_lead else -0.05 if c.continues else 0.0
+            if (boiler_applies and (_boilerplate(c.text) or self._restates_title(c))) or _stamp(c.text):
                 penalty -= self.boilerplate_penalty
+            if asked and c.lang == qlang:
+                # The thing asked about ("қандай ҚАРАЖАТ", "какая ТОЧНОСТЬ") named by the candidate, or
+                # the candidate answers a neighbouring question about the same topic.
+                penalty -= self.asked_weight * len(asked - words) / len(asked)
             if qnums and not qnums <= self._doc_numbers(c.hit):
                 penalty -= 0.1
             # A passage the search scored far below its best match rarely holds the answer when
@@ -751,6 +877,21 @@ def _lists(cands: list[Candidate]) -> list[Candidate]:
     return out
 
 
+def _continued(cands: list[Candidate]) -> list[Candidate]:
+    """A sentence with the next one when that one continues it ("При этом ...", "Бұл ретте ..."):
+    the condition and the period it qualifies are one answer. Scored from its two parts' vectors."""
+    starts = tuple(c for cs in question_cues().get("_continuations", {}).values() for c in cs)
+    out = []
+    for prev, nxt in zip(cands, cands[1:]):
+        if (nxt.hit is prev.hit and nxt.kind == prev.kind == "sentence" and not prev.is_lead and prev.lead is None
+                and nxt.lead is None and nxt.text.lower().startswith(starts)):
+            text = prev.hit.text[prev.start - prev.hit.start: nxt.end - prev.hit.start]
+            out.append(Candidate(hit=prev.hit, rank=prev.rank, start=prev.start, end=nxt.end, text=text,
+                                 lang=prev.lang, support=prev.support, pieces=[prev, nxt]))
+            nxt.continues = True
+    return out
+
+
 def _embed_text(c: Candidate) -> str:
     return "\n".join(p for p in (c.context, c.lead, c.text) if p)
 
@@ -788,6 +929,18 @@ def _number_word() -> re.Pattern:
 
 
 @lru_cache
+def _missing_ignore(lang: str) -> frozenset[str]:
+    return frozenset(t for w in question_cues().get("_missing_ignore", {}).get(lang, []) for t in terms(w, lang))
+
+
+@lru_cache
+def _who_word() -> re.Pattern:
+    words = [w for ws in question_cues().get("_who_words", {}).values() for w in ws]
+    return re.compile(r"(?<![\w])(?:" + "|".join(sorted(map(re.escape, words), key=len, reverse=True)) + r")",
+                      re.IGNORECASE)
+
+
+@lru_cache
 def _frequency() -> re.Pattern:
     words = [w for ws in question_cues().get("_frequency", {}).values() for w in ws]
     return re.compile(r"(?<![\w])(?:" + "|".join(map(re.escape, words)) + r")\w*", re.IGNORECASE)
@@ -810,6 +963,22 @@ def _boilerplate(text: str) -> bool:
     starts = [c for cs in cues.get("_boilerplate_starts", {}).values() for c in cs]
     contains = [c for cs in cues.get("_boilerplate_contains", {}).values() for c in cs]
     return t.startswith(tuple(starts)) or any(c in t for c in contains)
+
+
+def _stamp(text: str) -> bool:
+    cues = question_cues()
+    t = text.lower().strip(" *>")
+    starts = [c for cs in cues.get("_stamp_starts", {}).values() for c in cs]
+    contains = [c for cs in cues.get("_stamp_contains", {}).values() for c in cs]
+    return t.startswith(tuple(starts)) or any(c in t for c in contains)
+
+
+def _in_text(term: str, text: str) -> bool:
+    """Whether a question term (a Russian lemma or a Kazakh stem) starts a word of the text: its first
+    letters, less a Russian lemma's ending ("пошлина" -> "пошли"), so any inflected form counts.
+    Looking the term up is far cheaper than lemmatising a whole act the first time it answers."""
+    stem = term if len(term) <= 4 else term[: max(4, len(term) - 2)]
+    return re.search(r"(?<![\w])" + re.escape(stem), text) is not None
 
 
 def _is_year(number: str) -> bool:

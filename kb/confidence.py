@@ -20,7 +20,7 @@ import yaml
 
 # The features the answerer computes for its best candidate (kb.answers.Answerer.analyse).
 FEATURES = ("score", "meaning", "lexical", "type", "margin", "coverage", "cross", "unmatched", "cross_meaning",
-            "asked_missing")
+            "asked_missing", "doc_missing", "asked_doc_missing")
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,18 @@ class ConfidenceModel:
     threshold: float  # below it, the answer is refused
     high: float  # at or above: "high"
     medium: float  # at or above: "medium"; below: "low"
+    # Below this, an answer whose act never names the thing asked about (feature asked_doc_missing)
+    # is refused too: near-miss questions ask for a detail no act states (a fee, a distance, a fine).
+    asked_missing_threshold: float = 0.0
+
+    def refuses(self, p: float, features: dict[str, float], threshold: float | None = None) -> bool:
+        """Refuse below the threshold; a caller's own threshold (benches: 0, to see every answer)
+        replaces both of the model's rules."""
+        if threshold is not None:
+            return p < threshold
+        if p < self.threshold:
+            return True
+        return bool(features.get("asked_doc_missing")) and p < self.asked_missing_threshold
 
     def probability(self, features: dict[str, float]) -> float:
         z = self.bias + sum(w * float(features.get(name, 0.0)) for name, w in self.weights.items())
@@ -49,4 +61,5 @@ def model() -> ConfidenceModel:
     return ConfidenceModel(
         weights={k: float(v) for k, v in raw["weights"].items()}, bias=float(raw["bias"]),
         threshold=float(raw["threshold"]), high=float(raw["bands"]["high"]), medium=float(raw["bands"]["medium"]),
+        asked_missing_threshold=float(raw.get("asked_missing_threshold", 0.0)),
     )

@@ -340,3 +340,106 @@ def test_how_often_is_a_when_question_answered_by_a_frequency():
               document=DocumentRef(id="d", source="d.txt", title="t", lang="ru", genre="other"))
     c = Candidate(hit=hit, rank=0, start=0, end=len(text), text=text, lang="ru")
     assert _focus(c, "when", [], ()) == "ежеквартально"
+
+
+# -- candidate reading: lists, titles, who-words, near-miss features (issue 15, helper A3) ----------
+
+
+def test_unnumbered_lines_of_a_lead_ins_own_point_are_its_members():
+    doc = _blocks([
+        (["п. 7"], "7. Оценка рисков включает три этапа:"),
+        (["п. 7"], "сбор данных для оценки рисков;"),
+        (["п. 7"], "обработка и анализ данных;"),
+        (["п. 8"], "8. Другой пункт."),
+    ])
+    lead, items = answer_lists.members(doc, doc.blocks[0].start)
+    assert lead is doc.blocks[0]
+    assert [b.index for b in items] == [1, 2]
+
+
+def _answerer(title: str = "t"):
+    from kb.answers import Answerer
+
+    return Answerer(retriever=None, embedder=None)
+
+
+def _passage(text: str, title: str = "t") -> Hit:
+    return Hit(score=1.0, text=text, snippet="", passage_id="p", start=0, end=len(text),
+               document=DocumentRef(id="d", source="d.txt", title=title, lang="ru", genre="other"))
+
+
+def test_a_winning_lead_in_is_answered_with_the_items_the_passage_shows():
+    text = "Предусмотрены следующие льготы:\n100% льгота - участникам войны;\n50% льгота - многодетным матерям;"
+    ans = _answerer()
+    cands = ans._candidates([_passage(text)], "what")
+    lead = next(c for c in cands if c.is_lead)
+    units = ans._lead_units(lead, cands)
+    quotes = [u[4] for u in units]
+    assert quotes == ["Предусмотрены следующие льготы:", "100% льгота - участникам войны;",
+                      "50% льгота - многодетным матерям;"]
+    item = next(c for c in cands if c.text.startswith("50%"))
+    assert [u[4] for u in ans._lead_units(item, cands)] == quotes  # from an item too
+
+
+def test_a_sentence_restating_the_acts_title_is_boilerplate():
+    from kb.answers import Candidate
+
+    title = "Об утверждении Правил выбора площадки размещения ядерных установок и пунктов захоронения"
+    ans = _answerer()
+    restated = "Правила выбора площадки размещения ядерных установок и пунктов захоронения"
+    fact = "Площадка размещения определяется с учетом возможных внешних воздействий природного характера."
+    for text, expected in ((restated, True), (fact, False)):
+        hit = _passage(text, title)
+        c = Candidate(hit=hit, rank=0, start=0, end=len(text), text=text, lang="ru")
+        assert ans._restates_title(c) is expected
+
+
+@pytest.mark.parametrize(("text", "who"), [
+    ("1) Премьер-Министр Республики Казахстан либо его заместитель в качестве председателя;", True),
+    ("100% - участникам Великой Отечественной войны;", True),
+    ("Комиссияның төрағасына хабарлайды.", True),
+    ("Срок проведения экспертизы не превышает трех месяцев.", False),
+])
+def test_who_words_name_a_person_office_or_group(text, who):
+    from kb.answers import _who_word
+
+    assert bool(_who_word().search(text)) is who
+
+
+def test_question_verbs_are_not_the_detail_a_near_miss_asks_for():
+    from kb.answers import asked_terms, verb_terms
+
+    question = "Какую государственную пошлину платит заявитель?"
+    assert "платить" in verb_terms(question, "ru") and "пошлина" not in verb_terms(question, "ru")
+    assert asked_terms(question, "ru", n=2) == {"государственный", "пошлина"}
+    assert "төле" in verb_terms("Мүшелерге қанша сыйақы төленеді?", "kk")
+
+
+def test_question_words_missing_from_the_answers_act_lower_confidence():
+    m = confidence_model()
+    base = {f: 0.5 for f in FEATURES} | {"cross": 0.0, "cross_meaning": 0.0, "doc_missing": 0.0,
+                                          "asked_doc_missing": 0.0}
+    assert m.probability(base | {"doc_missing": 1.0, "asked_doc_missing": 1.0}) < m.probability(base)
+
+
+def test_a_continuing_sentence_is_offered_with_the_one_it_continues():
+    from kb.answers import _continued
+
+    text = ("Ходатайство рассматривается уполномоченным органом в течение 20 рабочих дней. "
+            "При этом датой поступления считается дата получения полного пакета документов.")
+    ans = _answerer()
+    cands = ans._candidates([_passage(text)], "when")
+    joined = [c for c in cands if c.pieces]
+    assert len(joined) == 1 and joined[0].text == text
+    assert [c.continues for c in joined[0].pieces] == [False, True]
+    assert _continued(joined[0].pieces[:1]) == []
+
+
+def test_an_act_that_never_names_the_asked_thing_needs_more_confidence():
+    m = confidence_model()
+    assert m.threshold <= m.asked_missing_threshold <= 1.0
+    p = (m.threshold + m.asked_missing_threshold) / 2 if m.asked_missing_threshold > m.threshold else m.threshold
+    named, missing = {"asked_doc_missing": 0.0}, {"asked_doc_missing": 1.0}
+    assert not m.refuses(p, named)
+    assert m.refuses(p, missing) is (p < m.asked_missing_threshold)
+    assert not m.refuses(p, missing, threshold=0.0)  # a caller's own threshold replaces both rules
