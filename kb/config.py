@@ -71,6 +71,17 @@ class Settings(BaseSettings):
     shard_number: int = 1
     replication_factor: int = 1
     write_consistency_factor: int = 1
+    other_lang_weight: float = Field(
+        1.5, ge=1.0, le=4.0,
+        description="Search without a language filter: acts that only the other language's candidates reach are "
+        "scaled by this, so an act that exists only in the other language is found (1.0: no lift; see "
+        "kb.retrieval.Retriever.other_pool_weight for the trade-off measured)",
+    )
+    other_lang_top: int | None = Field(
+        None, ge=1,
+        description="Lift only the other language's first N such acts (None: all). In a large archive of "
+        "near-topic documents 1 ranks better (1M passages), at the cost of cross-language recall",
+    )
     hnsw_ef: int | None = Field(
         512, ge=1, le=4096,
         description="HNSW neighbours a dense search explores once the index is built (None: the engine's "

@@ -201,7 +201,9 @@ class KnowledgeBase:
 
         def make():
             self.reconcile()
-            return Retriever(self.index, self.embedder, entities_for=self._entities_in)
+            return Retriever(self.index, self.embedder, entities_for=self._entities_in,
+                             other_pool_weight=self.settings.other_lang_weight,
+                             other_pool_top=self.settings.other_lang_top)
 
         return self._opened("retriever", make)
 
