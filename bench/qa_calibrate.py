@@ -20,6 +20,7 @@ of the time on dev.
 from __future__ import annotations
 
 import argparse
+from contextlib import contextmanager
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,10 +57,12 @@ class Sample:
     label: int
 
 
-def collect(kb, items: list[Item]) -> list[Sample]:
+@contextmanager
+def spy_analyses(kb):
+    """Refusals off, and each question's analysis kept in the yielded dict under "a"; both undone after."""
     answerer = kb.answerer
     answerer.refusal_threshold = 0.0
-    seen = {}
+    seen: dict = {}
     orig = answerer.analyse
 
     def spy(req):
@@ -67,8 +70,16 @@ def collect(kb, items: list[Item]) -> list[Sample]:
         return seen["a"]
 
     answerer.analyse = spy
-    out = []
     try:
+        yield seen
+    finally:
+        answerer.analyse = orig
+        answerer.refusal_threshold = None
+
+
+def collect(kb, items: list[Item]) -> list[Sample]:
+    out = []
+    with spy_analyses(kb) as seen:
         kb.ask(AskRequest(question="прогрев модели"))
         for it in items:
             seen.clear()
@@ -82,9 +93,6 @@ def collect(kb, items: list[Item]) -> list[Sample]:
                 doc = kb.get_document(c.doc_id)
                 cite |= bool(doc and doc.text[c.start:c.end] == c.quote and doc_key(doc.source) == it.key)
             out.append(Sample(it.id, it.lang, it.answerable, x, int(it.answerable and ans.answered and span and cite)))
-    finally:
-        answerer.analyse = orig
-        answerer.refusal_threshold = None
     return out
 
 

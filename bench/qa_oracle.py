@@ -22,28 +22,18 @@ from pathlib import Path
 
 from bench.evaldata import doc_key
 from bench.qa import ROOT, Item, _norm, load_items
-from bench.qa_calibrate import dev_items
+from bench.qa_calibrate import dev_items, spy_analyses
 from bench.search import open_kb
 from kb.models import AskRequest
 
 
 
 def diagnose(kb, items: list[Item]) -> list[dict]:
-    answerer = kb.answerer
-    answerer.refusal_threshold = 0.0
-    seen: dict = {}
-    orig = answerer.analyse
-
-    def spy(req):
-        seen["a"] = orig(req)
-        return seen["a"]
-
-    answerer.analyse = spy
     out = []
     by_key: dict[str, list] = {}
     for d in kb.docs:
         by_key.setdefault(doc_key(d.source), []).append(d)
-    try:
+    with spy_analyses(kb) as seen:
         kb.ask(AskRequest(question="прогрев модели"))
         for it in items:
             seen.clear()
@@ -84,9 +74,6 @@ def diagnose(kb, items: list[Item]) -> list[dict]:
                     c = cands[ranks[0]]
                     row["right"] = (round(c.score, 3), {k: round(v, 3) for k, v in c.parts.items()}, c.text[:160])
             out.append(row)
-    finally:
-        answerer.analyse = orig
-        answerer.refusal_threshold = None
     return out
 
 
