@@ -9,19 +9,27 @@ WORD = re.compile(r"\w[\w\-]*", re.UNICODE)
 _KK_DATIVE = re.compile(r"(?:ға|ге|қа|ке|на|не|а|е)$")
 
 
-_MIXED = re.compile(r"\w*(?:[A-Za-z\u0259\u018f\u0275\u019f]\w*[\u0400-\u04ff]|[\u0400-\u04ff]\w*[A-Za-z\u0259\u018f\u0275\u019f])\w*")
+_LATIN = re.compile(r"[A-Za-z\u0259\u018f\u0275\u019f]")
+_CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+_WORDS = re.compile(r"\w+")
 
 
 def repair_script(text: str) -> str:
     """`text` with Latin look-alikes inside Cyrillic words replaced by Cyrillic letters
     ("мемлекеттік кipicтep органдары" -> "... кірістер ..."), one character for one, so offsets
-    stay valid. The rules read words by Cyrillic letters; quotes are still cut from the original."""
+    stay valid. The rules read words by Cyrillic letters; quotes are still cut from the original.
+    Word by word (linear): one pattern for "a word with both scripts" backtracked on long words."""
     from kb.lang.script import _homoglyphs
 
-    if not _MIXED.search(text):
+    if not _LATIN.search(text):
         return text
     table = _homoglyphs()
-    return _MIXED.sub(lambda m: m.group().translate(table), text)
+
+    def fix(m: re.Match) -> str:
+        word = m.group()
+        return word.translate(table) if _LATIN.search(word) and _CYRILLIC.search(word) else word
+
+    return _WORDS.sub(fix, text)
 
 
 @lru_cache(maxsize=1)
