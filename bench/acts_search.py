@@ -229,9 +229,8 @@ def latency(kb, queries: list[SearchQuery], n: int) -> list[tuple[str, str]]:
     so a load spike on the shared machine hits them alike."""
     import http.client
     import json
-    import time
 
-    from bench.latency import Server, pct
+    from bench.latency import Server, pct, post_json
 
     wall: dict[str, list[float]] = {label: [] for label, _, _ in LATENCY_ROWS}
     took: dict[str, list[float]] = {label: [] for label, _, _ in LATENCY_ROWS}
@@ -243,14 +242,7 @@ def latency(kb, queries: list[SearchQuery], n: int) -> list[tuple[str, str]]:
                 kb.retriever.pool_by_lang = pooled
                 # Each row embeds the query itself (the retriever caches the last few queries).
                 kb.retriever.query_vector.cache_clear()
-                body = json.dumps({"q": q, "top_k": 10, **extra}, ensure_ascii=False).encode("utf-8")
-                t = time.perf_counter()
-                conn.request("POST", "/api/v1/search", body=body, headers={"Content-Type": "application/json"})
-                resp = conn.getresponse()
-                raw = resp.read()
-                ms = (time.perf_counter() - t) * 1000
-                if resp.status != 200:
-                    raise RuntimeError(f"/api/v1/search returned {resp.status}: {raw[:300]!r}")
+                ms, raw = post_json(conn, "/api/v1/search", {"q": q, "top_k": 10, **extra})
                 if i >= 5:  # warm-up
                     wall[label].append(ms)
                     took[label].append(json.loads(raw)["took_ms"])

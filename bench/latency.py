@@ -97,22 +97,28 @@ class Server:
         self.thread.join(timeout=30)
 
 
+def post_json(conn: http.client.HTTPConnection, path: str, payload: dict) -> tuple[float, bytes]:
+    """POST `payload` as JSON on a keep-alive connection: (client-side milliseconds, response body).
+    A status other than 200 stops the benchmark with the service's answer."""
+    data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    t = time.perf_counter()
+    conn.request("POST", path, body=data, headers={"Content-Type": "application/json"})
+    resp = conn.getresponse()
+    raw = resp.read()
+    ms = (time.perf_counter() - t) * 1000
+    if resp.status != 200:
+        raise RuntimeError(f"{path} returned {resp.status}: {raw[:300]!r}")
+    return ms, raw
+
+
 def time_requests(
     port: int, bodies: list[dict], warmup: int = 5, path: str = "/api/v1/search"
 ) -> tuple[list[float], list[float], float]:
     """Client-side ms per request, server-reported took_ms, and the mean response size in bytes."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    headers = {"Content-Type": "application/json"}
     wall, took, sizes = [], [], []
     for i, body in enumerate(bodies[:warmup] + bodies):
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
-        t = time.perf_counter()
-        conn.request("POST", path, body=data, headers=headers)
-        resp = conn.getresponse()
-        raw = resp.read()
-        ms = (time.perf_counter() - t) * 1000
-        if resp.status != 200:
-            raise RuntimeError(f"{path} returned {resp.status}: {raw[:300]!r}")
+        ms, raw = post_json(conn, path, body)
         if i >= warmup:
             wall.append(ms)
             took.append(json.loads(raw).get("took_ms", ms))

@@ -40,7 +40,7 @@ from pathlib import Path
 import yaml
 
 from bench.evaldata import QUESTIONS_FILE, doc_key, load_questions
-from bench.latency import Server, pct
+from bench.latency import Server, pct, post_json
 from bench.search import open_kb
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -101,19 +101,11 @@ def ask_all(kb, items: list[Item]) -> tuple[list[Record], int, int]:
     records = []
     with Server(kb) as server:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
-        headers = {"Content-Type": "application/json"}
 
         def post(question: str) -> tuple[dict, float, float]:
-            body = json.dumps({"question": question}, ensure_ascii=False).encode("utf-8")
-            t, cpu = time.perf_counter(), time.process_time()
-            conn.request("POST", "/api/v1/ask", body=body, headers=headers)
-            resp = conn.getresponse()
-            raw = resp.read()
-            ms = (time.perf_counter() - t) * 1000
-            cpu_ms = (time.process_time() - cpu) * 1000
-            if resp.status != 200:
-                raise RuntimeError(f"/ask returned {resp.status}: {raw[:300]!r}")
-            return json.loads(raw), ms, cpu_ms
+            cpu = time.process_time()
+            ms, raw = post_json(conn, "/api/v1/ask", {"question": question})
+            return json.loads(raw), ms, (time.process_time() - cpu) * 1000
 
         post("прогрев модели")  # the first call loads the model; not a question of the set
         for it in items:

@@ -20,7 +20,6 @@ of the time on dev.
 from __future__ import annotations
 
 import argparse
-from contextlib import contextmanager
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -57,11 +56,10 @@ class Sample:
     label: int
 
 
-@contextmanager
-def spy_analyses(kb):
-    """Refusals off, and each question's analysis kept in the yielded dict under "a"; both undone after."""
+def answered(kb, items: list[Item]):
+    """Each question asked once with refusals off: (item, answer, the answerer's analysis or None).
+    The answerer is left as it was found."""
     answerer = kb.answerer
-    answerer.refusal_threshold = 0.0
     seen: dict = {}
     orig = answerer.analyse
 
@@ -69,9 +67,14 @@ def spy_analyses(kb):
         seen["a"] = orig(req)
         return seen["a"]
 
+    answerer.refusal_threshold = 0.0
     answerer.analyse = spy
     try:
-        yield seen
+        kb.ask(AskRequest(question="прогрев модели"))
+        for it in items:
+            seen.clear()
+            ans = kb.ask(AskRequest(question=it.text))
+            yield it, ans, seen.get("a")
     finally:
         answerer.analyse = orig
         answerer.refusal_threshold = None
@@ -79,20 +82,15 @@ def spy_analyses(kb):
 
 def collect(kb, items: list[Item]) -> list[Sample]:
     out = []
-    with spy_analyses(kb) as seen:
-        kb.ask(AskRequest(question="прогрев модели"))
-        for it in items:
-            seen.clear()
-            ans = kb.ask(AskRequest(question=it.text))
-            a = seen.get("a")
-            x = a.features if a is not None and a.best is not None else None
-            text = _norm(ans.answer) if ans.answered else ""
-            span = any(_norm(s) in text for s in it.answers)
-            cite = False
-            for c in ans.citations:
-                doc = kb.get_document(c.doc_id)
-                cite |= bool(doc and doc.text[c.start:c.end] == c.quote and doc_key(doc.source) == it.key)
-            out.append(Sample(it.id, it.lang, it.answerable, x, int(it.answerable and ans.answered and span and cite)))
+    for it, ans, a in answered(kb, items):
+        x = a.features if a is not None and a.best is not None else None
+        text = _norm(ans.answer) if ans.answered else ""
+        span = any(_norm(s) in text for s in it.answers)
+        cite = False
+        for c in ans.citations:
+            doc = kb.get_document(c.doc_id)
+            cite |= bool(doc and doc.text[c.start:c.end] == c.quote and doc_key(doc.source) == it.key)
+        out.append(Sample(it.id, it.lang, it.answerable, x, int(it.answerable and ans.answered and span and cite)))
     return out
 
 

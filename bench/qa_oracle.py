@@ -22,9 +22,8 @@ from pathlib import Path
 
 from bench.evaldata import doc_key
 from bench.qa import ROOT, Item, _norm, load_items
-from bench.qa_calibrate import dev_items, spy_analyses
+from bench.qa_calibrate import answered, dev_items
 from bench.search import open_kb
-from kb.models import AskRequest
 
 
 
@@ -33,47 +32,42 @@ def diagnose(kb, items: list[Item]) -> list[dict]:
     by_key: dict[str, list] = {}
     for d in kb.docs:
         by_key.setdefault(doc_key(d.source), []).append(d)
-    with spy_analyses(kb) as seen:
-        kb.ask(AskRequest(question="прогрев модели"))
-        for it in items:
-            seen.clear()
-            ans = kb.ask(AskRequest(question=it.text))
-            a = seen.get("a")
-            spans = [_norm(s) for s in it.answers]
+    for it, ans, a in answered(kb, items):
+        spans = [_norm(s) for s in it.answers]
 
-            def holds(text: str) -> bool:
-                t = _norm(text)
-                return any(s in t for s in spans)
+        def holds(text: str) -> bool:
+            t = _norm(text)
+            return any(s in t for s in spans)
 
-            def right_doc(doc) -> bool:
-                return bool(it.key) and doc_key(doc.source) == it.key
+        def right_doc(doc) -> bool:
+            return bool(it.key) and doc_key(doc.source) == it.key
 
-            row = {"id": it.id, "q": it.text, "lang": it.lang, "answerable": it.answerable, "answered": ans.answered,
-                   "confidence": ans.confidence, "answer": ans.answer[:300],
-                   "completeness": (sum(_norm(i) in _norm(ans.answer) for i in it.items) / len(it.items))
-                   if it.items else None}
-            if it.answerable:
-                docs = by_key.get(it.key, [])
-                row["doc"] = any(holds(d.text) for d in docs) if docs else None
-                hits = a.hits if a else []
-                row["passage"] = any(right_doc(h.document) and holds(h.text) for h in hits)
-                cands = sorted(a.cands, key=lambda c: -c.score) if a else []
-                ranks = [i for i, c in enumerate(cands) if right_doc(c.hit.document) and holds(c.text)]
-                row["cand"] = bool(ranks)
-                row["rank"] = ranks[0] if ranks else None
-                text = _norm(ans.answer)
-                cite = any(
-                    (d := kb.get_document(c.doc_id)) is not None and d.text[c.start:c.end] == c.quote
-                    and right_doc(d) for c in ans.citations)
-                row["best"] = bool(any(s in text for s in spans) and cite)
-                row["want"] = it.answers[:1]
-                row["n_cands"] = len(cands)
-                row["n_hits"] = len(hits)
-                row["top"] = [(round(c.score, 3), c.kind, c.text[:120]) for c in cands[:3]]
-                if ranks:
-                    c = cands[ranks[0]]
-                    row["right"] = (round(c.score, 3), {k: round(v, 3) for k, v in c.parts.items()}, c.text[:160])
-            out.append(row)
+        row = {"id": it.id, "q": it.text, "lang": it.lang, "answerable": it.answerable, "answered": ans.answered,
+               "confidence": ans.confidence, "answer": ans.answer[:300],
+               "completeness": (sum(_norm(i) in _norm(ans.answer) for i in it.items) / len(it.items))
+               if it.items else None}
+        if it.answerable:
+            docs = by_key.get(it.key, [])
+            row["doc"] = any(holds(d.text) for d in docs) if docs else None
+            hits = a.hits if a else []
+            row["passage"] = any(right_doc(h.document) and holds(h.text) for h in hits)
+            cands = sorted(a.cands, key=lambda c: -c.score) if a else []
+            ranks = [i for i, c in enumerate(cands) if right_doc(c.hit.document) and holds(c.text)]
+            row["cand"] = bool(ranks)
+            row["rank"] = ranks[0] if ranks else None
+            text = _norm(ans.answer)
+            cite = any(
+                (d := kb.get_document(c.doc_id)) is not None and d.text[c.start:c.end] == c.quote
+                and right_doc(d) for c in ans.citations)
+            row["best"] = bool(any(s in text for s in spans) and cite)
+            row["want"] = it.answers[:1]
+            row["n_cands"] = len(cands)
+            row["n_hits"] = len(hits)
+            row["top"] = [(round(c.score, 3), c.kind, c.text[:120]) for c in cands[:3]]
+            if ranks:
+                c = cands[ranks[0]]
+                row["right"] = (round(c.score, 3), {k: round(v, 3) for k, v in c.parts.items()}, c.text[:160])
+        out.append(row)
     return out
 
 

@@ -562,7 +562,7 @@ class Scale:
 
     # -- measuring search ----------------------------------------------------------
     def http(self, kb, queries, n: int | None = None) -> dict:
-        from bench.latency import Server
+        from bench.latency import Server, post_json
 
         import http.client
 
@@ -571,14 +571,7 @@ class Scale:
             conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=600)
             lat, ndcg = [], []
             for i, q in enumerate(qs[:3] + qs):  # 3 warm-up requests
-                body = json.dumps({"q": q.text, "top_k": 10}, ensure_ascii=False).encode()
-                t = time.perf_counter()
-                conn.request("POST", "/api/v1/search", body=body, headers={"Content-Type": "application/json"})
-                resp = conn.getresponse()
-                raw = resp.read()
-                ms = (time.perf_counter() - t) * 1000
-                if resp.status != 200:
-                    raise RuntimeError(f"/api/v1/search returned {resp.status}: {raw[:300]!r}")
+                ms, raw = post_json(conn, "/api/v1/search", {"q": q.text, "top_k": 10})
                 if i >= 3:
                     lat.append(ms)
                     hits = json.loads(raw)["hits"]
