@@ -140,11 +140,6 @@ class Retriever:
         sparse = query_from_terms(words) if req.mode != "dense" else None
         return dense, (sparse or None)
 
-    def _candidates(
-        self, dense: list[float] | None, sparse: SparseVec | None, filters: SearchFilters, limit: int
-    ) -> list[ScoredPoint]:
-        return self._candidate_lists(dense, sparse, [filters], limit)[0]
-
     def _candidate_lists(
         self, dense: list[float] | None, sparse: SparseVec | None, filters: list[SearchFilters], limit: int
     ) -> list[list[ScoredPoint]]:
@@ -211,9 +206,8 @@ class Retriever:
         if len(lists) == 1:
             return list(lists[0][0])
         own_acts = {act_of(p) for p in lists[0][0]}
-        lifted = list(dict.fromkeys(act_of(p) for points, _ in lists[1:] for p in points if act_of(p) not in own_acts))
-        if self.other_pool_top is not None:
-            lifted = lifted[: self.other_pool_top]
+        others = dict.fromkeys(act_of(p) for points, _ in lists[1:] for p in points if act_of(p) not in own_acts)
+        lifted = set(list(others)[: self.other_pool_top] if self.other_pool_top is not None else others)
         out = []
         for i, (points, _) in enumerate(lists):
             top = points[0].score if points else 0.0
