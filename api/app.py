@@ -50,6 +50,7 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
     @asynccontextmanager
     async def lifespan(app: FastAPI):
         holder: KBHolder = app.state.kb_holder
+        owned = holder.kb is None  # a knowledge base given to create_app stays its caller's to close
         if holder.kb is None and holder.error is None:
             holder.open()
             if holder.kb is not None:
@@ -67,7 +68,7 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
             if published is not None:
                 published.remove()
             close = getattr(holder.kb, "close", None)
-            if callable(close):
+            if owned and callable(close):
                 close()
 
     app = _FastAPI(

@@ -255,3 +255,15 @@ def test_uploads_are_parsed_in_a_worker_process_that_a_crash_does_not_take_down(
     finally:
         for d in ids:
             kb.delete_document(d)
+
+
+def test_an_app_given_a_knowledge_base_leaves_it_open(corpus_kb):
+    """Only the service's own knowledge base is closed at shutdown; one given to create_app
+    (tests, benches, embedding apps) stays its caller's: its index was closed under it."""
+    from fastapi.testclient import TestClient
+
+    index = corpus_kb.index
+    with TestClient(create_app(corpus_kb)) as client:
+        assert client.get(f"/{V1}/health").status_code == 200
+    assert corpus_kb.__dict__.get("index") is index
+    assert corpus_kb.index.count() > 0
