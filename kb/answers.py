@@ -53,6 +53,7 @@ import numpy as np
 import yaml
 
 from kb import answer_lists
+from kb.answer_ranker import Ranker, model as ranker_model
 from kb.answer_vectors import AnswerVectors
 from kb.act_versions import act_of, other_version
 from kb.confidence import model as confidence_model
@@ -294,6 +295,8 @@ class Answerer:
     who_word_fit: float = 0.6
     # Type fit of a sentence (not an obligation record) for an obligation question.
     obligation_sentence_fit: float = 0.8
+    # The learned candidate ranker (kb/answer_ranker.py); None: the hand-set score.
+    ranker: "Ranker | None" = field(default_factory=lambda: ranker_model())
 
     def ask(self, req: AskRequest) -> Answer:
         question = req.question
@@ -728,6 +731,9 @@ class Answerer:
         qnums = {m.group() for m in _NUMBER.finditer(question) if len(m.group()) >= 2}
         asked = asked_terms(question, qlang, n=2) - verb_terms(question, qlang) - _missing_ignore(qlang) \
             if self.asked_weight and qlang in ("kk", "ru") else set()
+        doc_rank: dict[str, int] = {}
+        for h in hits:
+            doc_rank.setdefault(h.document.id, len(doc_rank))
         boiler_applies = not any(w in question.lower() for w in question_cues().get("_boilerplate_unless_question", []))
         for c, words, sim in zip(cands, cand_terms, np.asarray(sims, dtype=float)):
             c.words = words
@@ -768,13 +774,15 @@ class Answerer:
             prior = 0.02 / (1 + c.rank)
             lang_fit = -0.08 if c.lang != qlang and c.hit.document.id in paired else 0.0
             penalty = -0.1 if c.is_lead else -0.05 if c.continues else 0.0
-            if (boiler_applies and (_boilerplate(c.text) or self._restates_title(c))) or _stamp(c.text):
+            boiler = bool((boiler_applies and (_boilerplate(c.text) or self._restates_title(c))) or _stamp(c.text))
+            if boiler:
                 penalty -= self.boilerplate_penalty
             if asked and c.lang == qlang:
                 # The thing asked about ("қандай ҚАРАЖАТ", "какая ТОЧНОСТЬ") named by the candidate, or
                 # the candidate answers a neighbouring question about the same topic.
                 penalty -= self.asked_weight * len(asked - words) / len(asked)
-            if qnums and not qnums <= self._doc_numbers(c.hit):
+            other_numbers = bool(qnums and not qnums <= self._doc_numbers(c.hit))
+            if other_numbers:
                 penalty -= 0.1
             # A passage the search scored far below its best match rarely holds the answer when
             # that match is clearly ahead (the rank alone cannot tell a close second from a
@@ -786,6 +794,26 @@ class Answerer:
             # accuracy; see bench/results/qa.md). Shared entities/numbers were tried as a
             # feature and dropped: they mostly reward sentences that restate the question.
             c.score = 0.5 * meaning + 0.4 * lexical + self.type_weight * type_fit + prior + support + lang_fit + penalty
+            # The ranker's inputs (kb/answer_ranker.py): the score's parts taken apart, and a few
+            # facts about the candidate the hand-set score does not use.
+            own = c.lang == qlang or qlang not in ("kk", "ru")
+            c.parts.update({
+                "hand": c.score, "lead": float(c.is_lead), "continues": float(c.continues), "boiler": float(boiler),
+                "other_numbers": float(other_numbers), "cross": float(not own),
+                "coverage": len(qwords & words) / len(qwords) if own and qwords else 0.0,
+                "title": sum(idf[t] for t in (qwords & self._title_terms(c.hit))) / q_weight
+                if own and q_weight else 0.0,
+                "row": float(c.kind == "row"), "list": float(c.kind == "list"),
+                "obligation": float(c.kind == "obligation"), "unretrieved": float(not c.retrieved),
+                "length": min(1.0, len(c.text) / 400.0), "item": float(c.lead is not None),
+                "focus": float(c.focus is not None), "rank": 1.0 / (1 + c.rank), "doc_rank": 1.0 / (1 + doc_rank[c.hit.document.id]),
+                "sim": float(sim),
+            })
+        if self.ranker is not None:
+            # The learned ranker (kb/data/answer_ranker.yaml) replaces the hand-set score; the
+            # relative margins below (_own_language, _companions) are on its scale, fitted to match.
+            for c in cands:
+                c.score = self.ranker.score(c.parts, qtype)
 
     def _companions(
         self, best: Candidate, cands: list[Candidate], margin: float = 0.05, limit: int = 3
