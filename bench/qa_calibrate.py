@@ -54,6 +54,7 @@ class Sample:
     answerable: bool
     x: dict[str, float] | None  # None: refused before scoring (language, nothing retrieved)
     label: int
+    set: str = ""  # the question set (bench/qa_rank.py SETS), for leave-one-set-out fits
 
 
 def answered(kb, items: list[Item]):
@@ -123,14 +124,15 @@ def _probs(model: ConfidenceModel, samples: list[Sample]) -> list[float]:
     return [model.probability(s.x) if s.x is not None else 0.0 for s in samples]
 
 
-def rates(samples: list[Sample], probs: list[float], t: float) -> dict[str, float]:
+def rates(samples: list[Sample], probs: list[float], t: float, gate: float | None = None) -> dict[str, float]:
+    """Accuracy and refusal at threshold t; gate: the asked-missing rule's threshold (None: the file's)."""
     def share(rs):
         return sum(rs) / len(rs) if rs else float("nan")
     pos = [(s, p) for s, p in zip(samples, probs) if s.answerable]
     neg = [(s, p) for s, p in zip(samples, probs) if not s.answerable]
     from kb.confidence import model as fitted
 
-    gate = fitted().asked_missing_threshold
+    gate = fitted().asked_missing_threshold if gate is None else gate
 
     def refused(s, p):
         return p < t or bool(s.x and s.x.get("asked_doc_missing")) and p < gate
@@ -200,7 +202,7 @@ def dev_items() -> list[Item]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["fit", "reliability"])
+    ap.add_argument("command", choices=["fit", "reliability", "crossfit"])
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb-v2")
     ap.add_argument("--split", choices=["dev", "blind", "blind3", "blind4"], default="dev",
                     help="reliability: the split of --questions to judge the fitted model on")
@@ -212,7 +214,14 @@ def main() -> None:
     # with the threshold chosen inside the training folds: acc + refusal 1.515 vs 1.509) with weights
     # half as steep.
     ap.add_argument("--l2", type=float, default=10.0, help="ridge penalty on standardised features")
+    ap.add_argument("--ranker", choices=["learned", "hand"], default="learned", help="crossfit: the candidate ranker")
+    ap.add_argument("--write", action="store_true", help="crossfit: write kb/data/confidence.yaml")
     args = ap.parse_args()
+    if args.command == "crossfit":
+        from bench.qa_crossfit import run
+
+        run(args)
+        return
     if args.samples and args.samples.exists():
         samples = [Sample(**d) for d in json.loads(args.samples.read_text())]
         for smp in samples:  # caches written before the feature existed

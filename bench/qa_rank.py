@@ -159,13 +159,33 @@ def show(cv: dict) -> tuple[int, int, int]:
     return tot_h, tot_l, tot_n
 
 
-def write(rows: list[dict], feats, l2: float, typed_l2: float, cv_line: str) -> None:
+def scaled_fit(rows: list[dict], feats, l2: float, typed_l2: float) -> tuple[np.ndarray, float]:
+    """The fitted weights scaled to the hand-set score's spread over candidates (kb/answer_ranker.py:
+    margins), and the scale."""
     w = fit(rows, feats, l2, typed_l2)
-    # Match the spread of the hand-set score over candidates (see kb/answer_ranker.py: margins).
     cands = [c for q in rows for c in q["cands"]]
     learned_scores = np.concatenate([_design(q, feats) @ w for q in rows if q["cands"]])
     scale = float(np.std([c["x"]["hand"] for c in cands]) / np.std(learned_scores))
-    w = w * scale
+    return w * scale, scale
+
+
+def ranker(rows: list[dict], feats=FEATURES + ("hand",), l2: float = 30.0, typed_l2: float = 5.0):
+    """A kb.answer_ranker.Ranker fitted on these questions (for cross-fitted benches)."""
+    from kb.answer_ranker import Ranker
+
+    w, scale = scaled_fit(rows, feats, l2, typed_l2)
+    nm = names(feats)
+    by_type: dict[str, dict[str, float]] = {}
+    for k, v in zip(nm, w):
+        if ":" in k:
+            t, f = k.split(":")
+            by_type.setdefault(t, {})[f] = float(v)
+    return Ranker(weights={k: float(v) for k, v in zip(nm, w) if ":" not in k}, by_type=by_type,
+                  temperature=scale)
+
+
+def write(rows: list[dict], feats, l2: float, typed_l2: float, cv_line: str) -> None:
+    w, scale = scaled_fit(rows, feats, l2, typed_l2)
     nm = names(feats)
     base = {k: round(float(v), 5) for k, v in zip(nm, w) if ":" not in k}
     by_type: dict[str, dict[str, float]] = {}
@@ -180,7 +200,8 @@ def write(rows: list[dict], feats, l2: float, typed_l2: float, cv_line: str) -> 
         f"(by type {typed_l2}), scaled x{scale:.3f}\n"
         "# to the hand-set score's spread. Leave-one-set-out top-1 (held-out): " + cv_line + "\n"
         "# enabled: false switches back to the hand-set score.\n"
-        + yaml.safe_dump({"enabled": True, "weights": base, "by_type": by_type}, sort_keys=False),
+        + yaml.safe_dump({"enabled": True, "temperature": round(scale, 5), "weights": base, "by_type": by_type},
+                         sort_keys=False),
         encoding="utf-8")
     print(f"wrote {OUT}")
 

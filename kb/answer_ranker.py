@@ -35,6 +35,9 @@ class Ranker:
     weights: dict[str, float]
     # Weights added for one question type ("when", "who", "amount", "obligation", "what").
     by_type: dict[str, dict[str, float]]
+    # The softmax temperature that turns scores back into the fitted choice probabilities (the
+    # weights were scaled by it); kb/answers.py's confidence feature "choice" uses it.
+    temperature: float = 0.04
 
     def score(self, parts: dict[str, float], qtype: str) -> float:
         extra = self.by_type.get(qtype, {})
@@ -56,7 +59,8 @@ def parse(raw: dict, where: str = f"kb/data/{FILE}") -> Ranker | None:
         if unknown:
             raise ValueError(f"{where}: {name}: unknown features {sorted(unknown)}")
     return Ranker(weights={k: float(v) for k, v in raw["weights"].items()},
-                  by_type={t: {k: float(v) for k, v in ws.items()} for t, ws in by_type.items()})
+                  by_type={t: {k: float(v) for k, v in ws.items()} for t, ws in by_type.items()},
+                  temperature=float(raw.get("temperature", 0.04)))
 
 
 @lru_cache

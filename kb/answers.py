@@ -399,7 +399,20 @@ class Answerer:
         # The thing asked about ("какую государственную ПОШЛИНУ", "қанша СЫЙАҚЫ"), absent from the act.
         asked2 = asked_terms(a.question, a.qlang, n=2) - ignore if doc_text else set()
         asked_doc_missing = float(any(not _in_text(t, doc_text) for t in asked2)) if doc_text else 0.0
+        # How sure the ranker is of its choice within the question: the softmax share (at the ranker's
+        # temperature) of the candidates that quote the same place as the answer. A right act with the
+        # wrong sentence of it scores a high margin over other acts and a low share here.
+        temp = self.ranker.temperature if self.ranker is not None else 0.04
+        scores = np.array([c.score for c in a.cands]) / temp
+        share = np.exp(scores - scores.max())
+        share /= share.sum()
+        doc_id = best.hit.document.id
+        same = [(c.hit.document.id == doc_id and c.start < best.end and best.start < c.end) for c in a.cands]
+        choice = float(share[np.array(same)].sum())
+        others = [c.score for c, s in zip(a.cands, same) if not s]
+        margin_in = best.score - max(others, default=best.score - 0.3)
         return {
+            "choice": choice, "margin_in": margin_in,
             "asked_missing": asked_missing, "doc_missing": doc_missing, "asked_doc_missing": asked_doc_missing,
             "score": best.score, "meaning": best.parts.get("meaning", 0.0),
             "lexical": best.parts.get("lexical", 0.0), "type": best.parts.get("type", 0.0),

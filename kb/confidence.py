@@ -20,7 +20,7 @@ import yaml
 
 # The features the answerer computes for its best candidate (kb.answers.Answerer.analyse).
 FEATURES = ("score", "meaning", "lexical", "type", "margin", "coverage", "cross", "unmatched", "cross_meaning",
-            "asked_missing", "doc_missing", "asked_doc_missing")
+            "asked_missing", "doc_missing", "asked_doc_missing", "choice", "margin_in")
 
 
 @dataclass(frozen=True)
