@@ -312,7 +312,7 @@ class Answerer:
             return self._no_answer(a, reply_lang, "Nothing relevant was retrieved.")
         calib = confidence_model()
         p = calib.probability(a.features)
-        confidence = round(p, 3)
+        confidence = round(p, 3)  # a refusal shows the first stage's probability
         if calib.refuses(p, a.features, self.refusal_threshold):
             why = (f"Calibrated confidence {p:.2f} is below the answer threshold {self.threshold_p(calib):.2f}"
                    if p < self.threshold_p(calib) else
@@ -320,6 +320,9 @@ class Answerer:
                    f"{calib.asked_missing_threshold:.2f}")
             return self._no_answer(a, reply_lang, f"{why} (ranking score {a.best.score:.2f}).", confidence)
         best = a.best
+        # An answer shows how often answers like it were right (kb/confidence.py: the second stage).
+        shown = calib.shown(p, a.features)
+        confidence = round(shown, 3)
         units = self._list_units(a) if a.listing else None
         if units is None and best.is_lead:
             # A lead-in ("... включает три этапа:") announces the answer; its items are it.
@@ -345,7 +348,7 @@ class Answerer:
         return Answer(
             question=question, answered=True, answer=answer_text, focus=best.focus,
             answer_lang=best.lang, source_lang_marked=marked, citations=citations,
-            confidence=confidence, confidence_level=calib.level(p), passages=a.hits, reason=reason,
+            confidence=confidence, confidence_level=calib.level(shown), passages=a.hits, reason=reason,
         )
 
     def threshold_p(self, calib=None) -> float:
