@@ -6,8 +6,13 @@ an expected span with a true citation (bench/qa.py's definition), 0 when it does
 question has no answer in the corpus. A logistic regression (L2, numpy IRLS: a handful of
 features, ~100 questions) maps features to the probability of a right answer.
 
-    python -m bench.qa_calibrate fit        # dev questions (original set + all of v2 + dev5): writes kb/data/confidence.yaml
+    python -m bench.qa_calibrate crossfit [--write]  # the shipped file: bench/qa_crossfit.py (two stages, held-out figures)
+    python -m bench.qa_calibrate fit        # the earlier one-stage fit (original set + all of v2 + dev5, 5-fold)
     python -m bench.qa_calibrate reliability --questions bench/data/qa_questions_v3.yaml --split blind3
+
+`crossfit` (session 5) is how kb/data/confidence.yaml is made now: leave-one-question-set-out over the four
+development sets for the ranker, the model and the threshold, and a second stage for answers (see
+bench/qa_crossfit.py). `fit` writes a one-stage file without the second stage.
 
 `fit` also prints a cross-fitted (5-fold) reliability table on dev, so the model is never judged
 on the questions it was fitted on. The refusal threshold is chosen on dev's cross-fitted

@@ -25,10 +25,14 @@ Each candidate is scored by
   does not outrank the top match's answer;
 - language: when both versions of an act were retrieved, the question's language wins.
 
-The best candidate's features (score, meaning, words, type, margin over other acts, coverage of
-the question's words, language) go through a logistic model fitted on development questions
-(kb/confidence.py, kb/data/confidence.yaml): the confidence is the probability that the answer is
-right. Below the refusal threshold chosen on the same questions, the answer says plainly, in the
+These parts, taken apart and with a few more facts about the candidate, also feed a learned ranker
+(kb/answer_ranker.py, kb/data/answer_ranker.yaml): a conditional logit fitted on the development sets
+with the hand-set score as its main term and small corrections; when shipped it orders the candidates.
+
+The best candidate's features (score, meaning, type, margin over other acts, near-miss signals,
+language) go through a logistic model fitted on development questions (kb/confidence.py,
+kb/data/confidence.yaml): the probability that the answer is right decides refusal; an answer then
+shows a second stage's probability, from how sure the ranker is of the sentence within the act. Below the refusal threshold chosen on the same questions, the answer says plainly, in the
 question's language, that the knowledge base has no answer, and names the closest acts as possibly
 related (never quoting them).
 
