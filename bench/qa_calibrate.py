@@ -209,7 +209,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["fit", "reliability", "crossfit"])
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb-v2")
-    ap.add_argument("--split", choices=["dev", "blind", "blind3", "blind4"], default="dev",
+    ap.add_argument("--split", choices=["dev", "blind", "blind3", "blind4", "dev5", "all"], default="dev",
                     help="reliability: the split of --questions to judge the fitted model on")
     ap.add_argument("--questions", type=Path, default=V2, help="reliability: the question file")
     ap.add_argument("--samples", type=Path, help="cache of the collected features (JSON)")
@@ -285,6 +285,15 @@ def main() -> None:
         print(f"{args.split}: reliability of the fitted model (not fitted on these questions)")
         print("\n".join(reliability(samples, probs)))
         print(f"at threshold {m.threshold}: {rates(samples, probs, m.threshold)}")
+        # What an answer shows (the second stage), for the answers above the threshold, and per word band.
+        shown = [(s, m.shown(p, s.x)) for s, p in zip(samples, probs)
+                 if s.x is not None and not m.refuses(p, s.x)]
+        if shown:
+            print(f"answers above the threshold ({len(shown)}): the confidence shown")
+            print("\n".join(reliability([s for s, _ in shown], [q for _, q in shown])))
+            for band in ("high", "medium", "low"):
+                got = [s.label for s, q in shown if m.level(q) == band]
+                print(f"{band}: n={len(got)} right={sum(got)}" + (f" ({sum(got) / len(got):.2f})" if got else ""))
 
 
 if __name__ == "__main__":
