@@ -60,11 +60,11 @@ def rates(samples, probs, t):
 def fitted_asked_missing() -> float:
     return ASKED_GATE
 
+
 ROOT = Path(__file__).resolve().parents[1]
 # Narrower bins than bench/qa_calibrate.py's: the bands are set from this table.
 BINS = [0.0, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0001]
-# The word bands: "high" where answers at or above were right at least this often (held out);
-# "low" is what the threshold refuses.
+# The word bands (second_bands): "high" where held-out answers were right at least this often.
 HIGH_ACCURACY = 0.9
 
 
@@ -121,23 +121,6 @@ def table(samples: list[Sample], probs: list[float]) -> list[dict]:
                     "right": sum(s.label for s, _ in inb),
                     "accuracy": round(sum(s.label for s, _ in inb) / len(inb), 3) if inb else None})
     return out
-
-
-def bands(samples: list[Sample], probs: list[float], thr: float) -> tuple[float, list[dict]]:
-    """The lowest probability above which held-out answers were right >= HIGH_ACCURACY of the time,
-    and the observed accuracy of each band (high, medium: answered; low: refused)."""
-    grid = [round(float(t), 2) for t in np.arange(thr, 0.96, 0.01)]
-
-    def acc(lo, hi):
-        got = [s.label for s, p in zip(samples, probs) if s.x is not None and lo <= p < hi]
-        return (sum(got) / len(got) if got else None), len(got)
-
-    high = next((t for t in grid if (a := acc(t, 2.0)[0]) is not None and a >= HIGH_ACCURACY), 0.95)
-    rows = []
-    for name, lo, hi in (("high", high, 2.0), ("medium", thr, high), ("low", 0.0, thr)):
-        a, n = acc(lo, hi)
-        rows.append({"band": name, "from": lo, "n": n, "accuracy": round(a, 3) if a is not None else None})
-    return high, rows
 
 
 def show_sets(samples: list[Sample], probs: list[float], l2: float) -> dict:

@@ -11,7 +11,7 @@ three, and count the held-out set's answerable questions whose first candidate i
 the hand-set score's. Nothing here reads the blind sets (v4, v5).
 
     python -m bench.qa_rank collect --data-dir bench/out/kb-dev      # writes bench/out/rank-cands.json
-    python -m bench.qa_rank fit [--l2 1] [--write]                  # cross-validates; --write: kb/data/answer_ranker.yaml
+    python -m bench.qa_rank fit [--l2 30] [--write]                 # cross-validates; --write: kb/data/answer_ranker.yaml
 """
 
 from __future__ import annotations
