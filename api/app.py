@@ -15,6 +15,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.routing import APIRoute
@@ -51,6 +52,11 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
         holder: KBHolder = app.state.kb_holder
         if holder.kb is None and holder.error is None:
             holder.open()
+            if holder.kb is not None:
+                try:
+                    await run_in_threadpool(holder.kb.warm_up)
+                except Exception as exc:  # noqa: BLE001 - a failed warm-up only makes the first search slower
+                    log.warning("warm-up failed: %s", exc)
         published = None
         if holder.kb is not None and app.state.publish:
             published = ServiceFile.publish(holder.kb.settings)
@@ -76,6 +82,7 @@ def create_app(kb: KnowledgeBase | None = None, settings: Settings | None = None
     app.state.kb_holder = KBHolder(kb)
     app.state.require_read_key = settings.require_read_key
     app.state.service_token = None
+    app.state.read_concurrency = settings.read_concurrency
     # Only a real service process publishes itself; an app built around a given KB (tests) does not.
     app.state.publish = kb is None
     install_error_handlers(app)

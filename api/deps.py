@@ -14,7 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Request, Security
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.errors import translate, unavailable_reason
@@ -50,9 +53,16 @@ class KBHolder:
             self.error = unavailable_reason(exc) or f"The knowledge base could not be opened: {exc}"
 
 
-def get_kb(request: Request) -> KnowledgeBase:
-    """The shared KnowledgeBase (tests replace it with app.dependency_overrides[get_kb])."""
-    return request.app.state.kb_holder.get()
+async def get_kb(request: Request) -> KnowledgeBase:
+    """The shared KnowledgeBase (tests replace it with app.dependency_overrides[get_kb]).
+
+    Async so that FastAPI does not send every request through a worker thread just to
+    read an attribute: under 50 concurrent clients each such hop costs a thread switch
+    and a turn at the interpreter lock. Only the first opening goes to a thread."""
+    holder = request.app.state.kb_holder
+    if holder.kb is not None:
+        return holder.kb
+    return await run_in_threadpool(holder.get)
 
 
 KB = Annotated[KnowledgeBase, Depends(get_kb)]
@@ -69,6 +79,20 @@ def call(fn: Callable[..., R], *args, **kwargs) -> R:
         if http is None:
             raise
         raise http from exc
+
+
+async def heavy_read(request: Request, fn: Callable[..., R], *args) -> R:
+    """Run a search or an answer in a worker thread, at most `KB_READ_CONCURRENCY` at a time.
+
+    The others wait in line in arrival order (anyio's limiter is first come, first served).
+    With 40 threads all inside a search at once, the lock-holding parts take turns at random,
+    so some searches waited three times as long as the median; in line, each waits about as
+    long as the others, and the ones in flight still fill a query-embedding batch."""
+    limiter = getattr(request.app.state, "read_limiter", None)
+    if limiter is None:  # made on first use: a limiter belongs to the running event loop
+        limiter = request.app.state.read_limiter = anyio.CapacityLimiter(
+            request.app.state.read_concurrency)
+    return await anyio.to_thread.run_sync(lambda: call(fn, *args), limiter=limiter)
 
 
 # -- who is calling ----------------------------------------------------------------------------
@@ -139,13 +163,16 @@ def require(role: Role) -> Callable[..., Caller]:
     return dependency
 
 
-def reader(
+async def reader(
     request: Request,
     bearer: Annotated[HTTPAuthorizationCredentials | None, Security(_bearer)],
     header: Annotated[str | None, Security(_header)],
 ) -> Caller:
-    """Reads are open unless KB_REQUIRE_READ_KEY is set; a key that is sent must still be valid."""
-    caller = identify(request, _secret(request, header))
+    """Reads are open unless KB_REQUIRE_READ_KEY is set; a key that is sent must still be valid.
+
+    Async (see get_kb): an anonymous read needs no lookup; a key is checked in a thread."""
+    secret = _secret(request, header)
+    caller = ANONYMOUS if secret is None else await run_in_threadpool(identify, request, secret)
     if caller.role is None and request.app.state.require_read_key:
         raise _unauthorized("Authorization: this service needs an API key (role 'read' or above) for reads")
     return caller

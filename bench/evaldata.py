@@ -199,8 +199,9 @@ class QAQuestion(BaseModel):
     # QA set v2 (bench/data/qa_questions_v2.yaml): the act's split, near-miss questions
     # (`answerable: false`: the right response is a refusal) and list items.
     # blind3: the v3 set (bench/data/qa_questions_v3.yaml), run once by the lead; blind4: the v4 set;
+    # blind5: the v5 set (bench/data/qa_questions_v5.yaml), likewise;
     # dev5: bench/data/qa_questions_dev5.yaml, development questions written before their first run.
-    split: Literal["dev", "blind", "blind3", "blind4", "dev5"] = "dev"
+    split: Literal["dev", "blind", "blind3", "blind4", "blind5", "dev5"] = "dev"
     answerable: bool = True
     items: list[str] = Field(default_factory=list)
     why: str | None = None

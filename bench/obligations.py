@@ -349,7 +349,7 @@ def run_split(gold: Path, split: str, verbose: bool) -> int:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--gold", type=Path, default=ROOT / "tests" / "data" / "obligations_gold.yaml")
-    ap.add_argument("--split", choices=["dev", "heldout", "blind", "blind2", "dev3", "blind4", "dev4"], default=None,
+    ap.add_argument("--split", choices=["dev", "heldout", "blind", "blind2", "dev3", "blind4", "dev4", "blind5"], default=None,
                     help="score one split only, per language and per kind of act, with actor-id / deadline-value / recurrence accuracy")
     ap.add_argument("--out", type=Path, default=None, help="also write the table (markdown) here")
     ap.add_argument("-v", "--verbose", action="store_true", help="list misses (refused on the blind splits)")

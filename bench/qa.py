@@ -13,11 +13,11 @@ a thread of this process, as in bench/latency.py), so the figures are what a use
 - list completeness: for questions with `items`, the share of items found in the answer;
 - latency: client-side wall time of each first-time `/ask`, p50/p95.
 
-`--split dev|blind|blind3|blind4|dev5|all` picks the questions (the original set has no split: all of it is dev;
+`--split dev|blind|blind3|blind4|blind5|dev5|all` picks the questions (the original set has no split: all of it is dev;
 dev5, bench/data/qa_questions_dev5.yaml, is development data written before its first run).
 v2's `blind` questions were reported once and are now development data; the v3 set
-(bench/data/qa_questions_v3.yaml, split `blind3`) is run once by the lead, never with `--show-misses`; so is the v4 set
-(bench/data/qa_questions_v4.yaml, split `blind4`).
+(bench/data/qa_questions_v3.yaml, split `blind3`) is run once by the lead, never with `--show-misses`; so are the v4 set
+(bench/data/qa_questions_v4.yaml, split `blind4`) and the v5 set (bench/data/qa_questions_v5.yaml, split `blind5`).
 `--records PATH` writes one JSON line per question (its answer, confidence and correctness), for
 calibration on dev (bench/qa_calibrate.py). CPU time per question is this process's (server thread and
 client), reported with the load average: the machine is shared.
@@ -160,16 +160,17 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb-v2")
     ap.add_argument("--questions", type=Path, default=QUESTIONS_FILE)
-    ap.add_argument("--split", choices=["dev", "blind", "blind3", "blind4", "dev5", "all"], default="dev",
-                    help="blind: v2's (spent: now looked at as dev); blind3 / blind4: the v3 / v4 sets', run once by the lead")
-    ap.add_argument("--show-misses", action="store_true", help="not for blind3 / blind4")
+    ap.add_argument("--split", choices=["dev", "blind", "blind3", "blind4", "blind5", "dev5", "all"], default="dev",
+                    help="blind: v2's (spent: now looked at as dev); blind3 / blind4 / blind5: the v3 / v4 / v5 sets', "
+                         "run once by the lead")
+    ap.add_argument("--show-misses", action="store_true", help="not for blind3 / blind4 / blind5")
     ap.add_argument("--records", type=Path, help="write one JSON line per question here")
     ap.add_argument("--pool-main", action="store_true",
                     help="the question's own search with one candidate pool per language (Answerer.pool_main)")
     args = ap.parse_args()
     items = load_items(args.questions, args.split)
-    if args.show_misses and any(it.split in ("blind3", "blind4") for it in items):
-        ap.error("--show-misses is not for blind3 questions (they are not looked at)")
+    if args.show_misses and any(it.split in ("blind3", "blind4", "blind5") for it in items):
+        ap.error("--show-misses is not for the blind3 / blind4 / blind5 questions (they are not looked at)")
     kb = open_kb(args.data_dir)
     kb.answerer.pool_main = args.pool_main
     records, cites_ok, cites_all = ask_all(kb, items)

@@ -209,7 +209,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("command", choices=["fit", "reliability", "crossfit"])
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb-v2")
-    ap.add_argument("--split", choices=["dev", "blind", "blind3", "blind4", "dev5", "all"], default="dev",
+    ap.add_argument("--split", choices=["dev", "blind", "blind3", "blind4", "blind5", "dev5", "all"], default="dev",
                     help="reliability: the split of --questions to judge the fitted model on")
     ap.add_argument("--questions", type=Path, default=V2, help="reliability: the question file")
     ap.add_argument("--samples", type=Path, help="cache of the collected features (JSON)")

@@ -136,7 +136,19 @@ def ingest(
                 def progress(done: int, total: int, result) -> None:
                     bar.update(task, completed=done, total=total, description=escape(Path(result.path).name[:40]))
 
-                report = kb.ingest(paths, progress=progress, force=force, follow_symlinks=follow_symlinks)
+                index_task = None
+
+                def rebuilding(elapsed: float, estimate: float) -> None:
+                    nonlocal index_task
+                    if index_task is None:
+                        index_task = bar.add_task("search index (HNSW)", total=estimate)
+                    if elapsed == estimate:  # the last call: the rebuild is over
+                        bar.update(index_task, total=elapsed, completed=elapsed)
+                    else:  # an estimate: the bar waits short of the end until the rebuild ends
+                        bar.update(index_task, completed=min(elapsed, 0.99 * estimate))
+
+                report = kb.ingest(paths, progress=progress, force=force, follow_symlinks=follow_symlinks,
+                                   rebuild_progress=rebuilding)
             rows, counts, interrupted = report.files, report.counts(), False
     _print_ingest_summary(rows, counts)
     if interrupted:

@@ -46,11 +46,22 @@ class Settings(BaseSettings):
         description="Nice value of the threads that ingest uploads and run jobs, so searches keep their "
         "latency during an upload (Linux; 0 = same priority as requests)",
     )
+    upload_worker: bool = Field(
+        True,
+        description="Parse and enrich uploads in a worker process, so that an upload does not hold the "
+        "interpreter lock the searches need (false: in the service's own process)",
+    )
     torch_threads: int = Field(1, description="CPU threads for embedding (1 is often fastest on 2 cores)")
     query_streams: int = Field(
         default_factory=lambda: max(1, min(2, os.cpu_count() or 1)), ge=1, le=16,
         description="Query embeddings the service computes at once, each on torch_threads threads (OpenVINO and "
         "ONNX Runtime; default: one per core, at most 2); concurrent searches wait for a free one",
+    )
+    read_concurrency: int = Field(
+        8, ge=1, le=64,
+        description="Searches and answers the service works on at once; more wait in line, first come first "
+        "served. A few in flight keep both cores and the query model busy; dozens only take turns at the "
+        "interpreter lock and make the slowest wait longest",
     )
     embed_batch_size: int = 16
     embed_backend: str = Field(

@@ -72,9 +72,18 @@ class JobRunner:
         targets = [Path(p) for p in paths]
 
         def work(job: Job) -> None:
+            shown = [0.0]
+
+            def rebuilding(elapsed: float, estimate: float) -> None:
+                if elapsed - shown[0] >= 2 or elapsed >= estimate:  # a save every 2 s is plenty
+                    shown[0] = elapsed
+                    left = max(0, round(estimate - elapsed))
+                    job.current = f"search index (HNSW): {round(elapsed)} s, about {left} s left"
+                    self._save(job)
+
             self.kb.ingest(
                 targets, progress=lambda done, total, result: self._progress(job, done, total, result),
-                force=force, follow_symlinks=follow_symlinks,
+                force=force, follow_symlinks=follow_symlinks, rebuild_progress=rebuilding,
             )
 
         return self._submit(work, total=0)

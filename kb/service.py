@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from pathlib import Path
 
@@ -39,20 +39,9 @@ from kb.models import (
     SearchRequest,
     SearchResponse,
 )
+from kb.enrich import ENRICHERS, extract_obligations, tag_entities  # noqa: F401  (re-exported)
 from kb.pipeline import Hooks, IngestReport, Progress, ingest_paths, remove_document, store_document
 from kb.store import DocStore, summarize
-
-
-def tag_entities(doc: Document) -> None:
-    from kb.entities import tag_document
-
-    tag_document(doc)
-
-
-def extract_obligations(doc: Document) -> None:
-    from kb.obligations import extract
-
-    doc.obligations = extract(doc)
 
 
 def agency_of(issuer: str, lang: str) -> str | None:
@@ -61,6 +50,9 @@ def agency_of(issuer: str, lang: str) -> str | None:
 
     return next((e.id for e in extract(issuer, lang if lang in ("kk", "ru") else "ru")
                  if e.type == "agency" and e.id), None)
+
+
+WARM_UP_QUERIES = ("охрана окружающей среды", "қоршаған ортаны қорғау")
 
 
 class LockedEmbedder:
@@ -257,9 +249,13 @@ class KnowledgeBase:
         return self._opened("jobs", lambda: JobRunner(self))
 
     def warm_up(self) -> None:
-        """Open the index and load the query model now (a server does this before its first request)."""
+        """Open the index, load the query model and run a search in each language now (a server
+        does this before its first request): the language models, dictionaries and the first
+        inference load once here, not while the first users' searches wait for them."""
         self.retriever
         self.answerer
+        for q in WARM_UP_QUERIES:
+            self.search(SearchRequest(q=q, top_k=1))
 
     @property
     def hooks(self) -> Hooks:
@@ -312,8 +308,11 @@ class KnowledgeBase:
         progress: Progress | None = None,
         force: bool = False,
         follow_symlinks: bool = False,
+        rebuild_progress: Callable[[float, float], None] | None = None,
     ) -> IngestReport:
-        """Parse, tag, store and index files/folders (one writer at a time; reads go on)."""
+        """Parse, tag, store and index files/folders (one writer at a time; reads go on).
+        After a bulk load the index is rebuilt; `rebuild_progress(elapsed_s, estimated_total_s)`
+        follows it (minutes at 100k passages)."""
         with self._lock:
             self.reconcile()
             report = IngestReport()
@@ -326,11 +325,11 @@ class KnowledgeBase:
                 # Also when a job is cancelled mid-run: what was written is made durable.
                 self.index.flush()
             changed = report.count("added") + report.count("updated")
-            # optimize() rebuilds HNSW over the whole shard and holds the GIL (minutes at
-            # 100k passages): worth it after a bulk load, not after one or two files, whose
-            # small new segments are searched exactly anyway.
+            # optimize() rebuilds HNSW over the whole shard (minutes at 100k passages; the
+            # embedded index closes meanwhile): worth it after a bulk load, not after one or
+            # two files, whose small new segments are searched exactly anyway.
             if changed >= OPTIMIZE_AFTER_DOCS:
-                self.index.optimize()
+                self.index.optimize(progress=rebuild_progress)
             return report
 
     # -- acts ---------------------------------------------------------------
@@ -404,21 +403,41 @@ class KnowledgeBase:
         return self.background.run(self._ingest_upload, filename, data, force)
 
     def _ingest_upload(self, filename: str, data: bytes, force: bool) -> tuple[DocumentSummary, str]:
-        from ingest import parse_bytes
+        from ingest import IngestError, doc_id
 
-        # Parsing is the slow, CPU-bound part: it runs before taking the writer lock.
-        doc = parse_bytes(data, filename, self.settings.ingest_options(), source=f"upload:{Path(filename).name}")
+        if not force and doc_id(data) in self.docs:
+            stored = self.docs.summary(doc_id(data))
+            if stored is not None:
+                return stored, "unchanged"
+        # Parsing and enrichment are the slow, CPU-bound part: they run before taking the
+        # writer lock, and in a worker process unless KB_UPLOAD_WORKER=false (kb.parse_pool).
+        parsed = self._prepare(data, filename)
+        if parsed.doc is None:
+            if parsed.unexpected:
+                raise RuntimeError(parsed.reason or "ingestion failed")
+            raise IngestError(filename, parsed.reason or "the file could not be read")
+        doc, hooks = parsed.doc, self.hooks
+        hooks.enrichers = []  # done by _prepare
         with self._lock:
             self.reconcile()
             if not force and doc.id in self.docs:
                 stored = self.docs.summary(doc.id)
                 if stored is not None:
                     return stored, "unchanged"
-            result = store_document(doc, self.docs, self.hooks)
+            result = store_document(doc, self.docs, hooks)
             self.index.flush()
         if result.status == "failed":
             raise RuntimeError(result.reason or "ingestion failed")
         return summarize(doc), result.status
+
+    def _prepare(self, data: bytes, filename: str):
+        from kb.parse_pool import prepare_one, upload_worker
+
+        source = f"upload:{Path(filename).name}"
+        options = self.settings.ingest_options()
+        if self.settings.upload_worker:
+            return upload_worker(self.settings.writer_nice).run(data, filename, source, options)
+        return prepare_one(data, filename, source, options)
 
     def delete_document(self, doc_id: str) -> bool:
         with self._lock:

@@ -35,3 +35,16 @@ def test_v4_gold_is_consistent():
         assert counts[(lang, "list")] == 3
         assert counts[(lang, "near-miss")] == 7
     assert counts[("split", "blind4")] == 40
+
+
+def test_v5_gold_is_consistent():
+    v5 = V3.parent / "qa_questions_v5.yaml"
+    older = [V3.parent / n for n in ("qa_questions.yaml", "qa_negative.yaml", "qa_questions_v2.yaml",
+                                     "qa_questions_v4.yaml", "qa_questions_dev5.yaml")] + [V3]
+    errors, counts = check(v5, older)
+    assert errors == []
+    for lang in ("kk", "ru"):
+        assert counts[(lang, "factual")] == 6
+        assert counts[(lang, "list")] == 3
+        assert counts[(lang, "near-miss")] == 6
+    assert counts[("split", "blind5")] == 30

@@ -186,3 +186,72 @@ def test_a_model_with_two_streams_embeds_two_batches_at_once():
         t.join(60)
     assert most[0] == 2
     assert out == {t: float(len(t)) for t in texts}  # each caller got its own vector
+
+
+def test_searches_beyond_the_read_limit_wait_in_line(corpus_kb, monkeypatch):
+    """At most KB_READ_CONCURRENCY searches are worked on at once; the others wait, none fails."""
+    import time as _time
+
+    lock = threading.Lock()
+    running, most = [0], [0]
+    real = corpus_kb.search
+
+    def counted(req):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        try:
+            _time.sleep(0.05)
+            return real(req)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    monkeypatch.setattr(corpus_kb, "search", counted)
+    app = create_app(corpus_kb)
+    app.state.read_concurrency = 2
+    codes: list[int] = []
+    with Server(app) as url:
+        def search(n: int) -> None:
+            with httpx.Client(base_url=url, timeout=120) as c:
+                codes.append(c.post(f"{V1}/search", json={"q": QUERIES[n % len(QUERIES)]}).status_code)
+
+        threads = [threading.Thread(target=search, args=(n,)) for n in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+    assert codes == [200] * 8
+    assert most[0] == 2  # without the limit all eight ran at once (40 worker threads)
+
+
+def test_uploads_are_parsed_in_a_worker_process_that_a_crash_does_not_take_down(served):
+    """An upload is parsed and enriched outside the service's process (kb.parse_pool.UploadWorker);
+    a worker killed between two uploads costs neither of them."""
+    import os
+    import signal
+    import time as _time
+
+    from kb.parse_pool import upload_worker
+
+    url, secret, kb = served
+    worker = upload_worker(kb.settings.writer_nice)
+    ids: list[str] = []
+    try:
+        with httpx.Client(base_url=url, timeout=600, headers={"X-API-Key": secret}) as c:
+            text = "Правила учета\n\n1. Оператор ежегодно до 1 марта представляет в уполномоченный орган отчет."
+            r = c.post(f"{V1}/documents", files={"file": ("rules1.txt", text.encode(), "text/plain")})
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+            pids = worker.pids()
+            assert pids and os.getpid() not in pids
+            assert kb.get_document(ids[0]).obligations  # enriched in the worker, stored here
+            os.kill(pids[0], signal.SIGKILL)
+            _time.sleep(0.5)
+            r = c.post(f"{V1}/documents", files={"file": ("rules2.txt", (text + " Второй.").encode(), "text/plain")})
+            assert r.status_code == 201, r.text
+            ids.append(r.json()["id"])
+            assert worker.pids() and worker.pids() != pids
+    finally:
+        for d in ids:
+            kb.delete_document(d)

@@ -25,6 +25,7 @@ from kb.config import Settings
 from kb.index import (
     IndexConfigError,
     IndexLockedError,
+    IndexStoreError,
     IndexPoint,
     IndexUnavailableError,
     InvalidPointError,
@@ -439,6 +440,56 @@ def test_optimize_then_reopen(tmp_path):
     s = EdgeStore(tmp_path / "q")
     try:
         assert s.count() == 15
+    finally:
+        s.close()
+
+
+def test_optimize_runs_in_a_child_process_with_progress_while_reads_wait(tmp_path):
+    """The engine's optimize holds the GIL for minutes at scale: it runs in a child process,
+    progress is reported meanwhile, and a search that arrives during it waits and gets its hits."""
+    import threading
+    import time
+
+    from kb.index import edge_rebuild
+
+    s = EdgeStore(tmp_path / "q")
+    s.ensure_collection(DIM)
+    s.upsert(corpus_points())
+    query = dict(dense=basis(0), sparse=None, filters=None, limit=3)
+    before = docs_of(s.search(**query))
+    calls: list[tuple[float, float]] = []
+    during: list[set[str]] = []
+
+    def searcher() -> None:
+        deadline = time.monotonic() + 30
+        while s._open.is_set() and time.monotonic() < deadline:  # wait for the rebuild to begin
+            time.sleep(0.001)
+        during.append(docs_of(s.search(**query)))
+
+    t = threading.Thread(target=searcher, daemon=True)
+    t.start()
+    try:
+        s.optimize(progress=lambda elapsed, total: calls.append((elapsed, total)))
+        t.join(60)
+        assert during == [before]
+        assert len(calls) >= 2 and calls[-1][0] == calls[-1][1] and calls[0][1] > 0
+        assert (tmp_path / "q" / edge_rebuild.TIMING_FILE).exists()  # the next estimate learns from it
+        assert s.count() == 15
+    finally:
+        s.close()
+
+
+def test_a_failed_rebuild_says_so_and_keeps_the_index_open(tmp_path, monkeypatch):
+    import kb.index.edge as edge
+
+    s = EdgeStore(tmp_path / "q")
+    s.ensure_collection(DIM)
+    s.upsert(corpus_points())
+    monkeypatch.setattr(edge.sys, "executable", "/bin/false")
+    try:
+        with pytest.raises(IndexStoreError, match="rebuilding the index .* failed"):
+            s.optimize()
+        assert s.count() == 15 and docs_of(s.search(dense=basis(0), sparse=None, filters=None, limit=3))
     finally:
         s.close()
 

@@ -10,7 +10,7 @@ the same ranking on either.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import datetime as dt
 import uuid
@@ -188,8 +188,9 @@ class VectorStore(Protocol):
     def flush(self) -> None:
         """Make every write so far durable on disk (a no-op for the server)."""
 
-    def optimize(self) -> None:
-        """Build the HNSW/payload indexes after bulk ingestion (blocking on the embedded engine)."""
+    def optimize(self, progress: Callable[[float, float], None] | None = None) -> None:
+        """Build the HNSW/payload indexes after bulk ingestion (blocking on the embedded engine);
+        `progress(elapsed_s, estimated_total_s)` is called while it runs."""
 
     def close(self) -> None: ...
 

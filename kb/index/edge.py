@@ -11,9 +11,11 @@ against an OS crash or power loss, and `optimize()` and `close()` flush. Call
 Only one process may open the directory: the engine locks its WAL, and a second
 opener gets `IndexLockedError`.
 
-HNSW is built only by `optimize()`, which holds the GIL while it runs: call it
-after bulk ingestion, never per request. Until then (and for small collections,
-below the engine's indexing threshold) search is exact.
+HNSW is built only by `optimize()`: call it after bulk ingestion, never per request.
+The engine's optimize holds the GIL for as long as it runs, so it runs in a child
+process (kb.index.edge_rebuild) while this one shows progress; the shard is closed
+meanwhile and reads wait for it (up to REBUILD_WAIT_S, then "unavailable"). Until
+then (and for small collections, below the engine's indexing threshold) search is exact.
 
 Reading a point's payload costs the engine about 11 us whatever fields are selected
 (it decodes the whole stored payload, text included): 60 candidates with their
@@ -26,10 +28,12 @@ stale.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import json
+import subprocess
+import sys
 import threading
+import time
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -61,6 +65,8 @@ from kb.models import SearchFilters
 _CONFIG_FILE = "edge_config.json"  # written by the engine at create (documented)
 # Points whose rank fields are kept (about 0.3 KB each); past it the cache starts over.
 FIELD_CACHE_POINTS = 200_000
+# A read that arrives during a rebuild waits this long for the shard, then gets "unavailable".
+REBUILD_WAIT_S = 30.0
 _SCHEMA = {"keyword": qe.PayloadSchemaType.Keyword, "datetime": qe.PayloadSchemaType.Datetime}
 
 
@@ -102,7 +108,11 @@ class EdgeStore(SearchOne):
 
     def __init__(self, path: str | Path, hnsw_ef: int | None = None):
         self.path = Path(path)
-        self._shard: qe.EdgeShard | None = None
+        self._handle: qe.EdgeShard | None = None
+        self._open = threading.Event()  # cleared while a child process rebuilds the shard
+        self._open.set()
+        self._rebuilder: int | None = None  # the thread running optimize()
+        self._rebuild_ends = 0.0  # estimated, time.monotonic()
         self._dim: int | None = None
         # Dense searches explore this many HNSW neighbours (None: the engine's default).
         self._params = qe.SearchParams(hnsw_ef=hnsw_ef) if hnsw_ef else None
@@ -114,6 +124,20 @@ class EdgeStore(SearchOne):
             self._dim = self._stored_dim()
 
     # --- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def _shard(self) -> qe.EdgeShard | None:
+        """The open shard; during a rebuild other threads wait for it to be reopened."""
+        if not self._open.is_set() and threading.get_ident() != self._rebuilder:
+            if not self._open.wait(REBUILD_WAIT_S):
+                left = max(0, round(self._rebuild_ends - time.monotonic()))
+                raise IndexUnavailableError(
+                    f"the search index is being rebuilt after a bulk load (about {left} s left); try again shortly")
+        return self._handle
+
+    @_shard.setter
+    def _shard(self, shard: qe.EdgeShard | None) -> None:
+        self._handle = shard
 
     def _load(self, config: qe.EdgeConfig | None = None) -> qe.EdgeShard:
         try:
@@ -158,10 +182,47 @@ class EdgeStore(SearchOne):
         if self._shard is not None:
             self._shard.flush()
 
-    def optimize(self) -> None:
-        if self._shard is not None:
-            self._shard.optimize()
-            self._shard.flush()
+    def optimize(self, progress: Callable[[float, float], None] | None = None) -> None:
+        """Rebuild HNSW in a child process (see the module docstring); `progress(elapsed_s,
+        estimated_total_s)` is called about twice a second meanwhile, and once at the end
+        with both equal."""
+        from kb.index import edge_rebuild
+
+        shard = self._shard
+        if shard is None:
+            return
+        points = self.count()
+        estimate = edge_rebuild.estimate_s(self.path, points)
+        started = time.monotonic()
+        self._rebuilder, self._rebuild_ends = threading.get_ident(), started + estimate
+        self._open.clear()
+        try:
+            shard.flush()
+            shard.close()
+            self._handle = None
+            child = subprocess.Popen([sys.executable, "-m", "kb.index.edge_rebuild", str(self.path)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            while child.poll() is None:
+                if progress:
+                    progress(time.monotonic() - started, estimate)
+                try:
+                    child.wait(0.5)
+                except subprocess.TimeoutExpired:
+                    pass
+            error = child.stderr.read().decode("utf-8", "replace").strip() if child.stderr else ""
+            if child.returncode == 0:
+                edge_rebuild.record(self.path, points, time.monotonic() - started)
+        finally:
+            # Reopened whatever happened: the WAL holds every write, the rebuild only adds HNSW.
+            self._handle = self._load()
+            self._rebuilder = None
+            self._open.set()
+        if progress:
+            took = time.monotonic() - started
+            progress(took, took)  # the last call: elapsed == total
+        if child.returncode != 0:
+            raise IndexStoreError(f"rebuilding the index at {self.path} failed (exit {child.returncode}): "
+                                  f"{error[-500:] or 'no message'}")
 
     def close(self) -> None:
         if self._shard is not None:

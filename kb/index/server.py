@@ -181,7 +181,7 @@ class ServerStore(SearchOne):
     def flush(self) -> None:
         """The server persists writes itself (wait=True returns after its WAL has them)."""
 
-    def optimize(self) -> None:
+    def optimize(self, progress=None) -> None:
         """The server optimizes in the background; nothing to do."""
 
     def close(self) -> None:
