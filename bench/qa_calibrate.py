@@ -6,8 +6,13 @@ an expected span with a true citation (bench/qa.py's definition), 0 when it does
 question has no answer in the corpus. A logistic regression (L2, numpy IRLS: a handful of
 features, ~100 questions) maps features to the probability of a right answer.
 
-    python -m bench.qa_calibrate fit        # dev questions (original set + all of v2 + dev5): writes kb/data/confidence.yaml
+    python -m bench.qa_calibrate crossfit [--write]  # the shipped file: bench/qa_crossfit.py (two stages, held-out figures)
+    python -m bench.qa_calibrate fit        # the earlier one-stage fit (original set + all of v2 + dev5, 5-fold)
     python -m bench.qa_calibrate reliability --questions bench/data/qa_questions_v3.yaml --split blind3
+
+`crossfit` (session 5) is how kb/data/confidence.yaml is made now: leave-one-question-set-out over the four
+development sets for the ranker, the model and the threshold, and a second stage for answers (see
+bench/qa_crossfit.py). `fit` writes a one-stage file without the second stage.
 
 `fit` also prints a cross-fitted (5-fold) reliability table on dev, so the model is never judged
 on the questions it was fitted on. The refusal threshold is chosen on dev's cross-fitted
@@ -54,6 +59,7 @@ class Sample:
     answerable: bool
     x: dict[str, float] | None  # None: refused before scoring (language, nothing retrieved)
     label: int
+    set: str = ""  # the question set (bench/qa_rank.py SETS), for leave-one-set-out fits
 
 
 def answered(kb, items: list[Item]):
@@ -123,14 +129,15 @@ def _probs(model: ConfidenceModel, samples: list[Sample]) -> list[float]:
     return [model.probability(s.x) if s.x is not None else 0.0 for s in samples]
 
 
-def rates(samples: list[Sample], probs: list[float], t: float) -> dict[str, float]:
+def rates(samples: list[Sample], probs: list[float], t: float, gate: float | None = None) -> dict[str, float]:
+    """Accuracy and refusal at threshold t; gate: the asked-missing rule's threshold (None: the file's)."""
     def share(rs):
         return sum(rs) / len(rs) if rs else float("nan")
     pos = [(s, p) for s, p in zip(samples, probs) if s.answerable]
     neg = [(s, p) for s, p in zip(samples, probs) if not s.answerable]
     from kb.confidence import model as fitted
 
-    gate = fitted().asked_missing_threshold
+    gate = fitted().asked_missing_threshold if gate is None else gate
 
     def refused(s, p):
         return p < t or bool(s.x and s.x.get("asked_doc_missing")) and p < gate
@@ -200,9 +207,9 @@ def dev_items() -> list[Item]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("command", choices=["fit", "reliability"])
+    ap.add_argument("command", choices=["fit", "reliability", "crossfit"])
     ap.add_argument("--data-dir", type=Path, default=ROOT / "bench" / "out" / "kb-v2")
-    ap.add_argument("--split", choices=["dev", "blind", "blind3", "blind4", "blind5"], default="dev",
+    ap.add_argument("--split", choices=["dev", "blind", "blind3", "blind4", "blind5", "dev5", "all"], default="dev",
                     help="reliability: the split of --questions to judge the fitted model on")
     ap.add_argument("--questions", type=Path, default=V2, help="reliability: the question file")
     ap.add_argument("--samples", type=Path, help="cache of the collected features (JSON)")
@@ -211,8 +218,17 @@ def main() -> None:
     # Russian "главный эксперт" sentence at p 0.49. L2 = 10 measures the same on dev (repeated 5-fold
     # with the threshold chosen inside the training folds: acc + refusal 1.515 vs 1.509) with weights
     # half as steep.
-    ap.add_argument("--l2", type=float, default=10.0, help="ridge penalty on standardised features")
+    ap.add_argument("--l2", type=float, default=None,
+                    help="ridge penalty on standardised features (fit: 10; crossfit: bench/qa_crossfit.py L2)")
+    ap.add_argument("--ranker", choices=["learned", "hand"], default="learned", help="crossfit: the candidate ranker")
+    ap.add_argument("--write", action="store_true", help="crossfit: write kb/data/confidence.yaml")
     args = ap.parse_args()
+    if args.command == "crossfit":
+        from bench.qa_crossfit import run
+
+        run(args)
+        return
+    args.l2 = 10.0 if args.l2 is None else args.l2
     if args.samples and args.samples.exists():
         samples = [Sample(**d) for d in json.loads(args.samples.read_text())]
         for smp in samples:  # caches written before the feature existed
@@ -269,6 +285,15 @@ def main() -> None:
         print(f"{args.split}: reliability of the fitted model (not fitted on these questions)")
         print("\n".join(reliability(samples, probs)))
         print(f"at threshold {m.threshold}: {rates(samples, probs, m.threshold)}")
+        # What an answer shows (the second stage), for the answers above the threshold, and per word band.
+        shown = [(s, m.shown(p, s.x)) for s, p in zip(samples, probs)
+                 if s.x is not None and not m.refuses(p, s.x)]
+        if shown:
+            print(f"answers above the threshold ({len(shown)}): the confidence shown")
+            print("\n".join(reliability([s for s, _ in shown], [q for _, q in shown])))
+            for band in ("high", "medium", "low"):
+                got = [s.label for s, q in shown if m.level(q) == band]
+                print(f"{band}: n={len(got)} right={sum(got)}" + (f" ({sum(got) / len(got):.2f})" if got else ""))
 
 
 if __name__ == "__main__":

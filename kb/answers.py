@@ -25,10 +25,14 @@ Each candidate is scored by
   does not outrank the top match's answer;
 - language: when both versions of an act were retrieved, the question's language wins.
 
-The best candidate's features (score, meaning, words, type, margin over other acts, coverage of
-the question's words, language) go through a logistic model fitted on development questions
-(kb/confidence.py, kb/data/confidence.yaml): the confidence is the probability that the answer is
-right. Below the refusal threshold chosen on the same questions, the answer says plainly, in the
+These parts, taken apart and with a few more facts about the candidate, also feed a learned ranker
+(kb/answer_ranker.py, kb/data/answer_ranker.yaml): a conditional logit fitted on the development sets
+with the hand-set score as its main term and small corrections; when shipped it orders the candidates.
+
+The best candidate's features (score, meaning, type, margin over other acts, near-miss signals,
+language) go through a logistic model fitted on development questions (kb/confidence.py,
+kb/data/confidence.yaml): the probability that the answer is right decides refusal; an answer then
+shows a second stage's probability, from how sure the ranker is of the sentence within the act. Below the refusal threshold chosen on the same questions, the answer says plainly, in the
 question's language, that the knowledge base has no answer, and names the closest acts as possibly
 related (never quoting them).
 
@@ -53,6 +57,7 @@ import numpy as np
 import yaml
 
 from kb import answer_lists
+from kb.answer_ranker import Ranker, model as ranker_model
 from kb.answer_vectors import AnswerVectors
 from kb.act_versions import act_of, other_version
 from kb.confidence import model as confidence_model
@@ -294,6 +299,8 @@ class Answerer:
     who_word_fit: float = 0.6
     # Type fit of a sentence (not an obligation record) for an obligation question.
     obligation_sentence_fit: float = 0.8
+    # The learned candidate ranker (kb/answer_ranker.py); None: the hand-set score.
+    ranker: "Ranker | None" = field(default_factory=lambda: ranker_model())
 
     def ask(self, req: AskRequest) -> Answer:
         question = req.question
@@ -309,7 +316,7 @@ class Answerer:
             return self._no_answer(a, reply_lang, "Nothing relevant was retrieved.")
         calib = confidence_model()
         p = calib.probability(a.features)
-        confidence = round(p, 3)
+        confidence = round(p, 3)  # a refusal shows the first stage's probability
         if calib.refuses(p, a.features, self.refusal_threshold):
             why = (f"Calibrated confidence {p:.2f} is below the answer threshold {self.threshold_p(calib):.2f}"
                    if p < self.threshold_p(calib) else
@@ -317,6 +324,9 @@ class Answerer:
                    f"{calib.asked_missing_threshold:.2f}")
             return self._no_answer(a, reply_lang, f"{why} (ranking score {a.best.score:.2f}).", confidence)
         best = a.best
+        # An answer shows how often answers like it were right (kb/confidence.py: the second stage).
+        shown = calib.shown(p, a.features)
+        confidence = round(shown, 3)
         units = self._list_units(a) if a.listing else None
         if units is None and best.is_lead:
             # A lead-in ("... включает три этапа:") announces the answer; its items are it.
@@ -342,7 +352,7 @@ class Answerer:
         return Answer(
             question=question, answered=True, answer=answer_text, focus=best.focus,
             answer_lang=best.lang, source_lang_marked=marked, citations=citations,
-            confidence=confidence, confidence_level=calib.level(p), passages=a.hits, reason=reason,
+            confidence=confidence, confidence_level=calib.level(shown), passages=a.hits, reason=reason,
         )
 
     def threshold_p(self, calib=None) -> float:
@@ -396,7 +406,20 @@ class Answerer:
         # The thing asked about ("какую государственную ПОШЛИНУ", "қанша СЫЙАҚЫ"), absent from the act.
         asked2 = asked_terms(a.question, a.qlang, n=2) - ignore if doc_text else set()
         asked_doc_missing = float(any(not _in_text(t, doc_text) for t in asked2)) if doc_text else 0.0
+        # How sure the ranker is of its choice within the question: the softmax share (at the ranker's
+        # temperature) of the candidates that quote the same place as the answer. A right act with the
+        # wrong sentence of it scores a high margin over other acts and a low share here.
+        temp = self.ranker.temperature if self.ranker is not None else 0.04
+        scores = np.array([c.score for c in a.cands]) / temp
+        share = np.exp(scores - scores.max())
+        share /= share.sum()
+        doc_id = best.hit.document.id
+        same = [(c.hit.document.id == doc_id and c.start < best.end and best.start < c.end) for c in a.cands]
+        choice = float(share[np.array(same)].sum())
+        others = [c.score for c, s in zip(a.cands, same) if not s]
+        margin_in = best.score - max(others, default=best.score - 0.3)
         return {
+            "choice": choice, "margin_in": margin_in,
             "asked_missing": asked_missing, "doc_missing": doc_missing, "asked_doc_missing": asked_doc_missing,
             "score": best.score, "meaning": best.parts.get("meaning", 0.0),
             "lexical": best.parts.get("lexical", 0.0), "type": best.parts.get("type", 0.0),
@@ -728,6 +751,9 @@ class Answerer:
         qnums = {m.group() for m in _NUMBER.finditer(question) if len(m.group()) >= 2}
         asked = asked_terms(question, qlang, n=2) - verb_terms(question, qlang) - _missing_ignore(qlang) \
             if self.asked_weight and qlang in ("kk", "ru") else set()
+        doc_rank: dict[str, int] = {}
+        for h in hits:
+            doc_rank.setdefault(h.document.id, len(doc_rank))
         boiler_applies = not any(w in question.lower() for w in question_cues().get("_boilerplate_unless_question", []))
         for c, words, sim in zip(cands, cand_terms, np.asarray(sims, dtype=float)):
             c.words = words
@@ -768,13 +794,15 @@ class Answerer:
             prior = 0.02 / (1 + c.rank)
             lang_fit = -0.08 if c.lang != qlang and c.hit.document.id in paired else 0.0
             penalty = -0.1 if c.is_lead else -0.05 if c.continues else 0.0
-            if (boiler_applies and (_boilerplate(c.text) or self._restates_title(c))) or _stamp(c.text):
+            boiler = bool((boiler_applies and (_boilerplate(c.text) or self._restates_title(c))) or _stamp(c.text))
+            if boiler:
                 penalty -= self.boilerplate_penalty
             if asked and c.lang == qlang:
                 # The thing asked about ("қандай ҚАРАЖАТ", "какая ТОЧНОСТЬ") named by the candidate, or
                 # the candidate answers a neighbouring question about the same topic.
                 penalty -= self.asked_weight * len(asked - words) / len(asked)
-            if qnums and not qnums <= self._doc_numbers(c.hit):
+            other_numbers = bool(qnums and not qnums <= self._doc_numbers(c.hit))
+            if other_numbers:
                 penalty -= 0.1
             # A passage the search scored far below its best match rarely holds the answer when
             # that match is clearly ahead (the rank alone cannot tell a close second from a
@@ -786,6 +814,26 @@ class Answerer:
             # accuracy; see bench/results/qa.md). Shared entities/numbers were tried as a
             # feature and dropped: they mostly reward sentences that restate the question.
             c.score = 0.5 * meaning + 0.4 * lexical + self.type_weight * type_fit + prior + support + lang_fit + penalty
+            # The ranker's inputs (kb/answer_ranker.py): the score's parts taken apart, and a few
+            # facts about the candidate the hand-set score does not use.
+            own = c.lang == qlang or qlang not in ("kk", "ru")
+            c.parts.update({
+                "hand": c.score, "lead": float(c.is_lead), "continues": float(c.continues), "boiler": float(boiler),
+                "other_numbers": float(other_numbers), "cross": float(not own),
+                "coverage": len(qwords & words) / len(qwords) if own and qwords else 0.0,
+                "title": sum(idf[t] for t in (qwords & self._title_terms(c.hit))) / q_weight
+                if own and q_weight else 0.0,
+                "row": float(c.kind == "row"), "list": float(c.kind == "list"),
+                "obligation": float(c.kind == "obligation"), "unretrieved": float(not c.retrieved),
+                "length": min(1.0, len(c.text) / 400.0), "item": float(c.lead is not None),
+                "focus": float(c.focus is not None), "rank": 1.0 / (1 + c.rank), "doc_rank": 1.0 / (1 + doc_rank[c.hit.document.id]),
+                "sim": float(sim),
+            })
+        if self.ranker is not None:
+            # The learned ranker (kb/data/answer_ranker.yaml) replaces the hand-set score; the
+            # relative margins below (_own_language, _companions) are on its scale, fitted to match.
+            for c in cands:
+                c.score = self.ranker.score(c.parts, qtype)
 
     def _companions(
         self, best: Candidate, cands: list[Candidate], margin: float = 0.05, limit: int = 3

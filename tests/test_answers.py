@@ -255,14 +255,31 @@ def test_confidence_model_is_a_probability_from_the_data_file():
     low = m.probability({f: 0.0 for f in FEATURES})
     high = m.probability({**{f: 1.0 for f in FEATURES}, "cross": 0.0, "score": 1.2})
     assert 0.0 <= low < m.threshold <= high <= 1.0
-    assert m.level(high) in ("high", "medium") and m.level(low) == "low"
+    # The bands are of the confidence an answer shows (the second stage); medium may reach down to 0
+    # (then an answer is high or medium, and only a refusal is low).
+    assert 0.0 <= m.medium <= m.high <= 1.0
+    assert m.level(m.high) == "high" and m.level(m.high - 0.01) == "medium"
+    assert m.level(m.medium - 0.01) == "low" if m.medium > 0 else m.level(0.0) == "medium"
 
 
 def test_answer_confidence_is_calibrated_and_worded(kb):
-    ans = kb.ask(AskRequest(question="Когда была создана рабочая группа по безопасности хвостохранилищ?"))
+    question = "Когда была создана рабочая группа по безопасности хвостохранилищ?"
+    ans = kb.ask(AskRequest(question=question))
     m = confidence_model()
-    assert ans.answered and ans.confidence >= m.threshold
+    a = kb.answerer.analyse(AskRequest(question=question))
+    # Answered: the first stage passed the threshold; the answer shows the second stage's probability.
+    assert ans.answered and m.probability(a.features) >= m.threshold
+    assert ans.confidence == pytest.approx(m.shown(m.probability(a.features), a.features), abs=1e-3)
     assert ans.confidence_level == m.level(ans.confidence)
+
+
+def test_the_second_stage_trusts_a_clear_choice_more():
+    m = confidence_model()
+    assert m.answered_weights, "kb/data/confidence.yaml ships the second stage"
+    sure = {"choice": 0.95, "margin_in": 0.15}
+    torn = {"choice": 0.2, "margin_in": 0.0}
+    assert m.shown(0.7, sure) > m.shown(0.7, torn)
+    assert m.level(m.shown(0.7, sure)) == "high" and m.level(m.shown(0.7, torn)) != "high"
 
 
 @pytest.mark.parametrize("question", [
@@ -436,8 +453,15 @@ def test_a_continuing_sentence_is_offered_with_the_one_it_continues():
 
 
 def test_an_act_that_never_names_the_asked_thing_needs_more_confidence():
-    m = confidence_model()
-    assert m.threshold <= m.asked_missing_threshold <= 1.0
+    import dataclasses
+
+    shipped = confidence_model()
+    # The data file may switch the rule off (0: held out it did not pay, bench/qa_crossfit.py ASKED_GATE).
+    assert shipped.asked_missing_threshold == 0.0 or shipped.threshold <= shipped.asked_missing_threshold <= 1.0
+    p_off = shipped.threshold
+    assert not dataclasses.replace(shipped, asked_missing_threshold=0.0).refuses(p_off, {"asked_doc_missing": 1.0})
+    m = dataclasses.replace(shipped, asked_missing_threshold=max(shipped.asked_missing_threshold,
+                                                                 min(1.0, shipped.threshold + 0.2)))
     p = (m.threshold + m.asked_missing_threshold) / 2 if m.asked_missing_threshold > m.threshold else m.threshold
     named, missing = {"asked_doc_missing": 0.0}, {"asked_doc_missing": 1.0}
     assert not m.refuses(p, named)
