@@ -15,6 +15,7 @@ driven by two threads at once.
 from __future__ import annotations
 
 import threading
+from contextlib import contextmanager
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -70,26 +71,46 @@ class LockedEmbedder:
 
     def __init__(self, inner):
         self._inner = inner
-        self._streams = threading.BoundedSemaphore(max(1, getattr(inner, "concurrency", 1)))
-        self._waiting = threading.Lock()  # the line of queries waiting for a stream
+        self._free = max(1, getattr(inner, "concurrency", 1))  # streams not running a call
+        self._line = threading.Condition()  # guards _free and _pending
         self._pending: list[tuple[str, Future]] = []
+
+    @contextmanager
+    def _stream(self):
+        with self._line:
+            while not self._free:
+                self._line.wait()
+            self._free -= 1
+        try:
+            yield
+        finally:
+            with self._line:
+                self._free += 1
+                self._line.notify_all()
 
     def encode_queries(self, texts):
         if len(texts) != 1:
-            with self._streams:
+            with self._stream():
                 return self._inner.encode_queries(texts)
         mine: Future = Future()
-        with self._waiting:
+        with self._line:
             self._pending.append((texts[0], mine))
-        while not mine.done():
-            with self._streams:
-                if mine.done():  # embedded by another thread while this one waited
-                    break
-                with self._waiting:
-                    batch = self._pending[: self.max_batch]
-                    del self._pending[: len(batch)]
-                if batch:
+            # A waiter leaves as soon as its vector is there (embedded by another thread's
+            # batch), without waiting for a free stream just to find that out.
+            while not mine.done():
+                if not self._free:
+                    self._line.wait()
+                    continue
+                batch = self._pending[: self.max_batch]
+                del self._pending[: len(batch)]
+                self._free -= 1
+                self._line.release()
+                try:
                     self._embed(batch)
+                finally:
+                    self._line.acquire()
+                    self._free += 1
+                    self._line.notify_all()
         return np.asarray([mine.result()])
 
     def _embed(self, batch: list[tuple[str, Future]]) -> None:
@@ -103,7 +124,7 @@ class LockedEmbedder:
                 fut.set_result(vec)
 
     def encode_passages(self, texts, *args, **kwargs):
-        with self._streams:
+        with self._stream():
             return self._inner.encode_passages(texts, *args, **kwargs)
 
     def count_tokens(self, text):
