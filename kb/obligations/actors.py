@@ -149,6 +149,19 @@ def _role_ends_at(text: str, pos: int, lang: str) -> bool:
     return any(toks[m.end_tok].end == len(window) for m in _matcher().find(window, lang, toks))
 
 
+@lru_cache(maxsize=1)
+def _person_roles() -> frozenset[str]:
+    """Role ids (without the prefix) that name a person of a body (`person_roles`)."""
+    raw = _raw().get("person_roles") or []
+    if not isinstance(raw, list):
+        raise RolesError(f"{ROLES_FILE}: `person_roles` must be a list of role ids")
+    known = {e["id"] for e in _raw()["entries"]}
+    unknown = [str(x) for x in raw if x not in known]
+    if unknown:
+        raise RolesError(f"{ROLES_FILE}: person_roles: unknown role id(s) {unknown}")
+    return frozenset(raw)
+
+
 def role_ids() -> list[str]:
     """Every role id, `role:`-prefixed."""
     return [ROLE_PREFIX + e["id"] for e in _raw()["entries"]]
@@ -405,6 +418,14 @@ def link(doc: Document, text: str, lang: str, entities: list[Entity], start: int
         # Правительства", "Үкіметінің Аппараты" are not the Government): a role that overlaps
         # the body and has its head word outside it wins (head last in Kazakh, first in Russian)
         spans = [(e.start, e.end, e.id) for e in _agencies(entities) if e.start < end and start < e.end]
+        # a person of a body ("должностное лицо органа государственных доходов", "... органының
+        # басшысы") is filed under that body: the person role yields to a body or role in the
+        # genitive next to it (`person_roles` in kb/data/actor_roles.yaml)
+        persons = _person_roles()
+        yielding = {(a, b) for r, a, b in around if r.removeprefix(ROLE_PREFIX) in persons
+                    and (any(_genitive_next_to(doc.text, s, e, a, b, lang) for s, e, _ in spans)
+                         or any(_genitive_next_to(doc.text, a2, b2, a, b, lang) for _, a2, b2 in around if (a2, b2) != (a, b)))}
+        around = [x for x in around if (x[1], x[2]) not in yielding] if yielding else around
 
         def _modifier(s: int, e: int) -> bool:
             if any(a < e and s < b and (b > e if lang == "kk" else a < s) or (a <= s and e <= b and (a, b) != (s, e))
