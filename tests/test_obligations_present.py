@@ -324,3 +324,18 @@ def test_kk_members_after_the_genitive_of_their_body_are_the_subject(tmp_path):
     items = _rules_doc(tmp_path, "8. Жұмыс тобының мүшелері ұсыныстар дайындайды.\n\n"
                                  "9. Органның қызметі заңмен реттеледі.", "kk")
     assert _actors(items) == ["Жұмыс тобының мүшелері"]
+
+
+# -- session 5 (helper O4): read on unseen Rules of the mirror (no gold), fixed in general --------
+def test_ru_a_pronoun_before_the_subject_is_not_part_of_the_actor(tmp_path):
+    items = _rules_doc(tmp_path, "28. Каждым членом комиссии заполняется оценочный лист, после чего аттестационная "
+                                 "комиссия принимает решение.")
+    (o,) = [o for o in items if "принимает" in o.action]
+    assert o.actor.text == "аттестационная комиссия" and o.actor.roles == ["role:attestation-commission"]
+
+
+def test_ru_a_passive_sentence_inside_a_sub_point_is_no_action_of_the_lead_in_actor(tmp_path):
+    items = _rules_doc(tmp_path, "11. Кадровая служба:\n\n1) подготавливает списки лиц. Личные данные заполняются "
+                                 "в соответствии с документом;\n\n2) уведомляет Отдел о лицах.")
+    assert [o.quote.text.split()[1] for o in items] == ["подготавливает", "уведомляет"]
+    assert all(o.actor.roles == ["role:hr-service"] for o in items)

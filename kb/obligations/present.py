@@ -245,6 +245,12 @@ def ru_tag(word: str) -> RuTag:
 
 
 @lru_cache(maxsize=50000)
+def _ru_pronoun(word: str) -> bool:
+    """A pronoun-noun ("что", "чего", "он", "их"): never part of an actor's name."""
+    return _morph().parse(word.lower())[0].tag.POS == "NPRO"
+
+
+@lru_cache(maxsize=50000)
 def _participle_not_ins(word: str) -> bool:
     """A participle that cannot agree with an instrumental noun after it."""
     ps = _morph().parse(word.lower())[:3]
@@ -284,7 +290,8 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
         prev = words[left - 1]
         gap = core[prev.end():words[left].start()]
         t = ru_tag(prev.group(0))
-        if gap.strip(" -") or not t.adj or t.verb or t.prep:
+        # a pronoun ends the phrase: "после чего аттестационная комиссия ..." names no "чего"
+        if gap.strip(" -") or not t.adj or t.verb or t.prep or _ru_pronoun(prev.group(0)):
             break
         left -= 1
     # coordinated actors on the left: "Государственные органы Республики Казахстан и субъекты ..."
@@ -318,7 +325,8 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
         while left > 0:
             prev = words[left - 1]
             t = ru_tag(prev.group(0))
-            if core[prev.end():words[left].start()].strip(" -") or not t.adj or t.verb or t.prep:
+            if core[prev.end():words[left].start()].strip(" -") or not t.adj or t.verb or t.prep \
+                    or _ru_pronoun(prev.group(0)):
                 break
             left -= 1
     right = i
@@ -1291,6 +1299,11 @@ def item_actions(core: str, lang: str, d: DutyRules) -> list[tuple[int, int]]:
                and not (i and words[i - 1].group(0).lower() == "не")]
         sub = _ru_segments(core, words, d)
         idx = [i for i in idx if not sub[i]]
+        # a passive next to active verbs is no action of the lead-in's actor (the subject of the
+        # active ones): "2) подготавливает списки ... Личные данные заполняются ..." is one duty
+        active = [i for i in idx if not (ru_tag(words[i].group(0)).reflexive
+                                         and ru_tag(words[i].group(0)).lemma not in d.reflexive_active)]
+        idx = active or idx
     else:
         idx = [i for i, w in enumerate(words)
                if _kk_verb_ok(w.group(0), core[max(0, w.start() - 40):w.end()], d)
