@@ -339,3 +339,34 @@ def test_ru_a_passive_sentence_inside_a_sub_point_is_no_action_of_the_lead_in_ac
                                  "в соответствии с документом;\n\n2) уведомляет Отдел о лицах.")
     assert [o.quote.text.split()[1] for o in items] == ["подготавливает", "уведомляет"]
     assert all(o.actor.roles == ["role:hr-service"] for o in items)
+
+
+def test_kk_a_negated_verb_after_duties_leaves_them_standing(tmp_path):
+    (o,) = _rules_doc(tmp_path, "21. Комиссияның хатшысы хаттаманы ресімдейді және дауыс беруге қатыспайды.", "kk")
+    assert o.actor.text == "Комиссияның хатшысы" and o.action == "хаттаманы ресімдейді"
+
+
+def test_kk_options_after_a_lead_in_that_states_the_duty_are_one_duty(tmp_path):
+    # the options' own verbs ("сәйкес келеді") are no duty's; "мына" as well as "мынадай"
+    items = _rules_doc(tmp_path, "29. Аттестаттау комиссиясы қайта аттестаттауды өткізе отырып, мына шешімдердің "
+                                 "бірін қабылдайды:\n\n1) атқаратын лауазымына сәйкес келеді;\n\n"
+                                 "2) атқаратын лауазымына сәйкес келмейді.", "kk")
+    assert len(items) == 1 and items[0].action.endswith("шешімдердің бірін қабылдайды")
+
+
+def test_kk_a_pronoun_before_the_subject_is_not_part_of_the_actor(tmp_path):
+    (o,) = _rules_doc(tmp_path, "31. Шешім хаттама түрінде ресімделіп, оған комиссияның төрағасы қол қояды.", "kk")
+    assert o.actor.text == "комиссияның төрағасы"
+
+
+def test_kk_a_department_and_a_chief_are_actors_and_undergoing_is_no_duty(tmp_path):
+    items = _rules_doc(tmp_path, "10. Сұрақтар дайындауды Бөлім жүзеге асырады.\n\n"
+                                 "11. Кеңсенің бастығы аттестаттауды тағайындайды.\n\n"
+                                 "12. Басшылар аттестаттаудан бірінші деңгейдегі комиссияларда өтеді.", "kk")
+    assert _actors(items) == ["Бөлім", "Кеңсенің бастығы"]
+
+
+def test_kk_a_condition_in_the_plural_is_read(tmp_path):
+    (o,) = _rules_doc(tmp_path, "37. Қағидалардың талаптарын бұзушылық анықталған жағдайларда, уәкілетті орган "
+                                "шешімді жояды.", "kk")
+    assert o.condition and o.condition.endswith("анықталған жағдайларда")

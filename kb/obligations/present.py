@@ -93,6 +93,7 @@ class DutyRules:
     copulas: frozenset[str] = frozenset()  # kk: "болып", "болатын" after a predicate noun
     instrumental_agent: re.Pattern | None = None  # kk: the ending of a passive's agent ("органмен")
     instrumental_blockers: tuple[str, ...] = ()  # kk: "органмен келісу бойынша" is no agent
+    pronouns: frozenset[str] = frozenset()  # kk: "оған", "оның": never part of an actor's name
 
 
 @dataclass
@@ -180,6 +181,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         instrumental_agent=_re(body["instrumental_agent"], f"{lang}.instrumental_agent")
         if body.get("instrumental_agent") else None,
         instrumental_blockers=tuple(w.lower() for w in body.get("instrumental_blockers") or []),
+        pronouns=frozenset(w.lower() for w in body.get("pronouns") or []),
     )
 
 
@@ -656,6 +658,7 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
         return []
     # finite verbs: the clause's last word, or a word followed by "және" / "," before another finite verb
     verbs = []
+    negated_tail = False
     for i, w in enumerate(words):
         after = core[w.end():words[i + 1].start()] if i + 1 < len(words) else core[w.end():]
         last = i + 1 == len(words)
@@ -665,9 +668,13 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
         tail = core[max(0, w.start() - 40):w.end()]
         if _kk_verb_ok(w.group(0), tail, d):
             verbs.append(i)
+        elif last and verbs and d.finite.search(w.group(0).lower()) and d.negative.search(w.group(0).lower()):
+            # "... жүзеге асырады және дауыс беруге қатыспайды": a negated verb coordinated after
+            # duties closes the clause; the duties before it stand (ru "... и не принимает участие")
+            negated_tail = True
         elif last:
             return []  # the clause closes with something else: not a present-tense statement
-    if not verbs or verbs[-1] != len(words) - 1:
+    if not verbs or (verbs[-1] != len(words) - 1 and not negated_tail):
         return []
     # a converb + comma joining two duties ("ескертулерді жойып, ... жібереді")
     splits = []
@@ -910,7 +917,7 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         prev = words[left - 1]
         gap = core[prev.end():words[left].start()]
         t = prev.group(0)
-        if gap.strip(" -()"):
+        if gap.strip(" -()") or _kk_fold(t) in d.pronouns:
             break
         if not (mod.search(_kk_fold(t)) or (t[0].isupper() and not (d.oblique_case and d.oblique_case.search(_kk_fold(t))))
                 or _kk_fold(t) in d.np_modifiers
@@ -1102,6 +1109,11 @@ def alternatives_obligations(doc, lang: str, r: LangRules, lead, items: list) ->
     from .extract import Clause
 
     if not items:
+        return clause_obligations(doc, lang, r, lead)
+    d = for_lang(r)
+    if lang == "kk" and d is not None and ends_with_verb(lead.body(doc.text).rstrip().rstrip(":"), d):
+        # the lead-in states the duty itself ("... мына шешімдердің бірін қабылдайды:"): its options'
+        # own verbs ("сәйкес келеді") are no duty's
         return clause_obligations(doc, lang, r, lead)
     last = _whole_item(doc, items[-1])
     whole = Clause(lead.start, last.end, lead.body_start, lead.block, lead.sub)
