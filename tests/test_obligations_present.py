@@ -370,3 +370,33 @@ def test_kk_a_condition_in_the_plural_is_read(tmp_path):
     (o,) = _rules_doc(tmp_path, "37. Қағидалардың талаптарын бұзушылық анықталған жағдайларда, уәкілетті орган "
                                 "шешімді жояды.", "kk")
     assert o.condition and o.condition.endswith("анықталған жағдайларда")
+
+
+@pytest.mark.parametrize("lang, text, short", [
+    ("ru", "2. Местные исполнительные органы приграничных областей (далее – МИО) вносят предложение в Правительство.\n\n"
+           "16. МИО обеспечивают привлечение транспортных средств.\n\n"
+           "17. Всемирная торговая организация (далее – ВТО) публикует доклады. ВТО направляет запросы.", "МИО"),
+    ("kk", "2. Шекара маңындағы облыстардың жергілікті атқарушы органдары (бұдан әрі – ЖАО) Үкіметке ұсыныс "
+           "енгізеді.\n\n16. ЖАО көлік құралдарын тартуды қамтамасыз етеді.\n\n"
+           "17. Дүниежүзілік сауда ұйымы (бұдан әрі – ДСҰ) баяндамаларды жариялайды. ДСҰ сұрау салуларды жібереді.",
+     "ЖАО"),
+])
+def test_an_abbreviation_the_act_gives_a_body_is_that_actor(tmp_path, lang, text, short):
+    items = _rules_doc(tmp_path, text, lang)
+    mine = [o for o in items if o.actor.text == short]
+    assert len(mine) == 1 and "local-executive" in mine[0].actor.ids and mine[0].actor.roles == ["role:local-executive"]
+    # a short name that links to no body or role of ours stays no actor head
+    assert not [o for o in items if o.actor.text in ("ВТО", "ДСҰ")]
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("ru", "3. В настоящих Правилах используются следующие понятия:\n\n1) уполномоченный орган – государственный "
+           "орган, который осуществляет руководство в сфере беженцев;\n\n2) массовый приток – переход лиц, количество "
+           "которых определяет МИО.\n\n4. Уполномоченный орган направляет отчет."),
+    ("kk", "3. Осы Қағидаларда мынадай ұғымдар пайдаланылады:\n\n1) уәкілетті орган – босқындар саласындағы "
+           "басшылықты жүзеге асыратын мемлекеттік орган;\n\n2) жаппай келу – адамдардың өтуі, оның жаппай келу "
+           "екенін облыс әкімдігі айқындайды.\n\n4. Уәкілетті орган есепті жібереді."),
+])
+def test_the_acts_definitions_bind_nobody(tmp_path, lang, text):
+    (o,) = _rules_doc(tmp_path, text, lang)
+    assert o.quote.text.startswith(("Уполномоченный орган направляет", "Уәкілетті орган есепті"))

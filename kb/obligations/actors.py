@@ -214,6 +214,41 @@ def _patterns(kind: str, lang: str) -> list[re.Pattern]:
     return out
 
 
+def short_name_patterns(lang: str) -> list[re.Pattern]:
+    """The patterns of an act's short names ("(далее – ...)", "(бұдан әрі – ...)")."""
+    return _patterns("short_name", lang)
+
+
+_ABBREVIATION = re.compile(r"[А-ЯЁӘҒҚҢӨҰҮҺІA-Z]{3,8}")
+
+
+def is_abbreviation(text: str) -> bool:
+    """An act's short name in capitals ("МИО", "ЖАО")."""
+    return bool(_ABBREVIATION.fullmatch(text))
+
+
+def _named_before(text: str, pos: int, lang: str, agencies: list[Entity]) -> list[str]:
+    """Ids of the body or role heading the noun phrase that ends at `pos` (no punctuation in
+    between): "местные исполнительные органы приграничных областей" -> role:local-executive and
+    local-executive. The head comes first in Russian, last in Kazakh."""
+    from kb.entities import keys as K
+
+    lo = max(0, pos - 200)
+    window = text[lo:pos]
+    cut = max(window.rfind(c) for c in ",;:.()\n") + 1
+    seg_start = lo + cut
+    seg = text[seg_start:pos]
+    toks = K.tokenize(seg)
+    found = [(seg_start + toks[m.start_tok].start, [ROLE_PREFIX + m.id]) for m in _matcher().find(seg, lang, toks)]
+    found += [(e.start, _with_referents([e.id])) for e in agencies if seg_start <= e.start and e.end <= pos]
+    if not found:
+        return []
+    found.sort(key=lambda x: x[0])
+    head = found[0] if lang == "ru" else found[-1]
+    # a body named with the role it heads ("местные исполнительные органы": role and agency) counts once each
+    return list(dict.fromkeys(i for start, ids in found if start == head[0] for i in ids))
+
+
 def _agencies(entities: list[Entity]) -> list[Entity]:
     return sorted((e for e in entities if e.type == "agency" and e.id), key=lambda e: e.start)
 
@@ -258,8 +293,12 @@ def definitions(doc: Document) -> dict[str, list[str]]:
                 roles = _bare_roles(m.group("short"), lang)
                 if not roles:
                     ids = _functional_before(text, m.start(), lang)
+                    short = " ".join(m.group("short").split())
+                    if not ids and _ABBREVIATION.fullmatch(short):
+                        # "местные исполнительные органы приграничных областей (далее – МИО)"
+                        ids = _named_before(text, m.start(), lang, agencies)
                     if ids and not _roles_in_text(m.group("short"), lang):
-                        local.append((lang, " ".join(m.group("short").split()), ids))
+                        local.append((lang, short, ids))
                     continue
                 body = [e for e in agencies if e.end <= m.start() and m.start() - e.end <= 3]
                 if body and _role_ends_at(text, body[-1].start, lang):
@@ -446,7 +485,9 @@ def link(doc: Document, text: str, lang: str, entities: list[Entity], start: int
                 and not any(_genitive_next_to(doc.text, a, b, a2, b2, lang) for _, a2, b2 in around if (a2, b2) != (a, b))]
         roles = list(dict.fromkeys(kept)) if around else roles
         if not ids and not roles:  # a body the act itself named short (local_names)
-            ids = _local_ids(doc, start, end, lang)
+            named = _local_ids(doc, start, end, lang)
+            ids = [i for i in named if not i.startswith(ROLE_PREFIX)]
+            roles = [i for i in named if i.startswith(ROLE_PREFIX)]
     ids = _with_referents(list(dict.fromkeys(ids)))
     found = functional_ids(text, lang)
     if not found and start is not None and end is not None and roles:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -696,6 +697,10 @@ def _extract(doc: Document, actorless: bool = False) -> list[Obligation]:
 
 def _extract_from(doc: Document, actorless: bool = False) -> list[Obligation]:
     rules = load_rules()
+    if present.applies(doc):
+        # abbreviations the act gives an actor ("(далее – МИО)") are actor heads in this act
+        rules = {lang: dataclasses.replace(r, actor_heads=[*r.actor_heads, *extra])
+                 for lang, r in rules.items() for extra in [present.short_name_heads(doc, lang)]}
     out: list[Obligation] = []
     clauses: list[tuple[str, Clause]] = []
     for block in doc.blocks:
@@ -731,6 +736,9 @@ def _extract_from(doc: Document, actorless: bool = False) -> list[Obligation]:
             items = [x for _, x in clauses[i + 1:j]]
             if present_on:
                 pj = present.items_end(clauses, i)
+                if present.defines_terms(body, r):  # the act's definitions: no duty in them
+                    i = max(pj, i + 1)
+                    continue
                 options = present.items_of(clauses, i, pj)
                 if options and present.offers_alternatives(body, lang, r, options[-1].body(doc.text)):
                     # issue 12: "... рекомендует одно из следующих предложений: 1) ...; 2) ...": one duty

@@ -94,6 +94,7 @@ class DutyRules:
     instrumental_agent: re.Pattern | None = None  # kk: the ending of a passive's agent ("органмен")
     instrumental_blockers: tuple[str, ...] = ()  # kk: "органмен келісу бойынша" is no agent
     pronouns: frozenset[str] = frozenset()  # kk: "оған", "оның": never part of an actor's name
+    definitions_lead: re.Pattern | None = None  # "используются следующие понятия:": its items define terms
 
 
 @dataclass
@@ -136,6 +137,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             alternatives=_re(body["alternatives"], f"{lang}.alternatives") if body.get("alternatives") else None,
             agent_suffixes=tuple(body.get("agent_lemma_suffixes") or ()),
             non_actor=frozenset(w.lower() for w in body.get("non_actor_nouns") or []),
+            definitions_lead=_re(body["definitions_lead"], f"{lang}.definitions_lead") if body.get("definitions_lead") else None,
         )
     nd = body.get("non_duty") or []
     for key in ("finite", "negative", "passive"):
@@ -182,6 +184,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         if body.get("instrumental_agent") else None,
         instrumental_blockers=tuple(w.lower() for w in body.get("instrumental_blockers") or []),
         pronouns=frozenset(w.lower() for w in body.get("pronouns") or []),
+        definitions_lead=_re(body["definitions_lead"], f"{lang}.definitions_lead") if body.get("definitions_lead") else None,
     )
 
 
@@ -189,6 +192,16 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
 def rules_title(key: str = "rules_title") -> re.Pattern | None:
     raw = yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}
     return _re(raw[key], key) if raw.get(key) else None
+
+
+def short_name_heads(doc, lang: str) -> list[str]:
+    """Abbreviations an act gives a body or role ("местные исполнительные органы приграничных
+    областей (далее – МИО)", "... органдары (бұдан әрі – ЖАО)"): actor heads in that act, so "МИО
+    обеспечивают ..." is a duty. Only names that link to an agency or role count
+    (actors.local_names): "Всемирная торговая организация (далее – ВТО)" binds nobody here."""
+    from .actors import is_abbreviation, local_names
+
+    return list(dict.fromkeys(short.lower() for lg, short, _ in local_names(doc) if lg == lang and is_abbreviation(short)))
 
 
 def for_lang(r: LangRules) -> DutyRules | None:
@@ -1088,6 +1101,14 @@ def _ru_condition(core: str, r: LangRules, actor: tuple[int, int]) -> str | None
     elif a < actor[1] <= b:
         a = actor[1]
     return _norm(core[a:b].strip(" ,;:")) or None
+
+
+def defines_terms(lead_body: str, r: LangRules) -> bool:
+    """The lead-in of an act's definitions ("В настоящих Правилах используются следующие понятия:",
+    "Осы Қағидаларда мынадай ұғымдар пайдаланылады:"): its sub-points define terms, they bind nobody
+    ("3) уәкілетті орган – ... басшылықты жүзеге асыратын мемлекеттік орган;")."""
+    d = for_lang(r)
+    return bool(d is not None and d.definitions_lead is not None and d.definitions_lead.search(lead_body))
 
 
 def offers_alternatives(lead_body: str, lang: str, r: LangRules, last_item: str = "") -> bool:
