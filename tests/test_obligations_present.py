@@ -400,3 +400,14 @@ def test_an_abbreviation_the_act_gives_a_body_is_that_actor(tmp_path, lang, text
 def test_the_acts_definitions_bind_nobody(tmp_path, lang, text):
     (o,) = _rules_doc(tmp_path, text, lang)
     assert o.quote.text.startswith(("Уполномоченный орган направляет", "Уәкілетті орган есепті"))
+
+
+def test_ru_a_deadline_ends_before_the_next_verb(tmp_path):
+    items = _rules_doc(tmp_path, "6. Государственные органы осуществляют сбор информации и в течение 30 календарных "
+                                 "дней со дня направления запроса уполномоченным органом направляют ее в уполномоченный "
+                                 "орган.\n\n31. Решение оформляется в течение трех рабочих дней со дня заседания "
+                                 "комиссии и подписывается председателем комиссии.")
+    deadlines = {o.deadline.text for o in items if o.deadline}
+    assert "в течение 30 календарных дней со дня направления запроса уполномоченным органом" in deadlines
+    assert "в течение трех рабочих дней со дня заседания комиссии" in deadlines
+    assert all(o.deadline.duration in ("P30D", "P3D") for o in items if o.deadline)

@@ -467,6 +467,15 @@ def _deadline(doc: Document, lang: str, r: LangRules, base: int, body: str, span
                 m = t.pattern.search(body, ds, de) if t.pattern is not None else None
                 if m and m.start() > ds:
                     de = m.start()
+            if lang == "ru":
+                # a deadline ends before the next finite verb ("в течение 30 календарных дней со дня
+                # направления запроса уполномоченным органом | направляют ее ...") and the "и" before it
+                for w in list(WORD.finditer(body, ds, de))[1:]:
+                    if present.ru_tag(w.group(0)).verb:
+                        de = w.start()
+                        tail = re.search(r"(?:\s+(?:и|а\s+также)|,)\s*$", body[ds:de])
+                        de = ds + tail.start() if tail else de
+                        break
             seg = body[ds:de].strip(" ,;")
             ds = body.find(seg, ds)
             return _deadline_value(doc, lang, seg, base + ds, base + ds + len(seg))
