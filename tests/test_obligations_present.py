@@ -411,3 +411,16 @@ def test_ru_a_deadline_ends_before_the_next_verb(tmp_path):
     assert "в течение 30 календарных дней со дня направления запроса уполномоченным органом" in deadlines
     assert "в течение трех рабочих дней со дня заседания комиссии" in deadlines
     assert all(o.deadline.duration in ("P30D", "P3D") for o in items if o.deadline)
+
+
+def test_ru_a_modal_duty_of_an_agent_noun_has_its_actor(tmp_path):
+    items = _rules_doc(tmp_path, "1. Исполнитель обязан представить заказчику акт выполненных работ.\n\n"
+                                 "2. Получатель субсидий обязан вернуть средства в течение десяти рабочих дней.")
+    assert [(o.actor.text, o.actor.roles) for o in items] == [("Исполнитель", ["role:executor"]),
+                                                              ("Получатель субсидий", ["role:recipient"])]
+
+
+def test_kk_applying_is_an_active_verb(tmp_path):
+    (o,) = _rules_doc(tmp_path, "1. Көрсетілетін қызметті алушы мемлекеттік қызметті алу үшін көрсетілетін қызметті "
+                                "берушіге жүгінеді.", "kk")
+    assert o.actor.roles == ["role:service-recipient"]

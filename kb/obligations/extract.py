@@ -145,6 +145,15 @@ def _ru_has_head(s: str, r: LangRules) -> bool:
     return any(head_stem(w.group(0), r.actor_heads) for w in WORD.finditer(s))
 
 
+def _ru_actor_word(word: str, r: LangRules) -> bool:
+    """An actor head noun: a listed stem, or (as in present.py) an agent noun that names someone
+    ("Исполнитель обязан", "Заказчик обязан", "Поставщик должен"), not an object ("ребенок")."""
+    if head_stem(word, r.actor_heads):
+        return True
+    d = present.for_lang(r)
+    return bool(d is not None and present.ru_tag(word).noun and present._ru_head(word, d))
+
+
 def _first_infinitive(body: str, start: int = 0) -> re.Match | None:
     for w in WORD.finditer(body, start):
         if is_infinitive(w.group(0)):
@@ -176,7 +185,7 @@ def _ru_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
     right ("Оператор расширенных обязательств производителей (импортеров)")."""
     words = list(WORD.finditer(body, 0, pos))
     idx = next((i for i in range(len(words) - 1, -1, -1)
-                if head_stem(words[i].group(0), r.actor_heads) and is_nominative(words[i].group(0))), None)
+                if _ru_actor_word(words[i].group(0), r) and is_nominative(words[i].group(0))), None)
     if idx is None:
         return None
     left = idx
@@ -187,7 +196,7 @@ def _ru_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
         if re.search(r"[,;:—–()]", gap) and w.lower() not in ("и", "или"):
             break
         def widens(t: str) -> bool:  # an adjective, or another actor noun ("лица и ... предприниматели")
-            return is_adjective_nom(t) or (bool(head_stem(t, r.actor_heads)) and is_nominative(t))
+            return is_adjective_nom(t) or (_ru_actor_word(t, r) and is_nominative(t))
 
         if w.lower() in ("и", "или") and i > 0 and widens(words[i - 1].group(0)):
             i -= 1
