@@ -424,3 +424,16 @@ def test_kk_applying_is_an_active_verb(tmp_path):
     (o,) = _rules_doc(tmp_path, "1. Көрсетілетін қызметті алушы мемлекеттік қызметті алу үшін көрсетілетін қызметті "
                                 "берушіге жүгінеді.", "kk")
     assert o.actor.roles == ["role:service-recipient"]
+
+
+def test_ru_subject_to_review_by_an_agent_binds_the_agent(tmp_path):
+    items = _rules_doc(tmp_path, "8. Жалоба услугополучателя подлежит рассмотрению услугодателем в течение пяти рабочих "
+                                 "дней со дня ее регистрации.\n\n9. Сведения подлежат включению в реестр.")
+    (o,) = items  # without an agent nobody is bound
+    assert o.actor.roles == ["role:service-provider"] and o.deadline.duration == "P5D"
+
+
+def test_a_blank_of_a_form_binds_nobody(tmp_path):
+    items = _rules_doc(tmp_path, "Форма\n\nНа основании постановления защищаемым лицом подлежит возврату: "
+                                 "______________________, (вид имущества)\n\n5. Заявка подлежит рассмотрению комиссией.")
+    assert [o.actor.text for o in items] == ["комиссией"]

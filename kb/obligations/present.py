@@ -95,6 +95,7 @@ class DutyRules:
     instrumental_blockers: tuple[str, ...] = ()  # kk: "органмен келісу бойынша" is no agent
     pronouns: frozenset[str] = frozenset()  # kk: "оған", "оның": never part of an actor's name
     definitions_lead: re.Pattern | None = None  # "используются следующие понятия:": its items define terms
+    passive_lemmas: frozenset[str] = frozenset()  # ru: "подлежит рассмотрению <кем>": a passive, bound to its agent
 
 
 @dataclass
@@ -138,6 +139,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             agent_suffixes=tuple(body.get("agent_lemma_suffixes") or ()),
             non_actor=frozenset(w.lower() for w in body.get("non_actor_nouns") or []),
             definitions_lead=_re(body["definitions_lead"], f"{lang}.definitions_lead") if body.get("definitions_lead") else None,
+            passive_lemmas=frozenset(body.get("passive_lemmas") or []),
         )
     nd = body.get("non_duty") or []
     for key in ("finite", "negative", "passive"):
@@ -587,7 +589,7 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
         return []
     tags = [ru_tag(w.group(0)) for w in words]
     sub = _ru_segments(core, words, d)
-    verbs = [i for i, t in enumerate(tags) if t.verb and not sub[i] and t.lemma not in d.non_duty
+    verbs = [i for i, t in enumerate(tags) if t.verb and not sub[i] and (t.lemma not in d.non_duty or t.lemma in d.passive_lemmas)
              and not (i and words[i - 1].group(0).lower() == "не")]
     found: list[tuple[int, tuple[int, int], str]] = []  # verb index, actor span, rule
     actor_of: dict[int, tuple[int, int]] = {}
@@ -595,14 +597,15 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
     heads = sum(1 for i, w in enumerate(words) if (tags[i].nom or tags[i].ins) and tags[i].noun and _ru_head(w.group(0), d))
     deps = syntax.parse(core, words) if verbs and heads >= 2 else None
     for v in verbs:
-        if deps is not None:
+        passive_lemma = tags[v].lemma in d.passive_lemmas
+        if deps is not None and not passive_lemma:
             hit = _ru_syntax(core, words, tags, deps, v, d, actor_of)
             if hit is not None:
                 if hit[0] is not None:
                     actor_of[v] = hit[0]
                     found.append((v, hit[0], hit[1]))
                 continue
-        if tags[v].reflexive and tags[v].lemma not in d.reflexive_active:
+        if (tags[v].reflexive and tags[v].lemma not in d.reflexive_active) or passive_lemma:
             a = _ru_agent(core, words, tags, sub, v, d)
             if a is None:
                 continue  # "проект выносится на рассмотрение": no agent, nobody is bound
@@ -1061,6 +1064,15 @@ def _duties(core: str, lang: str, d: DutyRules, r: LangRules) -> list[Duty]:
     return out
 
 
+_FILL_IN = re.compile(r"_{5,}")
+
+
+def _fill_in_form(text: str, start: int, end: int) -> bool:
+    """The clause holds or opens a blank to fill in ("... защищаемым лицом подлежит возврату: ______"):
+    a form in an annex, whose wording binds nobody until it is filled in and signed."""
+    return bool(_FILL_IN.search(text, start, end) or re.compile(r"\s*_{5,}").match(text, end))
+
+
 def clause_obligations(doc, lang: str, r: LangRules, clause, core: str | None = None) -> list:
     """Present-tense duties of one clause that no modal trigger claimed (one record per verb).
     core: the clause's text to read when not all of it (a lead-in without its verbless tail)."""
@@ -1068,7 +1080,7 @@ def clause_obligations(doc, lang: str, r: LangRules, clause, core: str | None = 
 
     d = for_lang(r)
     body = clause.body(doc.text)
-    if d is None or len(body) > MAX_CLAUSE_CHARS or _excluded(body, r):
+    if d is None or len(body) > MAX_CLAUSE_CHARS or _excluded(body, r) or _fill_in_form(doc.text, clause.start, clause.end):
         return []
     core = _untrail(body) if core is None else core
     out = []
