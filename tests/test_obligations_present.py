@@ -437,3 +437,11 @@ def test_a_blank_of_a_form_binds_nobody(tmp_path):
     items = _rules_doc(tmp_path, "Форма\n\nНа основании постановления защищаемым лицом подлежит возврату: "
                                  "______________________, (вид имущества)\n\n5. Заявка подлежит рассмотрению комиссией.")
     assert [o.actor.text for o in items] == ["комиссией"]
+
+
+def test_kk_a_passive_participle_after_the_subject_is_no_agent_reading(tmp_path):
+    # "жиналған" is the passive of "жинайды" (an active verb that only looks passive), "сақталған"
+    # a vowel-final stem's passive: the noun before them is the clause's subject, not their agent
+    items = _rules_doc(tmp_path, "19. Кадр қызметі жиналған материалдарды комиссияға ұсынады.\n\n"
+                                 "20. Уәкілетті орган сақталған құжаттарды Үкіметке жібереді.", "kk")
+    assert _actors(items) == ["Кадр қызметі", "Уәкілетті орган"]

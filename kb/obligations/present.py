@@ -654,7 +654,9 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
 # --- Kazakh -------------------------------------------------------------------------------------
 
 _KK_PARTICIPLE = re.compile(r"\s*\w+(?:ған|ген|қан|кен|атын|етін|йтын|йтін)\b")
-_KK_PASSIVE_PARTICIPLE = re.compile(r"\w+(?:ыл|іл|[аеыі]н)(?:ған|ген|атын|етін)")
+# a passive participle: -ыл/-іл/-н, or a bare -л after a vowel-final stem of three letters or more
+# ("жина-л-ған", "сақта-л-ған"; not the active "ал-ған", "бол-ған", "кел-ген")
+_KK_PASSIVE_PARTICIPLE = re.compile(r"\w+(?:ыл|іл|[аеыі]н)(?:ған|ген|атын|етін)|\w{3,}[аеәоөұүыі]л(?:ған|ген)")
 
 
 def _kk_verb_ok(word: str, tail: str, d: DutyRules) -> bool:
@@ -790,13 +792,22 @@ def _kk_fold(word: str) -> str:
     return word.lower().replace("i", "і")
 
 
+_KK_PARTICIPLE_SUFFIXES = ("ған", "ген", "қан", "кен", "атын", "етін", "йтын", "йтін")
+
+
+def _kk_exception_participle(part: str, d: DutyRules) -> bool:
+    """The participle of an active verb that only looks passive ("ұсынған" of "ұсынады"): its stem
+    and a participle ending, nothing between ("жиналған" is the passive of "жинайды")."""
+    return any(part.startswith(x[:-3]) and part[len(x) - 3:] in _KK_PARTICIPLE_SUFFIXES for x in d.passive_exceptions)
+
+
 def _KK_ACTIVE_PARTICIPLE_AFTER(core: str, pos: int, d: DutyRules) -> bool:
     """An active participle right after a head makes it that participle's agent ("орган бекіткен")."""
     m = _KK_PARTICIPLE.match(core, pos)
     if not m or m.group(0).strip().lower() in d.lexical_participles:
         return False
     part = m.group(0).strip().lower()
-    return not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)
+    return not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or _kk_exception_participle(part, d)
 
 
 _KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз|лы|лі)")
@@ -888,7 +899,7 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
     part = m.group(0).strip().lower() if m else ""
     if part in d.lexical_participles:
         m = None
-    if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)):
+    if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or _kk_exception_participle(part, d)):
         return False  # "уәкілетті орган бекіткен тізбе": the agent of a participle
     if re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
         # "органдары мен ... субъектілері" (a coordinated subject) vs "органдар мен ... субъектілеріне"
