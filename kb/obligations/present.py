@@ -1067,9 +1067,15 @@ def _duties(core: str, lang: str, d: DutyRules, r: LangRules) -> list[Duty]:
     for m in [*(d.clause_break.finditer(core) if d.clause_break is not None else ()), None]:
         end = m.start() if m else len(core)
         part = core[start:end]
-        for x in kk_duties(part, d, r, _conditions(part, d)):
+        found = kk_duties(part, d, r, _conditions(part, d))
+        for x in found:
             out.append(Duty((x.actor[0] + start, x.actor[1] + start), (x.action[0] + start, x.action[1] + start),
                             None if x.pre is None else (x.pre[0] + start, x.pre[1] + start), x.rule))
+        if not found and out and start and out[-1].rule == "kk.present.active" and ends_with_verb(part, d) \
+                and not permitted(part, d):
+            # "..., оның қызметі мен шешімдеріне жалпы бақылауды жүзеге асырады": a part with no
+            # subject of its own continues the one before ("оның" is its object's possessor)
+            out.append(Duty(out[-1].actor, (start, end), None, out[-1].rule))
         if m:
             start = m.end()
     return out
