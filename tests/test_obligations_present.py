@@ -455,3 +455,13 @@ def test_kk_a_part_after_onyn_with_no_subject_continues_the_duty_before(tmp_path
         ("Комиссияның төрағасы", "жұмысын жоспарлайды"),
         ("Комиссияның төрағасы", "оның қызметі мен шешімдеріне жалпы бақылауды жүзеге асырады"),
         ("Уәкілетті орган", "жұмыс тобын құрады")]
+
+
+def test_kk_subject_to_review_by_a_genitive_agent_binds_the_agent(tmp_path):
+    # as ru "подлежит рассмотрению услугодателем": the genitive before "қарауына жатады" must act
+    items = _rules_doc(tmp_path, "8. Көрсетілетін қызметті алушының шағымы тіркелген күнінен бастап бес жұмыс күні "
+                                 "ішінде көрсетілетін қызметті берушінің қарауына жатады.\n\n"
+                                 "9. Жоба мүдделі органдардың келісуіне жатады.\n\n"
+                                 "11. Өтінім конкурстық комиссияның қарауына жатады.", "kk")
+    assert _actors(items) == ["көрсетілетін қызметті берушінің", "конкурстық комиссияның"]
+    assert items[0].actor.roles == ["role:service-provider"] and items[0].deadline.duration == "P5D"

@@ -95,6 +95,7 @@ class DutyRules:
     instrumental_blockers: tuple[str, ...] = ()  # kk: "органмен келісу бойынша" is no agent
     pronouns: frozenset[str] = frozenset()  # kk: "оған", "оның": never part of an actor's name
     definitions_lead: re.Pattern | None = None  # "используются следующие понятия:": its items define terms
+    genitive_agent: re.Pattern | None = None  # kk: "X-тің қарауына жатады": X's duty (ru "подлежит рассмотрению X-ом")
     passive_lemmas: frozenset[str] = frozenset()  # ru: "подлежит рассмотрению <кем>": a passive, bound to its agent
 
 
@@ -187,6 +188,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         instrumental_blockers=tuple(w.lower() for w in body.get("instrumental_blockers") or []),
         pronouns=frozenset(w.lower() for w in body.get("pronouns") or []),
         definitions_lead=_re(body["definitions_lead"], f"{lang}.definitions_lead") if body.get("definitions_lead") else None,
+        genitive_agent=_re(body["genitive_agent"], f"{lang}.genitive_agent") if body.get("genitive_agent") else None,
     )
 
 
@@ -674,6 +676,20 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     words = list(WORD.finditer(core))
     if not words:
         return []
+    if d.genitive_agent is not None:
+        # "Шағым ... бес жұмыс күні ішінде көрсетілетін қызметті берушінің қарауына жатады": the
+        # genitive names who must act (ru "подлежит рассмотрению услугодателем")
+        m = d.genitive_agent.search(core)
+        k = next((i for i, w in enumerate(words) if m and w.start() == m.start("agent")), None)
+        if k is not None and head_stem(_kk_fold(words[k].group(0)), list(d.heads)):
+            a, b = _kk_np(core, words, k, d, r)
+            first = words[0]
+            if a == first.start() and k > 0 and not head_stem(_kk_fold(first.group(0)), list(d.heads)) \
+                    and _kk_fold(first.group(0)) not in d.np_modifiers and not re.search(
+                        r"(?:ті|ты|лы|лі|лық|лік|дық|дік|тық|тік|ғы|гі|қы|кі|ның|нің|дың|дің|тың|тің|ған|ген|атын|етін)$",
+                        _kk_fold(first.group(0))):
+                a = words[1].start()  # "Өтінім конкурстық комиссияның ...": the subject opens the clause, not the name
+            return [Duty((a, b), (0, len(core.rstrip(" .;"))), None, "kk.present.passive_agent")]
     # finite verbs: the clause's last word, or a word followed by "және" / "," before another finite verb
     verbs = []
     negated_tail = False
