@@ -345,6 +345,9 @@ def test_a_body_named_in_the_genitive_of_the_actor_is_not_bound(tmp_path, lang, 
     ("акиму", "ru", "role:akim"),
     ("әкімге", "kk", "role:akim"),
     ("әкімдікке", "kk", "role:local-executive"),
+    # the chair, secretary and members of a kind of commission are the commission's persons
+    ("Председатель аттестационной комиссии", "ru", "role:commission-chair"),
+    ("конкурстық комиссияның хатшысына", "kk", "role:commission-secretary"),
 ])
 def test_generic_actors_of_other_fields_get_role_ids(text, lang, role):
     assert roles_in(text, lang) == [role]
