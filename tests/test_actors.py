@@ -403,3 +403,12 @@ def test_an_unknown_person_role_is_a_clear_error(tmp_path, monkeypatch):
         monkeypatch.undo()
         actors._raw.cache_clear()
         actors._person_roles.cache_clear()
+
+
+def test_genitive_complements_coordinated_after_a_role_share_its_head_ru(tmp_path):
+    doc = _doc(tmp_path, "Правила\n\n10. Прием лиц осуществляется органами внутренних дел, здравоохранения и "
+                         "национальной безопасности через фильтрационные пункты.\n\n11. Руководители аккредитованных "
+                         "организаций, экспертов и инспекторов утверждают план.\n", "ru")
+    first, second = extract(doc)
+    assert set(first.actor.roles) == {"role:internal-affairs-bodies", "role:national-security-bodies"}
+    assert second.actor.roles == ["role:accredited-organization-heads"]  # "Руководители экспертов" names no role

@@ -390,6 +390,9 @@ def _conjuncts(lang: str) -> re.Pattern:
     return re.compile(rf"((?:{word}[ \t]*,[ \t]*)*{word})[ \t]*(?:,[ \t]*)?(?:{alt})[ \t]+$", re.IGNORECASE)
 
 
+_RU_GEN_CONJUNCTS = re.compile(r"(?:(?:[ \t]*,[ \t]*|[ \t]+(?:и|или)[ \t]+)[^\W\d_]+(?:[ \t]+(?!(?:и|или)\b)[^\W\d_]+)?){1,4}")
+
+
 def _roles_around(text: str, start: int, end: int, lang: str) -> list[tuple[str, int, int]]:
     """Roles named by the actor at text[start:end], as (id, start, end) in text offsets.
 
@@ -417,7 +420,25 @@ def _roles_around(text: str, start: int, end: int, lang: str) -> list[tuple[str,
             continue
         if not (a >= start and b <= end) and not (a <= lo + head.start and lo + head.end <= b):
             continue
+        if lang == "ru" and not (a <= lo + head.start and lo + head.end <= b) \
+                and re.search(r"(?:,|\b(?:и|или))\s*$", text[max(start, a - 40):a]):
+            from .morph import is_genitive
+
+            if is_genitive(toks[m.start_tok].text):
+                # one of coordinated genitive complements ("Руководители аккредитованных организаций,
+                # экспертов и инспекторов"): whose they are, not who is bound
+                continue
         out.append((ROLE_PREFIX + m.id, a, b))
+        if lang == "ru":
+            # genitive complements coordinated after it share its head noun: "органами внутренних
+            # дел, здравоохранения и национальной безопасности" names the national security bodies too
+            noun = toks[m.start_tok].text
+            tail = _RU_GEN_CONJUNCTS.match(text, b)
+            if tail and tail.end() <= end + _WINDOW:
+                for conj in re.split(r"\s*,\s*|\s+(?:и|или)\s+", tail.group(0).strip(" ,")):
+                    if conj:
+                        whole = _bare_roles(f"{noun} {conj}", lang)  # one role named by the head and the conjunct
+                        out += [(r, a, b) for r in whole if len(whole) == 1 and r != ROLE_PREFIX + m.id]
         # modifiers coordinated before the role name borrow its head noun
         cm = _conjuncts(lang).search(text[max(0, a - _WINDOW):a])
         if cm:
