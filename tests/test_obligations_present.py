@@ -465,3 +465,22 @@ def test_kk_subject_to_review_by_a_genitive_agent_binds_the_agent(tmp_path):
                                  "11. Өтінім конкурстық комиссияның қарауына жатады.", "kk")
     assert _actors(items) == ["көрсетілетін қызметті берушінің", "конкурстық комиссияның"]
     assert items[0].actor.roles == ["role:service-provider"] and items[0].deadline.duration == "P5D"
+
+
+@pytest.mark.parametrize("lang, text, actor", [
+    ("ru", "6. В случае недостаточности сумм местные исполнительные органы предусматривают расходы за счет "
+           "местного бюджета.\n\n7. Договор предусматривает сроки поставки.", "местные исполнительные органы"),
+    ("kk", "6. Сомалар жеткіліксіз болған жағдайда жергілікті атқарушы органдар жергілікті бюджет қаражаты есебінен "
+           "шығыстарды көздейді.\n\n7. Шарт жеткізу мерзімдерін көздейді.", "жергілікті атқарушы органдар"),
+])
+def test_budgeting_by_an_actor_is_a_duty_and_content_of_a_thing_is_not(tmp_path, lang, text, actor):
+    (o,) = _rules_doc(tmp_path, text, lang)
+    assert o.actor.text == actor and "role:local-executive" in o.actor.roles
+
+
+def test_the_act_says_who_its_budget_program_administrator_is(tmp_path):
+    (o,) = _rules_doc(tmp_path, "2. В настоящих Правилах используются следующие понятия:\n\n3) администратор "
+                                "республиканской бюджетной программы – уполномоченный орган в области социальной защиты "
+                                "населения;\n\n4. Администратор республиканской бюджетной программы производит "
+                                "перечисление трансфертов.")
+    assert o.actor.roles == ["role:budget-program-administrator"] and o.actor.ids == ["min-labour"]
