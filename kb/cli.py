@@ -329,9 +329,6 @@ def obligations(
     if view not in (None, "flat", "paired"):
         typer.echo(f"error: --view: flat or paired (got {view!r})", err=True)
         raise typer.Exit(2)
-    if view == "paired" and as_csv:
-        typer.echo("error: --view paired is for the table, --json and --ics (the CSV lists each version)", err=True)
-        raise typer.Exit(2)
     paired = view == "paired" or (view is None and not (as_json or as_csv or as_ics))
     try:
         filters = ObligationFilters(
@@ -378,7 +375,8 @@ def obligations(
         sys.stdout.buffer.write(calendar(items, as_of=filters.as_of, base_url=url))
         sys.stdout.flush()
     elif as_csv:
-        to_csv(items, sys.stdout, sources={getattr(o, "doc_id", ""): getattr(o, "source", "") for o in items})
+        to_csv(items, sys.stdout, sources={getattr(o, "doc_id", ""): getattr(o, "source", "") for o in items},
+               view="paired" if paired else "flat")
     elif as_json:
         typer.echo(json.dumps([o.model_dump(mode="json") for o in items], ensure_ascii=False, indent=2))
     else:

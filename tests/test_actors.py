@@ -316,3 +316,99 @@ def test_central_executive_bodies_are_not_the_trade_authority(tmp_path):
 def test_a_body_named_in_the_genitive_of_the_actor_is_not_bound(tmp_path, lang, text, roles):
     (o,) = extract(_doc(tmp_path, text, lang))
     assert o.actor.roles == roles and o.actor.ids == []
+
+
+# -- session 5 (helper O4): generic actors of Rules and orders in other fields ------------------
+@pytest.mark.parametrize("text, lang, role", [
+    ("Услугодатель", "ru", "role:service-provider"),
+    ("көрсетілетін қызметті берушіге", "kk", "role:service-provider"),
+    ("Комиссией", "ru", "role:commission"),
+    ("комиссияға", "kk", "role:commission"),
+    ("Конкурсная комиссия", "ru", "role:competition-commission"),
+    ("конкурстық комиссияның", "kk", "role:competition-commission"),
+    ("лицензиатом", "ru", "role:licensee"),
+    ("Лицензиатқа", "kk", "role:licensee"),
+    ("Заказчику", "ru", "role:customer"),
+    ("тапсырыс берушіге", "kk", "role:customer"),
+    ("потенциальному поставщику", "ru", "role:potential-supplier"),
+    ("өнім берушімен", "kk", "role:supplier"),
+    ("организатором конкурса", "ru", "role:organizer"),
+    ("ұйымдастырушыға", "kk", "role:organizer"),
+    ("держателем базы данных", "ru", "role:holder"),
+    ("получателем субсидий", "ru", "role:recipient"),
+    ("бюджеттік бағдарламаның әкімшісі", "kk", "role:budget-program-administrator"),
+    ("субъектом естественной монополии", "ru", "role:natural-monopoly"),
+    ("органами внутренних дел", "ru", "role:internal-affairs-bodies"),
+    ("ішкі істер органдарына", "kk", "role:internal-affairs-bodies"),
+    ("медицинской организацией", "ru", "role:healthcare-organizations"),
+    ("білім беру ұйымдарына", "kk", "role:education-organizations"),
+    ("акиму", "ru", "role:akim"),
+    ("әкімге", "kk", "role:akim"),
+    ("әкімдікке", "kk", "role:local-executive"),
+    # the chair, secretary and members of a kind of commission are the commission's persons
+    ("Председатель аттестационной комиссии", "ru", "role:commission-chair"),
+    ("конкурстық комиссияның хатшысына", "kk", "role:commission-secretary"),
+])
+def test_generic_actors_of_other_fields_get_role_ids(text, lang, role):
+    assert roles_in(text, lang) == [role]
+
+
+@pytest.mark.parametrize("lang, text, roles", [
+    # a person of a body is filed under the body ...
+    ("ru", "Правила\n\n1. Руководитель органа государственных доходов направляет акт в уполномоченный орган.\n",
+     ["role:state-revenue-bodies"]),
+    ("kk", "Қағидалар\n\n1. Мемлекеттік кірістер органының басшысы актіні уәкілетті органға жібереді.\n",
+     ["role:state-revenue-bodies"]),
+    # ... and a person with no body next to it is the kind of person
+    ("ru", "Правила\n\n1. Ответственное лицо направляет акт в уполномоченный орган.\n", ["role:responsible-person"]),
+    ("kk", "Қағидалар\n\n1. Жауапты тұлға актіні уәкілетті органға жібереді.\n", ["role:responsible-person"]),
+])
+def test_a_person_of_a_body_is_filed_under_the_body(tmp_path, lang, text, roles):
+    (o,) = extract(_doc(tmp_path, text, lang))
+    assert o.actor.roles == roles
+
+
+@pytest.mark.parametrize("lang, text, agency", [
+    ("ru", "Правила\n\n1. Уполномоченный орган в области образования обязан разместить перечень.\n", "min-education"),
+    ("kk", "Қағидалар\n\n1. Халықты әлеуметтік қорғау саласындағы уәкілетті орган тізбені орналастыруға міндетті.\n",
+     "min-labour"),
+])
+def test_functional_names_of_other_fields_link_to_their_ministry(tmp_path, lang, text, agency):
+    (o,) = extract(_doc(tmp_path, text, lang))
+    assert o.actor.ids == [agency] and o.actor.roles == ["role:authorized-body"]
+
+
+@pytest.mark.parametrize("lang, text", [
+    ("ru", "Правила\n\n1. Государственная корпорация направляет документы услугодателю.\n"),
+    ("kk", "Қағидалар\n\n1. Мемлекеттік корпорация құжаттарды көрсетілетін қызметті берушіге жібереді.\n"),
+])
+def test_the_state_corporation_is_government_for_citizens(tmp_path, lang, text):
+    (o,) = extract(_doc(tmp_path, text, lang))
+    assert o.actor.ids == ["gov-for-citizens"]
+
+
+def test_an_unknown_person_role_is_a_clear_error(tmp_path, monkeypatch):
+    from kb.obligations import actors
+
+    bad = tmp_path / "roles.yaml"
+    bad.write_text("entries:\n  - id: head\n    names: {en: [head], ru: [руководитель], kk: [басшы]}\n"
+                   "person_roles: [nobody]\n", encoding="utf-8")
+    monkeypatch.setattr(actors, "ROLES_FILE", bad)
+    actors._raw.cache_clear()
+    actors._person_roles.cache_clear()
+    try:
+        with pytest.raises(actors.RolesError, match="person_roles.*nobody"):
+            actors._person_roles()
+    finally:
+        monkeypatch.undo()
+        actors._raw.cache_clear()
+        actors._person_roles.cache_clear()
+
+
+def test_genitive_complements_coordinated_after_a_role_share_its_head_ru(tmp_path):
+    doc = _doc(tmp_path, "Правила\n\n10. Прием лиц осуществляется органами внутренних дел, здравоохранения и "
+                         "национальной безопасности через фильтрационные пункты.\n\n11. Руководители аккредитованных "
+                         "организаций, экспертов и инспекторов утверждают план.\n", "ru")
+    first, second = extract(doc)
+    assert set(first.actor.roles) == {"role:internal-affairs-bodies", "role:national-security-bodies"}
+    assert second.actor.roles == ["role:accredited-organization-heads"]  # "Руководители экспертов" names no role

@@ -5,7 +5,9 @@ the flat contract stays as it was."""
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import json
 from pathlib import Path
 
@@ -166,8 +168,8 @@ def test_cli_shows_a_pair_once_with_both_quotes(api, monkeypatch):
         feed = CliRunner().invoke(app, ["obligations", "--all", "--local", "--ics", "--view", "paired",
                                         "--as-of", AS_OF.isoformat()])
         assert feed.exit_code == 0 and feed.stdout_bytes.count(b"BEGIN:VEVENT") == 1
-        bad = CliRunner().invoke(app, ["obligations", "--all", "--local", "--csv", "--view", "paired"])
-        assert bad.exit_code == 2 and "--view" in bad.output
+        bad = CliRunner().invoke(app, ["obligations", "--all", "--local", "--csv", "--view", "sideways"])
+        assert bad.exit_code == 2 and "--view" in bad.output and "Traceback" not in bad.output
     finally:
         get_settings.cache_clear()
 
@@ -207,3 +209,80 @@ def test_cli_table_of_one_file_has_no_quote_columns(monkeypatch):
     assert "quote kk" not in one.stdout and "actor" in one.stdout
     both = CliRunner().invoke(app, ["obligations", str(act / "rus.md"), str(act / "kaz.md")])
     assert both.exit_code == 0 and "quote kk" in both.stdout
+
+
+# -- the CSV's paired view (issue 12 item 5): one writer for the CLI and the API -------------------
+def _csv_rows(raw: str) -> list[dict]:
+    from kb.obligations.export import BOM
+
+    assert raw.startswith(BOM) and "\r\n" in raw
+    return list(csv.DictReader(io.StringIO(raw.removeprefix(BOM))))
+
+
+def test_csv_paired_view_one_row_per_duty_with_both_quotes(api, monkeypatch):
+    from api.public import public_source
+    from kb.cli import app
+    from kb.obligations.export import CSV_COLUMNS, PAIRED_COLUMNS
+
+    client, _, s = api
+    params = {"as_of": AS_OF.isoformat(), "view": "paired"}
+    r = client.get(f"{V1}/obligations.csv", params=params)
+    assert r.status_code == 200, r.text
+    assert "paired" in r.headers["content-disposition"]
+    raw = r.content.decode("utf-8")
+    rows = _csv_rows(raw)
+    # the flat columns keep their names and places; the paired ones follow
+    assert list(rows[0]) == CSV_COLUMNS + PAIRED_COLUMNS and len(rows) == 3
+    both = rows[0]
+    assert both["langs"] == "kk;ru" and both["lang"] == "ru" and both["action"] == "направляет отчет"
+    assert both["quote_kk"].startswith("Уәкілетті") and both["quote_ru"].startswith("Уполномоченный")
+    assert both["quote"] == both["quote_ru"] and (both["doc_id_kk"], both["doc_id_ru"]) == ("doc-kk", "doc-ru")
+    assert (both["title_kk"], both["title_ru"]) == ("Қағидалар", "Правила")
+    assert both["block_path_kk"] == "Қосымша › 3-тармақ" and both["status"] == "recurring"
+    assert "min-ecology" in both["actor_ids"].split(";")  # resolved in the Kazakh version only
+    alone = rows[2]
+    assert alone["langs"] == "ru" and alone["quote_kk"] == "" and alone["quote_ru"].endswith("ведет журнал")
+    # format=csv on the register gives the same bytes
+    same = client.get(f"{V1}/obligations", params={**params, "format": "csv"}).content.decode("utf-8")
+    assert same == raw
+    # the flat CSV is as it was
+    flat = _csv_rows(client.get(f"{V1}/obligations.csv", params={"as_of": AS_OF.isoformat()}).content.decode("utf-8"))
+    assert list(flat[0]) == CSV_COLUMNS and len(flat) == 5
+    assert client.get(f"{V1}/obligations.csv", params={"view": "sideways"}).status_code == 422
+
+    monkeypatch.setenv("KB_DATA_DIR", str(s.data_dir))
+    get_settings.cache_clear()
+    try:
+        cli = CliRunner().invoke(app, ["obligations", "--all", "--local", "--csv", "--view", "paired",
+                                       "--as-of", AS_OF.isoformat()])
+        assert cli.exit_code == 0, cli.output
+        local = _csv_rows(cli.stdout_bytes.decode("utf-8"))
+        for row in local:  # the API publishes sources without server folders (api.public)
+            row["source"] = public_source(row["source"], s)
+        assert local == rows
+        plain = CliRunner().invoke(app, ["obligations", "--all", "--local", "--csv", "--as-of", AS_OF.isoformat()])
+        assert list(_csv_rows(plain.stdout_bytes.decode("utf-8"))[0]) == CSV_COLUMNS  # --csv stays flat by default
+    finally:
+        get_settings.cache_clear()
+
+
+def test_csv_paired_view_of_two_files_and_its_guards():
+    from kb.cli import app
+    from kb.obligations.export import columns, csv_text
+
+    act = next((ROOT / "corpora" / "kazakhstan-law" / "government").rglob("*-201747"))
+    out = CliRunner().invoke(app, ["obligations", str(act / "rus.md"), str(act / "kaz.md"), "--csv", "--view", "paired"])
+    assert out.exit_code == 0, out.output
+    rows = _csv_rows(out.stdout_bytes.decode("utf-8"))
+    assert sum(r["langs"] == "kk;ru" for r in rows) >= 10
+    assert all(r["quote_kk"] and r["quote_ru"] for r in rows if r["langs"] == "kk;ru")
+    # a quote that a spreadsheet would run as a formula is defused in the paired columns too
+    pairs = pair_rows(_rows(corpus()))
+    hostile = pairs[0].model_copy(update={"quote_kk": pairs[0].quote_kk.model_copy(update={"text": "=HYPERLINK(1)"})})
+    (row,) = _csv_rows(csv_text([hostile], view="paired"))
+    assert row["quote_kk"] == "'=HYPERLINK(1)"
+    # a plain obligation fills its own language's cells
+    (plain,) = _csv_rows(csv_text(_rows(corpus())[:1], view="paired"))
+    assert plain["langs"] == "ru" and plain["quote_ru"] == plain["quote"] and plain["quote_kk"] == ""
+    with pytest.raises(ValueError, match="view"):
+        columns("sideways")

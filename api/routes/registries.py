@@ -62,11 +62,15 @@ def _all_obligations(kb: KnowledgeBase, filters: ObligationFilters) -> list[Obli
             return rows
 
 
-def _csv_response(kb: KnowledgeBase, filters: ObligationFilters) -> Response:
-    rows = [scrub(r, kb.settings) for r in _all_obligations(kb, _checked(kb, filters))]
-    name = f"obligations-{dt.date.today().isoformat()}.csv"
+def _csv_response(kb: KnowledgeBase, filters: ObligationFilters, view: RegisterView = "flat") -> Response:
+    if view == "paired":  # one row per duty with both quotes (the writer's paired columns)
+        found = call(kb.obligation_pairs, _checked(kb, filters), offset=0, limit=None).items
+    else:
+        found = _all_obligations(kb, _checked(kb, filters))
+    rows = [scrub(r, kb.settings) for r in found]
+    name = f"obligations-{'paired-' if view == 'paired' else ''}{dt.date.today().isoformat()}.csv"
     return Response(
-        content=csv_text(rows).encode("utf-8"),
+        content=csv_text(rows, view=view).encode("utf-8"),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
@@ -88,15 +92,18 @@ def obligations(
     """The obligation registry; `format=csv` downloads every matching row as CSV; `view=paired`
     shows a duty stated in both language versions of an act once, with both quotes."""
     if format == "csv":
-        return _csv_response(kb, filters)
+        return _csv_response(kb, filters, view)
     rows = kb.obligation_pairs if view == "paired" else kb.obligations
     page = call(rows, _checked(kb, filters), offset=offset, limit=limit)
     return page.model_copy(update={"items": [scrub(r, kb.settings) for r in page.items]})
 
 
 @router.get("/obligations.csv", response_class=Response, responses={**_CSV_RESPONSE, **_422})
-def obligations_csv_download(filters: Annotated[ObligationFilters, Query()], kb: KB, _: CanRead) -> Response:
-    return _csv_response(kb, filters)
+def obligations_csv_download(filters: Annotated[ObligationFilters, Query()], kb: KB, _: CanRead,
+                             view: Annotated[RegisterView, Query(
+                                 description="paired: one row per duty, with quote_kk and quote_ru columns added "
+                                 "after the flat ones")] = "flat") -> Response:
+    return _csv_response(kb, filters, view)
 
 
 @router.get("/obligations.ics", response_class=Response, responses={**_ICS_RESPONSE, **_422})

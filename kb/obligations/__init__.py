@@ -66,7 +66,7 @@ agentive passives ("... принимается Правительством") an
 syntax parse, ``syntax.py``, where two actor nouns compete) for clauses no modal trigger claimed.
 ``pairing.py`` gives each record a ``pair_key`` shared by the Kazakh and Russian versions of an act;
 ``paired.py`` shows such a pair once in the register with both quotes (API ``view=paired``, the CLI
-table, the staff page, the paired .ics feed). Quotes are exact slices of ``doc.text``.
+table, the staff page, the paired .ics feed and the paired CSV). Quotes are exact slices of ``doc.text``.
 """
 
 from .extract import extract

@@ -149,6 +149,19 @@ def _role_ends_at(text: str, pos: int, lang: str) -> bool:
     return any(toks[m.end_tok].end == len(window) for m in _matcher().find(window, lang, toks))
 
 
+@lru_cache(maxsize=1)
+def _person_roles() -> frozenset[str]:
+    """Role ids (without the prefix) that name a person of a body (`person_roles`)."""
+    raw = _raw().get("person_roles") or []
+    if not isinstance(raw, list):
+        raise RolesError(f"{ROLES_FILE}: `person_roles` must be a list of role ids")
+    known = {e["id"] for e in _raw()["entries"]}
+    unknown = [str(x) for x in raw if x not in known]
+    if unknown:
+        raise RolesError(f"{ROLES_FILE}: person_roles: unknown role id(s) {unknown}")
+    return frozenset(raw)
+
+
 def role_ids() -> list[str]:
     """Every role id, `role:`-prefixed."""
     return [ROLE_PREFIX + e["id"] for e in _raw()["entries"]]
@@ -201,6 +214,41 @@ def _patterns(kind: str, lang: str) -> list[re.Pattern]:
     return out
 
 
+def short_name_patterns(lang: str) -> list[re.Pattern]:
+    """The patterns of an act's short names ("(далее – ...)", "(бұдан әрі – ...)")."""
+    return _patterns("short_name", lang)
+
+
+_ABBREVIATION = re.compile(r"[А-ЯЁӘҒҚҢӨҰҮҺІA-Z]{3,8}")
+
+
+def is_abbreviation(text: str) -> bool:
+    """An act's short name in capitals ("МИО", "ЖАО")."""
+    return bool(_ABBREVIATION.fullmatch(text))
+
+
+def _named_before(text: str, pos: int, lang: str, agencies: list[Entity]) -> list[str]:
+    """Ids of the body or role heading the noun phrase that ends at `pos` (no punctuation in
+    between): "местные исполнительные органы приграничных областей" -> role:local-executive and
+    local-executive. The head comes first in Russian, last in Kazakh."""
+    from kb.entities import keys as K
+
+    lo = max(0, pos - 200)
+    window = text[lo:pos]
+    cut = max(window.rfind(c) for c in ",;:.()\n") + 1
+    seg_start = lo + cut
+    seg = text[seg_start:pos]
+    toks = K.tokenize(seg)
+    found = [(seg_start + toks[m.start_tok].start, [ROLE_PREFIX + m.id]) for m in _matcher().find(seg, lang, toks)]
+    found += [(e.start, _with_referents([e.id])) for e in agencies if seg_start <= e.start and e.end <= pos]
+    if not found:
+        return []
+    found.sort(key=lambda x: x[0])
+    head = found[0] if lang == "ru" else found[-1]
+    # a body named with the role it heads ("местные исполнительные органы": role and agency) counts once each
+    return list(dict.fromkeys(i for start, ids in found if start == head[0] for i in ids))
+
+
 def _agencies(entities: list[Entity]) -> list[Entity]:
     return sorted((e for e in entities if e.type == "agency" and e.id), key=lambda e: e.start)
 
@@ -245,8 +293,12 @@ def definitions(doc: Document) -> dict[str, list[str]]:
                 roles = _bare_roles(m.group("short"), lang)
                 if not roles:
                     ids = _functional_before(text, m.start(), lang)
+                    short = " ".join(m.group("short").split())
+                    if not ids and _ABBREVIATION.fullmatch(short):
+                        # "местные исполнительные органы приграничных областей (далее – МИО)"
+                        ids = _named_before(text, m.start(), lang, agencies)
                     if ids and not _roles_in_text(m.group("short"), lang):
-                        local.append((lang, " ".join(m.group("short").split()), ids))
+                        local.append((lang, short, ids))
                     continue
                 body = [e for e in agencies if e.end <= m.start() and m.start() - e.end <= 3]
                 if body and _role_ends_at(text, body[-1].start, lang):
@@ -338,6 +390,9 @@ def _conjuncts(lang: str) -> re.Pattern:
     return re.compile(rf"((?:{word}[ \t]*,[ \t]*)*{word})[ \t]*(?:,[ \t]*)?(?:{alt})[ \t]+$", re.IGNORECASE)
 
 
+_RU_GEN_CONJUNCTS = re.compile(r"(?:(?:[ \t]*,[ \t]*|[ \t]+(?:и|или)[ \t]+)[^\W\d_]+(?:[ \t]+(?!(?:и|или)\b)[^\W\d_]+)?){1,4}")
+
+
 def _roles_around(text: str, start: int, end: int, lang: str) -> list[tuple[str, int, int]]:
     """Roles named by the actor at text[start:end], as (id, start, end) in text offsets.
 
@@ -365,7 +420,25 @@ def _roles_around(text: str, start: int, end: int, lang: str) -> list[tuple[str,
             continue
         if not (a >= start and b <= end) and not (a <= lo + head.start and lo + head.end <= b):
             continue
+        if lang == "ru" and not (a <= lo + head.start and lo + head.end <= b) \
+                and re.search(r"(?:,|\b(?:и|или))\s*$", text[max(start, a - 40):a]):
+            from .morph import is_genitive
+
+            if is_genitive(toks[m.start_tok].text):
+                # one of coordinated genitive complements ("Руководители аккредитованных организаций,
+                # экспертов и инспекторов"): whose they are, not who is bound
+                continue
         out.append((ROLE_PREFIX + m.id, a, b))
+        if lang == "ru":
+            # genitive complements coordinated after it share its head noun: "органами внутренних
+            # дел, здравоохранения и национальной безопасности" names the national security bodies too
+            noun = toks[m.start_tok].text
+            tail = _RU_GEN_CONJUNCTS.match(text, b)
+            if tail and tail.end() <= end + _WINDOW:
+                for conj in re.split(r"\s*,\s*|\s+(?:и|или)\s+", tail.group(0).strip(" ,")):
+                    if conj:
+                        whole = _bare_roles(f"{noun} {conj}", lang)  # one role named by the head and the conjunct
+                        out += [(r, a, b) for r in whole if len(whole) == 1 and r != ROLE_PREFIX + m.id]
         # modifiers coordinated before the role name borrow its head noun
         cm = _conjuncts(lang).search(text[max(0, a - _WINDOW):a])
         if cm:
@@ -405,6 +478,14 @@ def link(doc: Document, text: str, lang: str, entities: list[Entity], start: int
         # Правительства", "Үкіметінің Аппараты" are not the Government): a role that overlaps
         # the body and has its head word outside it wins (head last in Kazakh, first in Russian)
         spans = [(e.start, e.end, e.id) for e in _agencies(entities) if e.start < end and start < e.end]
+        # a person of a body ("должностное лицо органа государственных доходов", "... органының
+        # басшысы") is filed under that body: the person role yields to a body or role in the
+        # genitive next to it (`person_roles` in kb/data/actor_roles.yaml)
+        persons = _person_roles()
+        yielding = {(a, b) for r, a, b in around if r.removeprefix(ROLE_PREFIX) in persons
+                    and (any(_genitive_next_to(doc.text, s, e, a, b, lang) for s, e, _ in spans)
+                         or any(_genitive_next_to(doc.text, a2, b2, a, b, lang) for _, a2, b2 in around if (a2, b2) != (a, b)))}
+        around = [x for x in around if (x[1], x[2]) not in yielding] if yielding else around
 
         def _modifier(s: int, e: int) -> bool:
             if any(a < e and s < b and (b > e if lang == "kk" else a < s) or (a <= s and e <= b and (a, b) != (s, e))
@@ -425,7 +506,9 @@ def link(doc: Document, text: str, lang: str, entities: list[Entity], start: int
                 and not any(_genitive_next_to(doc.text, a, b, a2, b2, lang) for _, a2, b2 in around if (a2, b2) != (a, b))]
         roles = list(dict.fromkeys(kept)) if around else roles
         if not ids and not roles:  # a body the act itself named short (local_names)
-            ids = _local_ids(doc, start, end, lang)
+            named = _local_ids(doc, start, end, lang)
+            ids = [i for i in named if not i.startswith(ROLE_PREFIX)]
+            roles = [i for i in named if i.startswith(ROLE_PREFIX)]
     ids = _with_referents(list(dict.fromkeys(ids)))
     found = functional_ids(text, lang)
     if not found and start is not None and end is not None and roles:

@@ -1,6 +1,11 @@
 """The obligation register as CSV: the one writer behind `kb obligations --csv` and the API's
 /obligations.csv, so both give the same columns, bytes and guards.
 
+Two views, as in the register: `flat` (one row per obligation and language version, columns
+CSV_COLUMNS) and `paired` (one row per duty, issue 12 item 5: a duty stated in both language
+versions of an act once; the same columns, filled from the version shown first, then
+PAIRED_COLUMNS with each version's quote, document, title and place).
+
 It opens cleanly in Excel and LibreOffice: a UTF-8 BOM (Excel otherwise reads Cyrillic and
 Kazakh letters as ANSI), CRLF line ends, and cells that a spreadsheet would run as a formula
 ("CSV injection": the text comes from documents we do not control) prefixed with a quote.
@@ -13,7 +18,7 @@ import io
 from collections.abc import Iterable
 from typing import IO
 
-from kb.models import Obligation
+from kb.models import Obligation, RegisterView
 
 from .actors import actor_ids
 
@@ -23,6 +28,11 @@ CSV_COLUMNS = [
     "deadline_duration", "deadline_anchor", "status", "next_due", "days_left", "condition", "conventions",
     "quote", "block_path", "page", "start", "end",
 ]
+# added after CSV_COLUMNS in the paired view: the flat columns keep their places
+PAIRED_COLUMNS = [
+    "langs", "quote_kk", "quote_ru", "doc_id_kk", "doc_id_ru", "title_kk", "title_ru", "block_path_kk", "block_path_ru",
+]
+VIEWS = ("flat", "paired")
 BOM = "\ufeff"
 _FORMULA_START = ("=", "+", "@", "\t", "\r")
 
@@ -53,20 +63,49 @@ def _cells(o: Obligation, sources: dict[str, str]) -> list[str]:
     return [_safe(c) for c in cells]
 
 
-def write_csv(items: Iterable[Obligation], fh: IO[str], sources: dict[str, str] | None = None) -> int:
-    """Write obligations (or register rows) with a header and a BOM; `sources` maps doc_id ->
-    source path for plain obligations. Returns the rows written."""
+def _paired_cells(o: Obligation) -> list[str]:
+    """Each version's quote, document, title and place. A row that is no pair (a plain obligation
+    or register row) fills its own language's cells."""
+    langs = getattr(o, "langs", None) or [o.lang]
+    if hasattr(o, "quote_kk"):  # a PairedObligationRow
+        per = {c: (getattr(o, f"quote_{c}"), getattr(o, f"doc_id_{c}"), getattr(o, f"title_{c}")) for c in ("kk", "ru")}
+    else:
+        per = {c: (None, None, None) for c in ("kk", "ru")}
+        per[o.lang] = (o.quote, getattr(o, "doc_id", None) or o.quote.doc_id, getattr(o, "title", None))
+    cells = [";".join(langs)]
+    cells += [per[c][0].text if per[c][0] else None for c in ("kk", "ru")]
+    cells += [per[c][1] for c in ("kk", "ru")]
+    cells += [per[c][2] for c in ("kk", "ru")]
+    cells += [per[c][0].block_path if per[c][0] else None for c in ("kk", "ru")]
+    return [_safe(c) for c in cells]
+
+
+def columns(view: RegisterView = "flat") -> list[str]:
+    """The header of a view: CSV_COLUMNS, and PAIRED_COLUMNS after them in the paired view."""
+    if view not in VIEWS:
+        raise ValueError(f"view: flat or paired (got {view!r})")
+    return CSV_COLUMNS + PAIRED_COLUMNS if view == "paired" else list(CSV_COLUMNS)
+
+
+def write_csv(items: Iterable[Obligation], fh: IO[str], sources: dict[str, str] | None = None,
+              view: RegisterView = "flat") -> int:
+    """Write obligations (or register rows; paired rows for view="paired") with a header and a BOM;
+    `sources` maps doc_id -> source path for plain obligations. Returns the rows written."""
+    header = columns(view)
     fh.write(BOM)
     w = csv.writer(fh, lineterminator="\r\n")
-    w.writerow(CSV_COLUMNS)
+    w.writerow(header)
     n = 0
     for o in items:
-        w.writerow(_cells(o, sources or {}))
+        cells = _cells(o, sources or {})
+        if view == "paired":
+            cells += _paired_cells(o)
+        w.writerow(cells)
         n += 1
     return n
 
 
-def csv_text(items: Iterable[Obligation], sources: dict[str, str] | None = None) -> str:
+def csv_text(items: Iterable[Obligation], sources: dict[str, str] | None = None, view: RegisterView = "flat") -> str:
     buf = io.StringIO()
-    write_csv(items, buf, sources)
+    write_csv(items, buf, sources, view=view)
     return buf.getvalue()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -144,6 +145,15 @@ def _ru_has_head(s: str, r: LangRules) -> bool:
     return any(head_stem(w.group(0), r.actor_heads) for w in WORD.finditer(s))
 
 
+def _ru_actor_word(word: str, r: LangRules) -> bool:
+    """An actor head noun: a listed stem, or (as in present.py) an agent noun that names someone
+    ("Исполнитель обязан", "Заказчик обязан", "Поставщик должен"), not an object ("ребенок")."""
+    if head_stem(word, r.actor_heads):
+        return True
+    d = present.for_lang(r)
+    return bool(d is not None and present.ru_tag(word).noun and present._ru_head(word, d))
+
+
 def _first_infinitive(body: str, start: int = 0) -> re.Match | None:
     for w in WORD.finditer(body, start):
         if is_infinitive(w.group(0)):
@@ -175,7 +185,7 @@ def _ru_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
     right ("Оператор расширенных обязательств производителей (импортеров)")."""
     words = list(WORD.finditer(body, 0, pos))
     idx = next((i for i in range(len(words) - 1, -1, -1)
-                if head_stem(words[i].group(0), r.actor_heads) and is_nominative(words[i].group(0))), None)
+                if _ru_actor_word(words[i].group(0), r) and is_nominative(words[i].group(0))), None)
     if idx is None:
         return None
     left = idx
@@ -186,7 +196,7 @@ def _ru_subject_before(body: str, pos: int, r: LangRules) -> tuple[int, int] | N
         if re.search(r"[,;:—–()]", gap) and w.lower() not in ("и", "или"):
             break
         def widens(t: str) -> bool:  # an adjective, or another actor noun ("лица и ... предприниматели")
-            return is_adjective_nom(t) or (bool(head_stem(t, r.actor_heads)) and is_nominative(t))
+            return is_adjective_nom(t) or (_ru_actor_word(t, r) and is_nominative(t))
 
         if w.lower() in ("и", "или") and i > 0 and widens(words[i - 1].group(0)):
             i -= 1
@@ -466,6 +476,15 @@ def _deadline(doc: Document, lang: str, r: LangRules, base: int, body: str, span
                 m = t.pattern.search(body, ds, de) if t.pattern is not None else None
                 if m and m.start() > ds:
                     de = m.start()
+            if lang == "ru":
+                # a deadline ends before the next finite verb ("в течение 30 календарных дней со дня
+                # направления запроса уполномоченным органом | направляют ее ...") and the "и" before it
+                for w in list(WORD.finditer(body, ds, de))[1:]:
+                    if present.ru_tag(w.group(0)).verb:
+                        de = w.start()
+                        tail = re.search(r"(?:\s+(?:и|а\s+также)|,)\s*$", body[ds:de])
+                        de = ds + tail.start() if tail else de
+                        break
             seg = body[ds:de].strip(" ,;")
             ds = body.find(seg, ds)
             return _deadline_value(doc, lang, seg, base + ds, base + ds + len(seg))
@@ -696,6 +715,10 @@ def _extract(doc: Document, actorless: bool = False) -> list[Obligation]:
 
 def _extract_from(doc: Document, actorless: bool = False) -> list[Obligation]:
     rules = load_rules()
+    if present.applies(doc):
+        # abbreviations the act gives an actor ("(далее – МИО)") are actor heads in this act
+        rules = {lang: dataclasses.replace(r, actor_heads=[*r.actor_heads, *extra])
+                 for lang, r in rules.items() for extra in [present.short_name_heads(doc, lang)]}
     out: list[Obligation] = []
     clauses: list[tuple[str, Clause]] = []
     for block in doc.blocks:
@@ -731,6 +754,9 @@ def _extract_from(doc: Document, actorless: bool = False) -> list[Obligation]:
             items = [x for _, x in clauses[i + 1:j]]
             if present_on:
                 pj = present.items_end(clauses, i)
+                if present.defines_terms(body, r):  # the act's definitions: no duty in them
+                    i = max(pj, i + 1)
+                    continue
                 options = present.items_of(clauses, i, pj)
                 if options and present.offers_alternatives(body, lang, r, options[-1].body(doc.text)):
                     # issue 12: "... рекомендует одно из следующих предложений: 1) ...; 2) ...": one duty

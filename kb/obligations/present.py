@@ -93,6 +93,10 @@ class DutyRules:
     copulas: frozenset[str] = frozenset()  # kk: "болып", "болатын" after a predicate noun
     instrumental_agent: re.Pattern | None = None  # kk: the ending of a passive's agent ("органмен")
     instrumental_blockers: tuple[str, ...] = ()  # kk: "органмен келісу бойынша" is no agent
+    pronouns: frozenset[str] = frozenset()  # kk: "оған", "оның": never part of an actor's name
+    definitions_lead: re.Pattern | None = None  # "используются следующие понятия:": its items define terms
+    genitive_agent: re.Pattern | None = None  # kk: "X-тің қарауына жатады": X's duty (ru "подлежит рассмотрению X-ом")
+    passive_lemmas: frozenset[str] = frozenset()  # ru: "подлежит рассмотрению <кем>": a passive, bound to its agent
 
 
 @dataclass
@@ -135,6 +139,8 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
             alternatives=_re(body["alternatives"], f"{lang}.alternatives") if body.get("alternatives") else None,
             agent_suffixes=tuple(body.get("agent_lemma_suffixes") or ()),
             non_actor=frozenset(w.lower() for w in body.get("non_actor_nouns") or []),
+            definitions_lead=_re(body["definitions_lead"], f"{lang}.definitions_lead") if body.get("definitions_lead") else None,
+            passive_lemmas=frozenset(body.get("passive_lemmas") or []),
         )
     nd = body.get("non_duty") or []
     for key in ("finite", "negative", "passive"):
@@ -180,6 +186,9 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         instrumental_agent=_re(body["instrumental_agent"], f"{lang}.instrumental_agent")
         if body.get("instrumental_agent") else None,
         instrumental_blockers=tuple(w.lower() for w in body.get("instrumental_blockers") or []),
+        pronouns=frozenset(w.lower() for w in body.get("pronouns") or []),
+        definitions_lead=_re(body["definitions_lead"], f"{lang}.definitions_lead") if body.get("definitions_lead") else None,
+        genitive_agent=_re(body["genitive_agent"], f"{lang}.genitive_agent") if body.get("genitive_agent") else None,
     )
 
 
@@ -187,6 +196,16 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
 def rules_title(key: str = "rules_title") -> re.Pattern | None:
     raw = yaml.safe_load(DATA.read_text(encoding="utf-8")) or {}
     return _re(raw[key], key) if raw.get(key) else None
+
+
+def short_name_heads(doc, lang: str) -> list[str]:
+    """Abbreviations an act gives a body or role ("местные исполнительные органы приграничных
+    областей (далее – МИО)", "... органдары (бұдан әрі – ЖАО)"): actor heads in that act, so "МИО
+    обеспечивают ..." is a duty. Only names that link to an agency or role count
+    (actors.local_names): "Всемирная торговая организация (далее – ВТО)" binds nobody here."""
+    from .actors import is_abbreviation, local_names
+
+    return list(dict.fromkeys(short.lower() for lg, short, _ in local_names(doc) if lg == lang and is_abbreviation(short)))
 
 
 def for_lang(r: LangRules) -> DutyRules | None:
@@ -245,6 +264,12 @@ def ru_tag(word: str) -> RuTag:
 
 
 @lru_cache(maxsize=50000)
+def _ru_pronoun(word: str) -> bool:
+    """A pronoun-noun ("что", "чего", "он", "их"): never part of an actor's name."""
+    return _morph().parse(word.lower())[0].tag.POS == "NPRO"
+
+
+@lru_cache(maxsize=50000)
 def _participle_not_ins(word: str) -> bool:
     """A participle that cannot agree with an instrumental noun after it."""
     ps = _morph().parse(word.lower())[:3]
@@ -284,7 +309,8 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
         prev = words[left - 1]
         gap = core[prev.end():words[left].start()]
         t = ru_tag(prev.group(0))
-        if gap.strip(" -") or not t.adj or t.verb or t.prep:
+        # a pronoun ends the phrase: "после чего аттестационная комиссия ..." names no "чего"
+        if gap.strip(" -") or not t.adj or t.verb or t.prep or _ru_pronoun(prev.group(0)):
             break
         left -= 1
     # coordinated actors on the left: "Государственные органы Республики Казахстан и субъекты ..."
@@ -318,7 +344,8 @@ def _ru_np(core: str, words: list[re.Match], i: int, d: DutyRules, case: str) ->
         while left > 0:
             prev = words[left - 1]
             t = ru_tag(prev.group(0))
-            if core[prev.end():words[left].start()].strip(" -") or not t.adj or t.verb or t.prep:
+            if core[prev.end():words[left].start()].strip(" -") or not t.adj or t.verb or t.prep \
+                    or _ru_pronoun(prev.group(0)):
                 break
             left -= 1
     right = i
@@ -564,7 +591,7 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
         return []
     tags = [ru_tag(w.group(0)) for w in words]
     sub = _ru_segments(core, words, d)
-    verbs = [i for i, t in enumerate(tags) if t.verb and not sub[i] and t.lemma not in d.non_duty
+    verbs = [i for i, t in enumerate(tags) if t.verb and not sub[i] and (t.lemma not in d.non_duty or t.lemma in d.passive_lemmas)
              and not (i and words[i - 1].group(0).lower() == "не")]
     found: list[tuple[int, tuple[int, int], str]] = []  # verb index, actor span, rule
     actor_of: dict[int, tuple[int, int]] = {}
@@ -572,14 +599,15 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
     heads = sum(1 for i, w in enumerate(words) if (tags[i].nom or tags[i].ins) and tags[i].noun and _ru_head(w.group(0), d))
     deps = syntax.parse(core, words) if verbs and heads >= 2 else None
     for v in verbs:
-        if deps is not None:
+        passive_lemma = tags[v].lemma in d.passive_lemmas
+        if deps is not None and not passive_lemma:
             hit = _ru_syntax(core, words, tags, deps, v, d, actor_of)
             if hit is not None:
                 if hit[0] is not None:
                     actor_of[v] = hit[0]
                     found.append((v, hit[0], hit[1]))
                 continue
-        if tags[v].reflexive and tags[v].lemma not in d.reflexive_active:
+        if (tags[v].reflexive and tags[v].lemma not in d.reflexive_active) or passive_lemma:
             a = _ru_agent(core, words, tags, sub, v, d)
             if a is None:
                 continue  # "проект выносится на рассмотрение": no agent, nobody is bound
@@ -628,7 +656,9 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
 # --- Kazakh -------------------------------------------------------------------------------------
 
 _KK_PARTICIPLE = re.compile(r"\s*\w+(?:ған|ген|қан|кен|атын|етін|йтын|йтін)\b")
-_KK_PASSIVE_PARTICIPLE = re.compile(r"\w+(?:ыл|іл|[аеыі]н)(?:ған|ген|атын|етін)")
+# a passive participle: -ыл/-іл/-н, or a bare -л after a vowel-final stem of three letters or more
+# ("жина-л-ған", "сақта-л-ған"; not the active "ал-ған", "бол-ған", "кел-ген")
+_KK_PASSIVE_PARTICIPLE = re.compile(r"\w+(?:ыл|іл|[аеыі]н)(?:ған|ген|атын|етін)|\w{3,}[аеәоөұүыі]л(?:ған|ген)")
 
 
 def _kk_verb_ok(word: str, tail: str, d: DutyRules) -> bool:
@@ -646,8 +676,23 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
     words = list(WORD.finditer(core))
     if not words:
         return []
+    if d.genitive_agent is not None:
+        # "Шағым ... бес жұмыс күні ішінде көрсетілетін қызметті берушінің қарауына жатады": the
+        # genitive names who must act (ru "подлежит рассмотрению услугодателем")
+        m = d.genitive_agent.search(core)
+        k = next((i for i, w in enumerate(words) if m and w.start() == m.start("agent")), None)
+        if k is not None and head_stem(_kk_fold(words[k].group(0)), list(d.heads)):
+            a, b = _kk_np(core, words, k, d, r)
+            first = words[0]
+            if a == first.start() and k > 0 and not head_stem(_kk_fold(first.group(0)), list(d.heads)) \
+                    and _kk_fold(first.group(0)) not in d.np_modifiers and not re.search(
+                        r"(?:ті|ты|лы|лі|лық|лік|дық|дік|тық|тік|ғы|гі|қы|кі|ның|нің|дың|дің|тың|тің|ған|ген|атын|етін)$",
+                        _kk_fold(first.group(0))):
+                a = words[1].start()  # "Өтінім конкурстық комиссияның ...": the subject opens the clause, not the name
+            return [Duty((a, b), (0, len(core.rstrip(" .;"))), None, "kk.present.passive_agent")]
     # finite verbs: the clause's last word, or a word followed by "және" / "," before another finite verb
     verbs = []
+    negated_tail = False
     for i, w in enumerate(words):
         after = core[w.end():words[i + 1].start()] if i + 1 < len(words) else core[w.end():]
         last = i + 1 == len(words)
@@ -657,9 +702,13 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
         tail = core[max(0, w.start() - 40):w.end()]
         if _kk_verb_ok(w.group(0), tail, d):
             verbs.append(i)
+        elif last and verbs and d.finite.search(w.group(0).lower()) and d.negative.search(w.group(0).lower()):
+            # "... жүзеге асырады және дауыс беруге қатыспайды": a negated verb coordinated after
+            # duties closes the clause; the duties before it stand (ru "... и не принимает участие")
+            negated_tail = True
         elif last:
             return []  # the clause closes with something else: not a present-tense statement
-    if not verbs or verbs[-1] != len(words) - 1:
+    if not verbs or (verbs[-1] != len(words) - 1 and not negated_tail):
         return []
     # a converb + comma joining two duties ("ескертулерді жойып, ... жібереді")
     splits = []
@@ -759,13 +808,22 @@ def _kk_fold(word: str) -> str:
     return word.lower().replace("i", "і")
 
 
+_KK_PARTICIPLE_SUFFIXES = ("ған", "ген", "қан", "кен", "атын", "етін", "йтын", "йтін")
+
+
+def _kk_exception_participle(part: str, d: DutyRules) -> bool:
+    """The participle of an active verb that only looks passive ("ұсынған" of "ұсынады"): its stem
+    and a participle ending, nothing between ("жиналған" is the passive of "жинайды")."""
+    return any(part.startswith(x[:-3]) and part[len(x) - 3:] in _KK_PARTICIPLE_SUFFIXES for x in d.passive_exceptions)
+
+
 def _KK_ACTIVE_PARTICIPLE_AFTER(core: str, pos: int, d: DutyRules) -> bool:
     """An active participle right after a head makes it that participle's agent ("орган бекіткен")."""
     m = _KK_PARTICIPLE.match(core, pos)
     if not m or m.group(0).strip().lower() in d.lexical_participles:
         return False
     part = m.group(0).strip().lower()
-    return not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)
+    return not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or _kk_exception_participle(part, d)
 
 
 _KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз|лы|лі)")
@@ -857,7 +915,7 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
     part = m.group(0).strip().lower() if m else ""
     if part in d.lexical_participles:
         m = None
-    if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or any(part.startswith(x[:-3]) for x in d.passive_exceptions)):
+    if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or _kk_exception_participle(part, d)):
         return False  # "уәкілетті орган бекіткен тізбе": the agent of a participle
     if re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
         # "органдары мен ... субъектілері" (a coordinated subject) vs "органдар мен ... субъектілеріне"
@@ -902,7 +960,7 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         prev = words[left - 1]
         gap = core[prev.end():words[left].start()]
         t = prev.group(0)
-        if gap.strip(" -()"):
+        if gap.strip(" -()") or _kk_fold(t) in d.pronouns:
             break
         if not (mod.search(_kk_fold(t)) or (t[0].isupper() and not (d.oblique_case and d.oblique_case.search(_kk_fold(t))))
                 or _kk_fold(t) in d.np_modifiers
@@ -1025,12 +1083,27 @@ def _duties(core: str, lang: str, d: DutyRules, r: LangRules) -> list[Duty]:
     for m in [*(d.clause_break.finditer(core) if d.clause_break is not None else ()), None]:
         end = m.start() if m else len(core)
         part = core[start:end]
-        for x in kk_duties(part, d, r, _conditions(part, d)):
+        found = kk_duties(part, d, r, _conditions(part, d))
+        for x in found:
             out.append(Duty((x.actor[0] + start, x.actor[1] + start), (x.action[0] + start, x.action[1] + start),
                             None if x.pre is None else (x.pre[0] + start, x.pre[1] + start), x.rule))
+        if not found and out and start and out[-1].rule == "kk.present.active" and ends_with_verb(part, d) \
+                and not permitted(part, d):
+            # "..., оның қызметі мен шешімдеріне жалпы бақылауды жүзеге асырады": a part with no
+            # subject of its own continues the one before ("оның" is its object's possessor)
+            out.append(Duty(out[-1].actor, (start, end), None, out[-1].rule))
         if m:
             start = m.end()
     return out
+
+
+_FILL_IN = re.compile(r"_{5,}")
+
+
+def _fill_in_form(text: str, start: int, end: int) -> bool:
+    """The clause holds or opens a blank to fill in ("... защищаемым лицом подлежит возврату: ______"):
+    a form in an annex, whose wording binds nobody until it is filled in and signed."""
+    return bool(_FILL_IN.search(text, start, end) or re.compile(r"\s*_{5,}").match(text, end))
 
 
 def clause_obligations(doc, lang: str, r: LangRules, clause, core: str | None = None) -> list:
@@ -1040,7 +1113,7 @@ def clause_obligations(doc, lang: str, r: LangRules, clause, core: str | None = 
 
     d = for_lang(r)
     body = clause.body(doc.text)
-    if d is None or len(body) > MAX_CLAUSE_CHARS or _excluded(body, r):
+    if d is None or len(body) > MAX_CLAUSE_CHARS or _excluded(body, r) or _fill_in_form(doc.text, clause.start, clause.end):
         return []
     core = _untrail(body) if core is None else core
     out = []
@@ -1075,6 +1148,14 @@ def _ru_condition(core: str, r: LangRules, actor: tuple[int, int]) -> str | None
     return _norm(core[a:b].strip(" ,;:")) or None
 
 
+def defines_terms(lead_body: str, r: LangRules) -> bool:
+    """The lead-in of an act's definitions ("В настоящих Правилах используются следующие понятия:",
+    "Осы Қағидаларда мынадай ұғымдар пайдаланылады:"): its sub-points define terms, they bind nobody
+    ("3) уәкілетті орган – ... басшылықты жүзеге асыратын мемлекеттік орган;")."""
+    d = for_lang(r)
+    return bool(d is not None and d.definitions_lead is not None and d.definitions_lead.search(lead_body))
+
+
 def offers_alternatives(lead_body: str, lang: str, r: LangRules, last_item: str = "") -> bool:
     """The lead-in offers its sub-points as options of one duty ("рекомендует одно из следующих
     предложений:", "мынадай ұсыныстардың бірін: 1) ...; 2) ... береді", "тәуекелдің мынадай: ...;
@@ -1094,6 +1175,11 @@ def alternatives_obligations(doc, lang: str, r: LangRules, lead, items: list) ->
     from .extract import Clause
 
     if not items:
+        return clause_obligations(doc, lang, r, lead)
+    d = for_lang(r)
+    if lang == "kk" and d is not None and ends_with_verb(lead.body(doc.text).rstrip().rstrip(":"), d):
+        # the lead-in states the duty itself ("... мына шешімдердің бірін қабылдайды:"): its options'
+        # own verbs ("сәйкес келеді") are no duty's
         return clause_obligations(doc, lang, r, lead)
     last = _whole_item(doc, items[-1])
     whole = Clause(lead.start, last.end, lead.body_start, lead.block, lead.sub)
@@ -1291,6 +1377,11 @@ def item_actions(core: str, lang: str, d: DutyRules) -> list[tuple[int, int]]:
                and not (i and words[i - 1].group(0).lower() == "не")]
         sub = _ru_segments(core, words, d)
         idx = [i for i in idx if not sub[i]]
+        # a passive next to active verbs is no action of the lead-in's actor (the subject of the
+        # active ones): "2) подготавливает списки ... Личные данные заполняются ..." is one duty
+        active = [i for i in idx if not (ru_tag(words[i].group(0)).reflexive
+                                         and ru_tag(words[i].group(0)).lemma not in d.reflexive_active)]
+        idx = active or idx
     else:
         idx = [i for i, w in enumerate(words)
                if _kk_verb_ok(w.group(0), core[max(0, w.start() - 40):w.end()], d)

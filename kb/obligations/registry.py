@@ -107,7 +107,8 @@ def filter_obligations(items: Iterable[Obligation], actor: str | None = None, co
     return out
 
 
-def to_csv(items: Iterable[Obligation], fh: IO[str], sources: dict[str, str] | None = None) -> int:
+def to_csv(items: Iterable[Obligation], fh: IO[str], sources: dict[str, str] | None = None,
+           view: str = "flat") -> int:
     """Write obligations as CSV (kb.obligations.export: the API's writer too); `sources` maps
-    doc_id -> source path. Returns rows written."""
-    return write_csv(items, fh, sources=sources)
+    doc_id -> source path; view "paired" adds each version's quote (rows from pair_rows). Returns rows written."""
+    return write_csv(items, fh, sources=sources, view=view)
