@@ -19,6 +19,7 @@ import threading
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,6 +41,7 @@ class Parsed:
     doc: Document | None = None
     reason: str | None = None
     unexpected: bool = False
+    enriched: bool = False  # the enrichers ran on `doc` already (in the worker)
 
 
 def parse_one(data: bytes, name: str, source: str, options: IngestOptions) -> Parsed:
@@ -54,18 +56,32 @@ def parse_one(data: bytes, name: str, source: str, options: IngestOptions) -> Pa
         return Parsed(reason=f"{type(e).__name__}: {e}", unexpected=True)
 
 
-def prepare_one(data: bytes, name: str, source: str, options: IngestOptions) -> Parsed:
-    """`parse_one`, then the enrichers (kb.enrich): a document ready to store."""
+def prepare_one(data: bytes, name: str, source: str, options: IngestOptions,
+                enrichers: tuple[Callable[[Document], None], ...] | None = None) -> Parsed:
+    """`parse_one`, then the enrichers (default kb.enrich's): a document ready to store."""
     parsed = parse_one(data, name, source, options)
     if parsed.doc is not None:
-        from kb.enrich import ENRICHERS
-
-        for enrich in ENRICHERS:
+        if enrichers is None:
+            from kb.enrich import ENRICHERS as enrichers
+        for enrich in enrichers:
             try:
                 enrich(parsed.doc)
             except Exception as e:  # as store_document reports an enricher's failure
-                return Parsed(reason=f"{enrich.__name__} failed: {e}", unexpected=True)
+                return Parsed(reason=f"{getattr(enrich, '__name__', enrich)} failed: {e}", unexpected=True)
+        parsed.enriched = True
     return parsed
+
+
+def portable(enrichers) -> tuple | None:
+    """The enrichers as a tuple a worker process can receive (module-level functions), or
+    None when one of them only exists in this process (a bound method, a closure)."""
+    import pickle
+
+    try:
+        pickle.dumps(tuple(enrichers))
+    except Exception:  # noqa: BLE001 - any pickling failure means "run them here"
+        return None
+    return tuple(enrichers)
 
 
 def _worker_init(parent: int, nice: int = 0) -> None:
@@ -95,9 +111,13 @@ class ParsePool:
     """Parse jobs in `workers` processes; with fewer than two workers (or fewer than
     MIN_FILES files) everything is parsed in this process, as before."""
 
-    def __init__(self, workers: int, options: IngestOptions, files: int):
+    def __init__(self, workers: int, options: IngestOptions, files: int, enrichers=()):
         self.workers = workers
         self.options = options
+        # Entity tagging and obligation extraction cost as much CPU as parsing (a 300-article
+        # act: 0.6 s to parse, 5 s to enrich) and hold the interpreter lock: with workers they
+        # run there too, beside the parse, when they can travel to a worker.
+        self.enrichers = portable(enrichers) if enrichers else None
         self.parallel = workers > 1 and files >= MIN_FILES
         self._pool: ProcessPoolExecutor | None = None
         self._jobs: dict[int, tuple[tuple, Future | None]] = {}
@@ -135,16 +155,26 @@ class ParsePool:
         if self.parallel:
             if self._pool is None:
                 self._pool = self._executor()
-            future = self._pool.submit(parse_one, *args)
+            try:
+                future = self._pool.submit(*self._call(args))
+            except BrokenProcessPool:  # a worker died since the last submit: a new pool
+                self._restart()
+                if self._pool is None:
+                    self._pool = self._executor()
+                future = self._pool.submit(*self._call(args))
         ticket = self._next
         self._next += 1
         self._jobs[ticket] = (args, future)
         return ticket
 
+    def _call(self, args: tuple) -> tuple:
+        """What a worker runs for one file: parse, and enrich when the enrichers can travel."""
+        return (prepare_one, *args, self.enrichers) if self.enrichers else (parse_one, *args)
+
     def result(self, ticket: int) -> Parsed:
         args, future = self._jobs.pop(ticket)
         if future is None:
-            return parse_one(*args)
+            return parse_one(*args)  # in this process: the pipeline enriches as before
         try:
             return future.result()
         except BrokenProcessPool:
@@ -167,12 +197,12 @@ class ParsePool:
             if future is not None and not _succeeded(future):
                 if self._pool is None:
                     self._pool = self._executor()
-                self._jobs[ticket] = (args, self._pool.submit(parse_one, *args))
+                self._jobs[ticket] = (args, self._pool.submit(*self._call(args)))
 
     def _alone(self, args: tuple) -> Parsed:
         """The file whose worker died, again in a process of its own: is it the culprit?"""
         with self._executor(1) as solo:
-            future = solo.submit(parse_one, *args)
+            future = solo.submit(*self._call(args))
             try:
                 return future.result()
             except BrokenProcessPool:

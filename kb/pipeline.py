@@ -16,7 +16,7 @@ import errno
 import os
 import stat
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -224,7 +224,7 @@ def ingest_paths(
     items = list(walk(paths, follow_symlinks=follow_symlinks))
     files = sum(1 for it in items if not it.error and not it.skip)
     options = settings.ingest_options()
-    with ParsePool(settings.parse_workers, options, files) as pool:
+    with ParsePool(settings.parse_workers, options, files, enrichers=hooks.enrichers) as pool:
         queued: dict[int, _Queued] = {}
         upcoming = 0  # the next item to read and queue
         for done, item in enumerate(items, start=1):
@@ -295,6 +295,8 @@ def _finish(
         if parsed.unexpected:
             return FileResult(str(path), "failed", reason=f"unexpected error: {parsed.reason}")
         return FileResult(str(path), "failed", reason=parsed.reason)
+    if parsed.enriched:
+        hooks = replace(hooks, enrichers=[])
     return store_document(parsed.doc, store, hooks, path=str(path))
 
 

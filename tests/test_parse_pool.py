@@ -117,3 +117,49 @@ def test_parse_workers_setting(monkeypatch):
     assert 1 <= Settings().parse_workers <= 2
     with pytest.raises(ValueError):
         Settings(parse_workers=0)
+
+
+def test_workers_also_enrich_when_the_enrichers_can_travel(tmp_path):
+    """With kb.enrich's module-level enrichers the workers tag and extract too (they cost as
+    much CPU as parsing and hold the interpreter lock): the stored documents are the same as
+    one file at a time in this process."""
+    from kb.enrich import ENRICHERS
+    from kb.parse_pool import portable
+
+    inbox = _folder(tmp_path)
+    docs = {}
+    for workers in (1, 2):
+        settings = Settings(data_dir=tmp_path / f"w{workers}", parse_workers=workers)
+        report = ingest_paths([inbox], settings, hooks=Hooks(enrichers=list(ENRICHERS)))
+        assert report.count("added") >= 5
+        store = DocStore(settings)
+        docs[workers] = {s.id: store.get(s.id) for s in store.list()}
+    assert docs[2] == docs[1]
+    assert any(d.obligations for d in docs[2].values()) and any(d.entities for d in docs[2].values())
+    assert portable(ENRICHERS) == tuple(ENRICHERS)
+    assert portable([lambda d: None]) is None  # such enrichers run in this process
+
+
+def test_a_pool_with_enrichers_returns_enriched_documents():
+    from ingest.options import IngestOptions
+
+    from kb.enrich import ENRICHERS
+
+    text = "Правила\n\n1. Оператор ежегодно до 1 марта представляет в уполномоченный орган отчет."
+    with ParsePool(2, IngestOptions(), files=MIN_FILES, enrichers=ENRICHERS) as pool:
+        parsed = pool.result(pool.submit(text.encode(), "rules.txt", "/nowhere/rules.txt"))
+    assert parsed.enriched and parsed.doc.obligations
+
+
+def test_a_worker_killed_between_files_costs_no_file():
+    """The pool breaks while idle: the next submit starts a new one instead of failing the batch."""
+    from ingest.options import IngestOptions
+
+    files = [(f"Закон {n}\n\n1. Министерство представляет доклад.".encode(), f"law-{n}.txt") for n in range(2)]
+    with ParsePool(2, IngestOptions(), files=MIN_FILES) as pool:
+        first = pool.result(pool.submit(*files[0], "/nowhere/law-0.txt"))
+        for proc in list(pool._pool._processes.values()):  # noqa: SLF001
+            os.kill(proc.pid, signal.SIGKILL)
+        time.sleep(1.0)  # the executor notices and marks itself broken
+        second = pool.result(pool.submit(*files[1], "/nowhere/law-1.txt"))
+    assert (first.doc.title, second.doc.title) == ("Закон 0", "Закон 1")
