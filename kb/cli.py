@@ -622,6 +622,7 @@ def serve(
     # (service.json publishes this address for the CLI).
     os.environ["KB_HOST"], os.environ["KB_PORT"] = host or settings.host, str(port or settings.port)
     get_settings.cache_clear()
+    sys.setswitchinterval(settings.switch_interval_ms / 1000)  # see Settings.switch_interval_ms
     uvicorn.run("api.app:app", host=host or settings.host, port=port or settings.port, log_level="info",
                 workers=workers)
 

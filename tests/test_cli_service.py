@@ -421,3 +421,28 @@ def app_():
     from kb.cli import app
 
     return app
+
+
+def test_serve_shortens_the_interpreter_switch_interval(monkeypatch, tmp_path):
+    """`kb serve` sets KB_SWITCH_INTERVAL_MS for its process before the server starts."""
+    import sys
+
+    from kb.cli import app
+
+    seen: list[float] = []
+    monkeypatch.setattr(uvicorn, "run", lambda *a, **k: seen.append(sys.getswitchinterval()))
+    monkeypatch.setenv("KB_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("KB_SWITCH_INTERVAL_MS", "2")
+    for name in ("KB_HOST", "KB_PORT"):  # serve writes them; monkeypatch puts them back
+        monkeypatch.setenv(name, os.environ.get(name, ""))
+        monkeypatch.delenv(name)
+    before = sys.getswitchinterval()
+    try:
+        result = CliRunner().invoke(app, ["serve", "--port", "0"])
+        assert result.exit_code == 0, result.output
+        assert seen == [0.002]
+    finally:
+        sys.setswitchinterval(before)
+        from kb.config import get_settings
+
+        get_settings.cache_clear()
