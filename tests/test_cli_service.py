@@ -437,12 +437,13 @@ def test_serve_shortens_the_interpreter_switch_interval(monkeypatch, tmp_path):
         monkeypatch.setenv(name, os.environ.get(name, ""))
         monkeypatch.delenv(name)
     before = sys.getswitchinterval()
+    from kb.config import get_settings
+
+    get_settings.cache_clear()  # settings are read once per process: read this test's
     try:
         result = CliRunner().invoke(app, ["serve", "--port", "0"])
         assert result.exit_code == 0, result.output
         assert seen == [0.002]
     finally:
         sys.setswitchinterval(before)
-        from kb.config import get_settings
-
         get_settings.cache_clear()
