@@ -473,7 +473,10 @@ def test_optimize_runs_in_a_child_process_with_progress_while_reads_wait(tmp_pat
         t.join(60)
         assert during == [before]
         assert len(calls) >= 2 and calls[-1][0] == calls[-1][1] and calls[0][1] > 0
-        assert (tmp_path / "q" / edge_rebuild.TIMING_FILE).exists()  # the next estimate learns from it
+        # a rebuild of seconds teaches nothing about the next one; a long one is kept for its estimate
+        assert not (tmp_path / "q" / edge_rebuild.TIMING_FILE).exists()
+        edge_rebuild.record(tmp_path / "q", 200_000, 300.0)
+        assert edge_rebuild.estimate_s(tmp_path / "q", 400_000) == pytest.approx(300.0 * 2 ** edge_rebuild.EXPONENT)
         assert s.count() == 15
     finally:
         s.close()

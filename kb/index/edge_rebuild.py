@@ -34,7 +34,14 @@ def estimate_s(path: Path, points: int) -> float:
     return ref_s * (max(points, 1) / ref_points) ** EXPONENT
 
 
+# A rebuild shorter than this taught nothing about the next one (an index already built
+# takes a second to "rebuild"; a small one is dominated by the child's start-up).
+MIN_RECORDED_S = 10.0
+
+
 def record(path: Path, points: int, seconds: float) -> None:
+    if seconds < MIN_RECORDED_S:
+        return
     try:
         (path / TIMING_FILE).write_text(json.dumps({"points": points, "seconds": round(seconds, 1)}),
                                         encoding="utf-8")
