@@ -332,13 +332,15 @@ class EdgeStore(SearchOne):
             results = [self._shard.query(queries[0])]
         else:
             results = self._shard.query_batch(qe.QueryBatchRequest(queries))
-        known = (self._cached_fields([str(p.id) for res in results for p in res], tuple(fields), generation)
+        # Each `p.id` read builds a uuid.UUID (about 500 per request): read and format each once.
+        ids = [[str(p.id) for p in res] for res in results]
+        known = (self._cached_fields([pid for res in ids for pid in res], tuple(fields), generation)
                  if fields is not None else None)
-        for i, res in zip(todo, results):
+        for i, res, res_ids in zip(todo, results, ids):
             if known is None:
-                out[i] = [ScoredPoint(str(p.id), float(p.score), p.payload or {}) for p in res]
+                out[i] = [ScoredPoint(pid, float(p.score), p.payload or {}) for p, pid in zip(res, res_ids)]
             else:  # a point deleted since the query has no fields: it is left out
-                out[i] = [ScoredPoint(str(p.id), float(p.score), known[str(p.id)]) for p in res if str(p.id) in known]
+                out[i] = [ScoredPoint(pid, float(p.score), known[pid]) for p, pid in zip(res, res_ids) if pid in known]
         return out
 
     def _request(self, r: SearchArgs, with_payload: bool) -> qe.QueryRequest:
