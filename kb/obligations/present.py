@@ -96,6 +96,8 @@ class DutyRules:
     pronouns: frozenset[str] = frozenset()  # kk: "оған", "оның": never part of an actor's name
     definitions_lead: re.Pattern | None = None  # "используются следующие понятия:": its items define terms
     genitive_agent: re.Pattern | None = None  # kk: "X-тің қарауына жатады": X's duty (ru "подлежит рассмотрению X-ом")
+    participle: re.Pattern | None = None  # kk: a participle right after a noun ("орган бекіткен")
+    passive_participle: re.Pattern | None = None  # kk: the passive ones ("жиналған", "пайдаланылмаған")
     passive_lemmas: frozenset[str] = frozenset()  # ru: "подлежит рассмотрению <кем>": a passive, bound to its agent
 
 
@@ -189,6 +191,10 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         pronouns=frozenset(w.lower() for w in body.get("pronouns") or []),
         definitions_lead=_re(body["definitions_lead"], f"{lang}.definitions_lead") if body.get("definitions_lead") else None,
         genitive_agent=_re(body["genitive_agent"], f"{lang}.genitive_agent") if body.get("genitive_agent") else None,
+        participle=_re(r"\s*\w+(?:" + "|".join(body["participle_endings"]) + r")\b", f"{lang}.participle_endings")
+        if body.get("participle_endings") else None,
+        passive_participle=_re(body["passive_participle"], f"{lang}.passive_participle")
+        if body.get("passive_participle") else None,
     )
 
 
@@ -655,10 +661,7 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
 
 # --- Kazakh -------------------------------------------------------------------------------------
 
-_KK_PARTICIPLE = re.compile(r"\s*\w+(?:ған|ген|қан|кен|атын|етін|йтын|йтін)\b")
-# a passive participle: -ыл/-іл/-н, or a bare -л after a vowel-final stem of three letters or more
-# ("жина-л-ған", "сақта-л-ған"; not the active "ал-ған", "бол-ған", "кел-ген")
-_KK_PASSIVE_PARTICIPLE = re.compile(r"\w+(?:ыл|іл|[аеыі]н)(?:ған|ген|атын|етін)|\w{3,}[аеәоөұүыі]л(?:ған|ген)")
+_NEVER = re.compile(r"(?!)")  # a cue the data file leaves out matches nothing
 
 
 def _kk_verb_ok(word: str, tail: str, d: DutyRules) -> bool:
@@ -819,11 +822,11 @@ def _kk_exception_participle(part: str, d: DutyRules) -> bool:
 
 def _KK_ACTIVE_PARTICIPLE_AFTER(core: str, pos: int, d: DutyRules) -> bool:
     """An active participle right after a head makes it that participle's agent ("орган бекіткен")."""
-    m = _KK_PARTICIPLE.match(core, pos)
+    m = (d.participle or _NEVER).match(core, pos)
     if not m or m.group(0).strip().lower() in d.lexical_participles:
         return False
     part = m.group(0).strip().lower()
-    return not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or _kk_exception_participle(part, d)
+    return not (d.passive_participle or _NEVER).fullmatch(part) or _kk_exception_participle(part, d)
 
 
 _KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз|лы|лі)")
@@ -911,11 +914,11 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
                 break
     if nxt_word and not core[w.end():words[i + 1].start()].strip() and _kk_possessed(nxt_word, d, r):
         return False  # "Комиссия шешімі хаттамамен ресімделеді": the commission's decision, not the commission
-    m = _KK_PARTICIPLE.match(core, w.end())
+    m = (d.participle or _NEVER).match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
     if part in d.lexical_participles:
         m = None
-    if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or _kk_exception_participle(part, d)):
+    if m and (not (d.passive_participle or _NEVER).fullmatch(part) or _kk_exception_participle(part, d)):
         return False  # "уәкілетті орган бекіткен тізбе": the agent of a participle
     if re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
         # "органдары мен ... субъектілері" (a coordinated subject) vs "органдар мен ... субъектілеріне"
