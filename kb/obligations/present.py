@@ -965,6 +965,8 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         t = prev.group(0)
         if gap.strip(" -()") or _kk_fold(t) in d.pronouns:
             break
+        if _kk_fold(t) in d.postpositions and not re.search(r"(?:ғы|гі)$", _kk_fold(t)):
+            break  # "бұл туралы уәкілетті органдар ...": "туралы" closes a complement, it is no modifier
         if not (mod.search(_kk_fold(t)) or (t[0].isupper() and not (d.oblique_case and d.oblique_case.search(_kk_fold(t))))
                 or _kk_fold(t) in d.np_modifiers
                 or _kk_izafet(t, words[left].group(0), d) or _kk_governed_verbal_noun(t, words[left].group(0), d)):
