@@ -914,12 +914,17 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
                 break
     if nxt_word and not core[w.end():words[i + 1].start()].strip() and _kk_possessed(nxt_word, d, r):
         return False  # "Комиссия шешімі хаттамамен ресімделеді": the commission's decision, not the commission
+    gen = re.fullmatch(r"(\w+?(?:ы|і))(?:ның|нің)", nxt_word)
+    if gen and not core[w.end():words[i + 1].start()].strip() and _kk_possessed(gen.group(1), d, r):
+        return False  # "... органдары кодтарының анықтамалығын ... МКК жүзеге асырады": a link of a genitive chain
     m = (d.participle or _NEVER).match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
     if part in d.lexical_participles:
         m = None
     if m and (not (d.passive_participle or _NEVER).fullmatch(part) or _kk_exception_participle(part, d)):
         return False  # "уәкілетті орган бекіткен тізбе": the agent of a participle
+    if _kk_oblique_list(core, words, i, d):
+        return False  # "МКК, МӘСҚ, ӘлМСҚ мен БЖЗҚ-дан ... алған жағдайда": the list shares its last member's case
     if re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
         # "органдары мен ... субъектілері" (a coordinated subject) vs "органдар мен ... субъектілеріне"
         nxt = [k for k in range(i + 2, min(len(words), i + 6))
@@ -927,6 +932,32 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
         return bool(nxt) and kk_head_case(words[nxt[0]].group(0), list(d.heads), r.actor_case_excluded) == "nom"
     nxt = words[i + 1].group(0).lower() if i + 1 < len(words) else ""
     return nxt not in d.postpositions
+
+
+def _kk_oblique_list(core: str, words: list[re.Match], i: int, d: DutyRules) -> bool:
+    """words[i] opens a list of one-word members ("МКК, МӘСҚ, ӘлМСҚ мен БЖЗҚ-дан") whose last
+    member, after the connector, is in an oblique case: in Kazakh the members before it share
+    that case, so words[i] is no nominative subject."""
+    if d.oblique_case is None or not re.match(r"\s*,", core[words[i].end():]):
+        return False
+    k = i + 1
+    while k < len(words) and k - i < 8:
+        gap = core[words[k - 1].end():words[k].start()]
+        t = words[k].group(0).lower()
+        if re.fullmatch(r"\s*,\s*", gap) and t not in ("және", "немесе", "мен", "бен", "пен"):
+            k += 1
+            continue
+        if re.fullmatch(r"\s+", gap) and t in ("және", "немесе", "мен", "бен", "пен") and k + 1 < len(words) \
+                and re.fullmatch(r"\s+", core[words[k].end():words[k + 1].start()]):
+            # the last member's head: over its modifiers ("және уәкілетті органға")
+            j = k + 1
+            while j + 1 < len(words) and j - k < 4 and (_kk_fold(words[j].group(0)) in d.np_modifiers or re.search(
+                    r"(?:лық|лік|дық|дік|тық|тік|ті|ты|лы|лі|ғы|гі|қы|кі)$", _kk_fold(words[j].group(0)))):
+                j += 1
+            last = _kk_fold(words[j].group(0))
+            return bool(d.oblique_case.search(last.rsplit("-", 1)[-1]))
+        return False
+    return False
 
 
 def _kk_possessed(word: str, d: DutyRules, r: LangRules) -> bool:
