@@ -98,6 +98,9 @@ class DutyRules:
     genitive_agent: re.Pattern | None = None  # kk: "X-тің қарауына жатады": X's duty (ru "подлежит рассмотрению X-ом")
     participle: re.Pattern | None = None  # kk: a participle right after a noun ("орган бекіткен")
     passive_participle: re.Pattern | None = None  # kk: the passive ones ("жиналған", "пайдаланылмаған")
+    verbal_noun_agent: re.Pattern | None = None  # kk: "X ... қайтаруы ... жүзеге асырылады": X's duty
+    verbal_noun_passives: frozenset[str] = frozenset()  # kk: the passives that predicate it ("асырылады")
+    passive_verbal_noun: re.Pattern | None = None  # kk: "өтінімнің қаралуы": a patient, not an agent
     passive_lemmas: frozenset[str] = frozenset()  # ru: "подлежит рассмотрению <кем>": a passive, bound to its agent
 
 
@@ -195,6 +198,11 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         if body.get("participle_endings") else None,
         passive_participle=_re(body["passive_participle"], f"{lang}.passive_participle")
         if body.get("passive_participle") else None,
+        verbal_noun_agent=_re(body["verbal_noun_agent"], f"{lang}.verbal_noun_agent")
+        if body.get("verbal_noun_agent") else None,
+        verbal_noun_passives=frozenset(w.lower() for w in body.get("verbal_noun_passives") or []),
+        passive_verbal_noun=_re(body["passive_verbal_noun"], f"{lang}.passive_verbal_noun")
+        if body.get("passive_verbal_noun") else None,
     )
 
 
@@ -750,6 +758,8 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
             # "Өтінімдерді қарау уәкілетті органмен жүргізіледі": an instrumental actor head
             k = _kk_instrumental_agent(core, words, verbs[0], d, conditions)
             if k is None:
+                k = _kk_verbal_noun_agent(core, words, verbs[0], d, r, conditions)
+            if k is None:
                 # no agent: nobody is bound; a nominative actor with a passive verb is its
                 # patient ("комиссия құрылады")
                 return []
@@ -783,6 +793,35 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
         m = re.match(r"\s*(?:,|\s(?:және|сондай-ақ))\s*", nxt)
         prev_end = end + (m.end() if m else 0)
     return out
+
+
+def _kk_verbal_noun_agent(core: str, words: list[re.Match], v: int, d: DutyRules, r: LangRules,
+                          conditions) -> int | None:
+    """The agent of a possessive verbal noun that a passive verb predicates: "Спортшылар ...
+    көтермелеуді ... қайтаруы ... 30 күн ішінде жүзеге асырылады", "Уәкілетті органның өтінімді
+    қарауы ... жүргізіледі" (ru "Возврат ... спортсменами осуществляется"). The agent is a nominative
+    subject, or a genitive actor head, before the verbal noun and outside a condition."""
+    if d.verbal_noun_agent is None or _kk_fold(words[v].group(0)) not in d.verbal_noun_passives:
+        return None  # "... ұсынбауы бас тарту ретінде есептеледі": regarded as, not carried out
+    for j in range(v - 1, 0, -1):
+        t = _kk_fold(words[j].group(0))
+        if not d.verbal_noun_agent.search(t) or (d.passive_verbal_noun and d.passive_verbal_noun.search(t)):
+            continue
+        nxt = _kk_fold(words[j + 1].group(0)) if j + 1 < len(words) else ""
+        if nxt in d.postpositions or re.match(r"\s*[,;:(]", core[words[j].end():]):
+            return None  # "органның келісуі бойынша": a circumstance, not the subject
+        # (a condition pattern may reach back over the subject, as in kk_duties: heads outside one first)
+        outside = [i for i in range(j) if not any(a <= words[i].start() < b for a, b in conditions)]
+        paren = _kk_in_parens(core, words)
+        for i in [*outside, *(i for i in range(j) if i not in outside)]:
+            if _kk_subject_word(core, words, i, d, r) and not paren[i]:
+                return i
+        for i in reversed(outside):
+            g = re.fullmatch(r"(\w+?)(?:ның|нің|дың|дің|тың|тің)", _kk_fold(words[i].group(0)))
+            if g and (head_stem(g.group(1), list(d.heads)) or _kk_agent_noun(g.group(1), d)):
+                return i
+        return None
+    return None
 
 
 def _kk_instrumental_agent(core: str, words: list[re.Match], v: int, d: DutyRules, conditions) -> int | None:
