@@ -200,6 +200,7 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         if body.get("passive_participle") else None,
         verbal_noun_agent=_re(body["verbal_noun_agent"], f"{lang}.verbal_noun_agent")
         if body.get("verbal_noun_agent") else None,
+        means_markers=frozenset(w.lower() for w in body.get("means_markers") or []),
         verbal_noun_passives=frozenset(w.lower() for w in body.get("verbal_noun_passives") or []),
         passive_verbal_noun=_re(body["passive_verbal_noun"], f"{lang}.passive_verbal_noun")
         if body.get("passive_verbal_noun") else None,
@@ -808,7 +809,7 @@ def _kk_verbal_noun_agent(core: str, words: list[re.Match], v: int, d: DutyRules
         if not d.verbal_noun_agent.search(t) or (d.passive_verbal_noun and d.passive_verbal_noun.search(t)):
             continue
         nxt = _kk_fold(words[j + 1].group(0)) if j + 1 < len(words) else ""
-        if nxt in d.postpositions or re.match(r"\s*[,;:(]", core[words[j].end():]):
+        if (nxt in d.postpositions and nxt not in d.means_markers) or re.match(r"\s*[,;:(]", core[words[j].end():]):
             return None  # "органның келісуі бойынша": a circumstance, not the subject
         # (a condition pattern may reach back over the subject, as in kk_duties: heads outside one first)
         outside = [i for i in range(j) if not any(a <= words[i].start() < b for a, b in conditions)]
