@@ -522,3 +522,9 @@ def test_the_act_says_who_its_budget_program_administrator_is(tmp_path):
 ])
 def test_kk_verb_forms_from_unseen_rules(tmp_path, text, actors):
     assert _actors(_rules_doc(tmp_path, text, "kk")) == actors
+
+
+def test_kk_those_excepted_are_not_the_modal_actor(tmp_path):
+    (o,) = _rules_doc(tmp_path, "25. Допинг пайдаланған жағдайда бас жаттықтырушы болмаған бірінші жаттықтырушыларды "
+                                "қоспағанда, спортшылар ақшалай көтермелеуді қайтаруға тиіс.", "kk")
+    assert o.actor.text == "спортшылар"
