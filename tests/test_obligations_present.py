@@ -528,3 +528,9 @@ def test_kk_those_excepted_are_not_the_modal_actor(tmp_path):
     (o,) = _rules_doc(tmp_path, "25. Допинг пайдаланған жағдайда бас жаттықтырушы болмаған бірінші жаттықтырушыларды "
                                 "қоспағанда, спортшылар ақшалай көтермелеуді қайтаруға тиіс.", "kk")
     assert o.actor.text == "спортшылар"
+
+
+def test_kk_coactor_after_the_heads_alias_in_parentheses(tmp_path):
+    (o,) = _rules_doc(tmp_path, "18. Жүйенің ұлттық операторы (ұлттық әкімшісі) не уәкілетті орган (ұйым) электрондық "
+                                "паспорттарға қосымша мәліметтерді енгізеді.", "kk")
+    assert o.actor.text.endswith("(ұлттық әкімшісі) не уәкілетті орган") and "role:authorized-body" in o.actor.roles

@@ -1059,10 +1059,17 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
     # co-actors after it: "Уәкілетті орган және жергілікті атқарушы органдар бірлесіп әзірлейді"
     for _ in range(3):  # bounded
         j = end + 1
-        if j >= len(words) or re.search(r"[;:()]", core[words[end].end():words[j].start()]):
+        if j < len(words) and re.fullmatch(r"\s*\(", core[words[end].end():words[j].start()]):
+            # the head's alias in parentheses before the connector: "ұлттық операторы (ұлттық әкімшісі)
+            # не уәкілетті орган (ұйым)"
+            close = core.find(")", words[end].end())
+            j = next((k for k in range(j, len(words)) if words[k].start() > close), len(words)) if close >= 0 else len(words)
+            if j >= len(words) or core[close + 1:words[j].start()].strip():
+                break
+        elif j >= len(words) or re.search(r"[;:()]", core[words[end].end():words[j].start()]):
             break
         w = words[j].group(0).lower()
-        if w in ("және", "немесе", "мен", "бен", "пен"):
+        if w in ("және", "немесе", "не", "мен", "бен", "пен"):
             j += 1
         elif w == "сондай-ақ" and core[words[end].end():words[j].start()].strip() == ",":
             j += 1
