@@ -96,6 +96,11 @@ class DutyRules:
     pronouns: frozenset[str] = frozenset()  # kk: "оған", "оның": never part of an actor's name
     definitions_lead: re.Pattern | None = None  # "используются следующие понятия:": its items define terms
     genitive_agent: re.Pattern | None = None  # kk: "X-тің қарауына жатады": X's duty (ru "подлежит рассмотрению X-ом")
+    participle: re.Pattern | None = None  # kk: a participle right after a noun ("орган бекіткен")
+    passive_participle: re.Pattern | None = None  # kk: the passive ones ("жиналған", "пайдаланылмаған")
+    verbal_noun_agent: re.Pattern | None = None  # kk: "X ... қайтаруы ... жүзеге асырылады": X's duty
+    verbal_noun_passives: frozenset[str] = frozenset()  # kk: the passives that predicate it ("асырылады")
+    passive_verbal_noun: re.Pattern | None = None  # kk: "өтінімнің қаралуы": a patient, not an agent
     passive_lemmas: frozenset[str] = frozenset()  # ru: "подлежит рассмотрению <кем>": a passive, bound to its agent
 
 
@@ -189,6 +194,16 @@ def duty_rules(lang: str, base_heads: tuple[str, ...]) -> DutyRules | None:
         pronouns=frozenset(w.lower() for w in body.get("pronouns") or []),
         definitions_lead=_re(body["definitions_lead"], f"{lang}.definitions_lead") if body.get("definitions_lead") else None,
         genitive_agent=_re(body["genitive_agent"], f"{lang}.genitive_agent") if body.get("genitive_agent") else None,
+        participle=_re(r"\s*\w+(?:" + "|".join(body["participle_endings"]) + r")\b", f"{lang}.participle_endings")
+        if body.get("participle_endings") else None,
+        passive_participle=_re(body["passive_participle"], f"{lang}.passive_participle")
+        if body.get("passive_participle") else None,
+        verbal_noun_agent=_re(body["verbal_noun_agent"], f"{lang}.verbal_noun_agent")
+        if body.get("verbal_noun_agent") else None,
+        means_markers=frozenset(w.lower() for w in body.get("means_markers") or []),
+        verbal_noun_passives=frozenset(w.lower() for w in body.get("verbal_noun_passives") or []),
+        passive_verbal_noun=_re(body["passive_verbal_noun"], f"{lang}.passive_verbal_noun")
+        if body.get("passive_verbal_noun") else None,
     )
 
 
@@ -655,10 +670,7 @@ def ru_duties(core: str, d: DutyRules) -> list[Duty]:
 
 # --- Kazakh -------------------------------------------------------------------------------------
 
-_KK_PARTICIPLE = re.compile(r"\s*\w+(?:ған|ген|қан|кен|атын|етін|йтын|йтін)\b")
-# a passive participle: -ыл/-іл/-н, or a bare -л after a vowel-final stem of three letters or more
-# ("жина-л-ған", "сақта-л-ған"; not the active "ал-ған", "бол-ған", "кел-ген")
-_KK_PASSIVE_PARTICIPLE = re.compile(r"\w+(?:ыл|іл|[аеыі]н)(?:ған|ген|атын|етін)|\w{3,}[аеәоөұүыі]л(?:ған|ген)")
+_NEVER = re.compile(r"(?!)")  # a cue the data file leaves out matches nothing
 
 
 def _kk_verb_ok(word: str, tail: str, d: DutyRules) -> bool:
@@ -747,6 +759,8 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
             # "Өтінімдерді қарау уәкілетті органмен жүргізіледі": an instrumental actor head
             k = _kk_instrumental_agent(core, words, verbs[0], d, conditions)
             if k is None:
+                k = _kk_verbal_noun_agent(core, words, verbs[0], d, r, conditions)
+            if k is None:
                 # no agent: nobody is bound; a nominative actor with a passive verb is its
                 # patient ("комиссия құрылады")
                 return []
@@ -780,6 +794,35 @@ def kk_duties(core: str, d: DutyRules, r: LangRules, conditions: list[tuple[int,
         m = re.match(r"\s*(?:,|\s(?:және|сондай-ақ))\s*", nxt)
         prev_end = end + (m.end() if m else 0)
     return out
+
+
+def _kk_verbal_noun_agent(core: str, words: list[re.Match], v: int, d: DutyRules, r: LangRules,
+                          conditions) -> int | None:
+    """The agent of a possessive verbal noun that a passive verb predicates: "Спортшылар ...
+    көтермелеуді ... қайтаруы ... 30 күн ішінде жүзеге асырылады", "Уәкілетті органның өтінімді
+    қарауы ... жүргізіледі" (ru "Возврат ... спортсменами осуществляется"). The agent is a nominative
+    subject, or a genitive actor head, before the verbal noun and outside a condition."""
+    if d.verbal_noun_agent is None or _kk_fold(words[v].group(0)) not in d.verbal_noun_passives:
+        return None  # "... ұсынбауы бас тарту ретінде есептеледі": regarded as, not carried out
+    for j in range(v - 1, 0, -1):
+        t = _kk_fold(words[j].group(0))
+        if not d.verbal_noun_agent.search(t) or (d.passive_verbal_noun and d.passive_verbal_noun.search(t)):
+            continue
+        nxt = _kk_fold(words[j + 1].group(0)) if j + 1 < len(words) else ""
+        if (nxt in d.postpositions and nxt not in d.means_markers) or re.match(r"\s*[,;:(]", core[words[j].end():]):
+            return None  # "органның келісуі бойынша": a circumstance, not the subject
+        # (a condition pattern may reach back over the subject, as in kk_duties: heads outside one first)
+        outside = [i for i in range(j) if not any(a <= words[i].start() < b for a, b in conditions)]
+        paren = _kk_in_parens(core, words)
+        for i in [*outside, *(i for i in range(j) if i not in outside)]:
+            if _kk_subject_word(core, words, i, d, r) and not paren[i]:
+                return i
+        for i in reversed(outside):
+            g = re.fullmatch(r"(\w+?)(?:ның|нің|дың|дің|тың|тің)", _kk_fold(words[i].group(0)))
+            if g and (head_stem(g.group(1), list(d.heads)) or _kk_agent_noun(g.group(1), d)):
+                return i
+        return None
+    return None
 
 
 def _kk_instrumental_agent(core: str, words: list[re.Match], v: int, d: DutyRules, conditions) -> int | None:
@@ -819,11 +862,11 @@ def _kk_exception_participle(part: str, d: DutyRules) -> bool:
 
 def _KK_ACTIVE_PARTICIPLE_AFTER(core: str, pos: int, d: DutyRules) -> bool:
     """An active participle right after a head makes it that participle's agent ("орган бекіткен")."""
-    m = _KK_PARTICIPLE.match(core, pos)
+    m = (d.participle or _NEVER).match(core, pos)
     if not m or m.group(0).strip().lower() in d.lexical_participles:
         return False
     part = m.group(0).strip().lower()
-    return not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or _kk_exception_participle(part, d)
+    return not (d.passive_participle or _NEVER).fullmatch(part) or _kk_exception_participle(part, d)
 
 
 _KK_DERIVED = re.compile(r"^(?:дас|дес|тас|тес|лас|лес|шыл|шіл|сыз|сіз|лы|лі)")
@@ -911,12 +954,17 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
                 break
     if nxt_word and not core[w.end():words[i + 1].start()].strip() and _kk_possessed(nxt_word, d, r):
         return False  # "Комиссия шешімі хаттамамен ресімделеді": the commission's decision, not the commission
-    m = _KK_PARTICIPLE.match(core, w.end())
+    gen = re.fullmatch(r"(\w+?(?:ы|і))(?:ның|нің)", nxt_word)
+    if gen and not core[w.end():words[i + 1].start()].strip() and _kk_possessed(gen.group(1), d, r):
+        return False  # "... органдары кодтарының анықтамалығын ... МКК жүзеге асырады": a link of a genitive chain
+    m = (d.participle or _NEVER).match(core, w.end())
     part = m.group(0).strip().lower() if m else ""
     if part in d.lexical_participles:
         m = None
-    if m and (not _KK_PASSIVE_PARTICIPLE.fullmatch(part) or _kk_exception_participle(part, d)):
+    if m and (not (d.passive_participle or _NEVER).fullmatch(part) or _kk_exception_participle(part, d)):
         return False  # "уәкілетті орган бекіткен тізбе": the agent of a participle
+    if _kk_oblique_list(core, words, i, d):
+        return False  # "МКК, МӘСҚ, ӘлМСҚ мен БЖЗҚ-дан ... алған жағдайда": the list shares its last member's case
     if re.match(r"\s+(?:мен|бен|пен)\b", core[w.end():]):
         # "органдары мен ... субъектілері" (a coordinated subject) vs "органдар мен ... субъектілеріне"
         nxt = [k for k in range(i + 2, min(len(words), i + 6))
@@ -924,6 +972,32 @@ def _kk_subject_word(core: str, words: list[re.Match], i: int, d: DutyRules, r: 
         return bool(nxt) and kk_head_case(words[nxt[0]].group(0), list(d.heads), r.actor_case_excluded) == "nom"
     nxt = words[i + 1].group(0).lower() if i + 1 < len(words) else ""
     return nxt not in d.postpositions
+
+
+def _kk_oblique_list(core: str, words: list[re.Match], i: int, d: DutyRules) -> bool:
+    """words[i] opens a list of one-word members ("МКК, МӘСҚ, ӘлМСҚ мен БЖЗҚ-дан") whose last
+    member, after the connector, is in an oblique case: in Kazakh the members before it share
+    that case, so words[i] is no nominative subject."""
+    if d.oblique_case is None or not re.match(r"\s*,", core[words[i].end():]):
+        return False
+    k = i + 1
+    while k < len(words) and k - i < 8:
+        gap = core[words[k - 1].end():words[k].start()]
+        t = words[k].group(0).lower()
+        if re.fullmatch(r"\s*,\s*", gap) and t not in ("және", "немесе", "мен", "бен", "пен"):
+            k += 1
+            continue
+        if re.fullmatch(r"\s+", gap) and t in ("және", "немесе", "мен", "бен", "пен") and k + 1 < len(words) \
+                and re.fullmatch(r"\s+", core[words[k].end():words[k + 1].start()]):
+            # the last member's head: over its modifiers ("және уәкілетті органға")
+            j = k + 1
+            while j + 1 < len(words) and j - k < 4 and (_kk_fold(words[j].group(0)) in d.np_modifiers or re.search(
+                    r"(?:лық|лік|дық|дік|тық|тік|ті|ты|лы|лі|ғы|гі|қы|кі)$", _kk_fold(words[j].group(0)))):
+                j += 1
+            last = _kk_fold(words[j].group(0))
+            return bool(d.oblique_case.search(last.rsplit("-", 1)[-1]))
+        return False
+    return False
 
 
 def _kk_possessed(word: str, d: DutyRules, r: LangRules) -> bool:
@@ -962,6 +1036,8 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
         t = prev.group(0)
         if gap.strip(" -()") or _kk_fold(t) in d.pronouns:
             break
+        if _kk_fold(t) in d.postpositions and not re.search(r"(?:ғы|гі)$", _kk_fold(t)):
+            break  # "бұл туралы уәкілетті органдар ...": "туралы" closes a complement, it is no modifier
         if not (mod.search(_kk_fold(t)) or (t[0].isupper() and not (d.oblique_case and d.oblique_case.search(_kk_fold(t))))
                 or _kk_fold(t) in d.np_modifiers
                 or _kk_izafet(t, words[left].group(0), d) or _kk_governed_verbal_noun(t, words[left].group(0), d)):
@@ -983,10 +1059,17 @@ def _kk_np(core: str, words: list[re.Match], i: int, d: DutyRules, r: LangRules)
     # co-actors after it: "Уәкілетті орган және жергілікті атқарушы органдар бірлесіп әзірлейді"
     for _ in range(3):  # bounded
         j = end + 1
-        if j >= len(words) or re.search(r"[;:()]", core[words[end].end():words[j].start()]):
+        if j < len(words) and re.fullmatch(r"\s*\(", core[words[end].end():words[j].start()]):
+            # the head's alias in parentheses before the connector: "ұлттық операторы (ұлттық әкімшісі)
+            # не уәкілетті орган (ұйым)"
+            close = core.find(")", words[end].end())
+            j = next((k for k in range(j, len(words)) if words[k].start() > close), len(words)) if close >= 0 else len(words)
+            if j >= len(words) or core[close + 1:words[j].start()].strip():
+                break
+        elif j >= len(words) or re.search(r"[;:()]", core[words[end].end():words[j].start()]):
             break
         w = words[j].group(0).lower()
-        if w in ("және", "немесе", "мен", "бен", "пен"):
+        if w in ("және", "немесе", "не", "мен", "бен", "пен"):
             j += 1
         elif w == "сондай-ақ" and core[words[end].end():words[j].start()].strip() == ",":
             j += 1
