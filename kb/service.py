@@ -96,9 +96,10 @@ class LockedEmbedder:
         with self._line:
             self._pending.append((texts[0], mine))
             # A waiter leaves as soon as its vector is there (embedded by another thread's
-            # batch), without waiting for a free stream just to find that out.
+            # batch), without waiting for a free stream just to find that out; with its
+            # query in another thread's batch and none left in line, it waits for that batch.
             while not mine.done():
-                if not self._free:
+                if not (self._free and self._pending):
                     self._line.wait()
                     continue
                 batch = self._pending[: self.max_batch]

@@ -159,12 +159,14 @@ def test_a_model_with_two_streams_embeds_two_batches_at_once():
 
     lock = threading.Lock()
     running, most = [0], [0]
+    sizes: list[int] = []
 
     class TwoStreams:
         concurrency = 2
 
         def encode_queries(self, texts):
             with lock:
+                sizes.append(len(texts))
                 running[0] += 1
                 most[0] = max(most[0], running[0])
             _time.sleep(0.05)
@@ -185,6 +187,7 @@ def test_a_model_with_two_streams_embeds_two_batches_at_once():
     for t in threads:
         t.join(60)
     assert most[0] == 2
+    assert min(sizes) >= 1  # a free stream never runs an empty batch while a query is in flight
     assert out == {t: float(len(t)) for t in texts}  # each caller got its own vector
 
 
