@@ -75,7 +75,8 @@ class JobRunner:
             shown = [0.0]
 
             def rebuilding(elapsed: float, estimate: float) -> None:
-                if elapsed - shown[0] >= 2 or elapsed >= estimate:  # a save every 2 s is plenty
+                # a save every 2 s is plenty; elapsed == estimate is optimize's last call
+                if elapsed - shown[0] >= 2 or elapsed == estimate:
                     shown[0] = elapsed
                     left = max(0, round(estimate - elapsed))
                     job.current = f"search index (HNSW): {round(elapsed)} s, about {left} s left"

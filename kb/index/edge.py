@@ -202,14 +202,15 @@ class EdgeStore(SearchOne):
             self._handle = None
             child = subprocess.Popen([sys.executable, "-m", "kb.index.edge_rebuild", str(self.path)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-            while child.poll() is None:
+            while True:
                 if progress:
                     progress(time.monotonic() - started, estimate)
-                try:
-                    child.wait(0.5)
+                try:  # communicate keeps draining stderr: a chatty child never blocks on a full pipe
+                    _, err = child.communicate(timeout=0.5)
+                    break
                 except subprocess.TimeoutExpired:
                     pass
-            error = child.stderr.read().decode("utf-8", "replace").strip() if child.stderr else ""
+            error = err.decode("utf-8", "replace").strip()
             if child.returncode == 0:
                 edge_rebuild.record(self.path, points, time.monotonic() - started)
         finally:
