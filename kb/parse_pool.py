@@ -141,12 +141,7 @@ class ParsePool:
             self._pool = None
 
     def _executor(self, workers: int | None = None) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            max_workers=workers or self.workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_worker_init,
-            initargs=(os.getpid(),),
-        )
+        return _spawned(workers or self.workers)
 
     def submit(self, data: bytes, name: str, source: str) -> int:
         """A ticket for `result`. Parallel: the parse starts now in a worker."""
@@ -206,8 +201,7 @@ class ParsePool:
             try:
                 return future.result()
             except BrokenProcessPool:
-                codes = [p.exitcode for p in getattr(solo, "_processes", {}).values()]
-                return Parsed(reason=CRASHED.format(code=codes[0] if codes else "unknown"))
+                return _crashed(solo)
 
 
 class UploadWorker:
@@ -231,10 +225,10 @@ class UploadWorker:
             try:
                 return pool.submit(prepare_one, data, name, source, options).result()
             except BrokenProcessPool:
-                codes = [p.exitcode for p in getattr(pool, "_processes", {}).values()]
+                crashed = _crashed(pool)
                 self._discard(pool)
                 if attempt == 2:  # this file took a fresh worker down too
-                    return Parsed(reason=CRASHED.format(code=codes[0] if codes else "unknown"))
+                    return crashed
         raise AssertionError("unreachable")
 
     def pids(self) -> list[int]:
@@ -245,10 +239,7 @@ class UploadWorker:
     def _current(self) -> ProcessPoolExecutor:
         with self._lock:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(
-                    max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_worker_init, initargs=(os.getpid(), self.nice),
-                )
+                self._pool = _spawned(1, self.nice)
             return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor) -> None:
@@ -256,12 +247,6 @@ class UploadWorker:
             if self._pool is pool:
                 self._pool = None
         pool.shutdown(wait=False, cancel_futures=True)
-
-    def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=True, cancel_futures=True)
 
 
 _upload_workers: dict[int, UploadWorker] = {}
@@ -274,6 +259,20 @@ def upload_worker(nice: int) -> UploadWorker:
         if nice not in _upload_workers:
             _upload_workers[nice] = UploadWorker(nice)
         return _upload_workers[nice]
+
+
+def _spawned(workers: int, nice: int = 0) -> ProcessPoolExecutor:
+    """Worker processes that watch this one (see _worker_init)."""
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
+        initializer=_worker_init, initargs=(os.getpid(), nice),
+    )
+
+
+def _crashed(pool: ProcessPoolExecutor) -> Parsed:
+    """The outcome of a file whose worker in `pool` died on it."""
+    codes = [p.exitcode for p in getattr(pool, "_processes", {}).values()]
+    return Parsed(reason=CRASHED.format(code=codes[0] if codes else "unknown"))
 
 
 def _succeeded(future: Future) -> bool:

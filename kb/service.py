@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import threading
 from contextlib import contextmanager
+from dataclasses import replace
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future
@@ -427,10 +428,9 @@ class KnowledgeBase:
     def _ingest_upload(self, filename: str, data: bytes, force: bool) -> tuple[DocumentSummary, str]:
         from ingest import IngestError, doc_id
 
-        if not force and doc_id(data) in self.docs:
-            stored = self.docs.summary(doc_id(data))
-            if stored is not None:
-                return stored, "unchanged"
+        stored = None if force else self._stored(doc_id(data))
+        if stored is not None:
+            return stored, "unchanged"
         # Parsing and enrichment are the slow, CPU-bound part: they run before taking the
         # writer lock, and in a worker process unless KB_UPLOAD_WORKER=false (kb.parse_pool).
         parsed = self._prepare(data, filename)
@@ -438,19 +438,20 @@ class KnowledgeBase:
             if parsed.unexpected:
                 raise RuntimeError(parsed.reason or "ingestion failed")
             raise IngestError(filename, parsed.reason or "the file could not be read")
-        doc, hooks = parsed.doc, self.hooks
-        hooks.enrichers = []  # done by _prepare
+        doc = parsed.doc
         with self._lock:
             self.reconcile()
-            if not force and doc.id in self.docs:
-                stored = self.docs.summary(doc.id)
-                if stored is not None:
-                    return stored, "unchanged"
-            result = store_document(doc, self.docs, hooks)
+            stored = None if force else self._stored(doc.id)  # stored meanwhile by another writer
+            if stored is not None:
+                return stored, "unchanged"
+            result = store_document(doc, self.docs, replace(self.hooks, enrichers=[]))  # enriched by _prepare
             self.index.flush()
         if result.status == "failed":
             raise RuntimeError(result.reason or "ingestion failed")
         return summarize(doc), result.status
+
+    def _stored(self, doc_id: str) -> DocumentSummary | None:
+        return self.docs.summary(doc_id) if doc_id in self.docs else None
 
     def _prepare(self, data: bytes, filename: str):
         from kb.parse_pool import prepare_one, upload_worker
